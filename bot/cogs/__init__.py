@@ -1,0 +1,1 @@
+"""Thin adapters between Discord and the core and db layers."""

@@ -1,0 +1,1 @@
+"""Domain logic, free of Discord (ruff's banned-api rule enforces it)."""

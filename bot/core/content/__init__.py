@@ -1,0 +1,1 @@
+"""Explainers, glossary and caution list: models, loading, search and rendering."""

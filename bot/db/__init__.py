@@ -1,0 +1,1 @@
+"""Data layer: one aiosqlite connection, migrations, repositories. Every SQL statement lives here."""

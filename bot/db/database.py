@@ -1,0 +1,100 @@
+"""The process's one aiosqlite connection: opened at start-up, closed at shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+
+class Database:
+    """A thin owner of the connection; repositories run their statements through it."""
+
+    def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
+        self.connection = connection
+        self.path = path
+        self._closed = False
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """Run one statement in its own implicit transaction; return the affected row count."""
+        cursor = await self.connection.execute(sql, tuple(params))
+        try:
+            return cursor.rowcount
+        finally:
+            await cursor.close()
+
+    async def insert(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """Run one INSERT and return the new row id."""
+        cursor = await self.connection.execute(sql, tuple(params))
+        try:
+            return int(cursor.lastrowid or 0)
+        finally:
+            await cursor.close()
+
+    async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        return list(await self.connection.execute_fetchall(sql, tuple(params)))
+
+    async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
+        rows = await self.connection.execute_fetchall(sql, tuple(params))
+        return rows[0] if rows else None
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One explicit transaction: committed on success, rolled back on any error."""
+        await self.connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.connection
+        except BaseException:
+            await self.connection.execute("ROLLBACK")
+            raise
+        else:
+            await self.connection.execute("COMMIT")
+
+    async def backup_to(self, target: Path) -> None:
+        """Consistent online copy through SQLite's backup API (safe while the bot writes)."""
+        await asyncio.to_thread(_prepare_backup_target, target)
+        destination = await aiosqlite.connect(target)
+        try:
+            await self.connection.backup(destination)
+        finally:
+            await destination.close()
+
+    async def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            await self.connection.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+
+def _prepare_backup_target(target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.unlink(missing_ok=True)
+
+
+async def open_database(path: Path) -> Database:
+    """Open (creating the folder if needed) with WAL, foreign keys and rows by name.
+
+    `isolation_level=None` keeps each single statement its own transaction; multi-statement
+    changes use `Database.transaction()`.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    connection = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        connection.row_factory = sqlite3.Row
+        await connection.execute("PRAGMA journal_mode=WAL")
+        await connection.execute("PRAGMA synchronous=NORMAL")
+        await connection.execute("PRAGMA foreign_keys=ON")
+        await connection.execute("PRAGMA busy_timeout=5000")
+    except BaseException:
+        await connection.close()
+        raise
+    return Database(connection, path)

@@ -1,0 +1,89 @@
+"""Numbered SQL migrations; the applied version lives in the database file (PRAGMA user_version)."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sqlite3
+from dataclasses import dataclass
+from importlib import resources
+
+from bot.db.database import Database
+
+log = logging.getLogger(__name__)
+
+_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+class MigrationError(Exception):
+    """A migration file is malformed, or the database is newer than this code."""
+
+
+def available_migrations() -> list[Migration]:
+    """All shipped migrations in order of their number (each number used once)."""
+    folder = resources.files("bot.db") / "migrations"
+    found: list[Migration] = []
+    for entry in folder.iterdir():
+        match = _NAME.match(entry.name)
+        if not match:
+            continue
+        found.append(Migration(int(match.group(1)), match.group(2), entry.read_text("utf-8")))
+    found.sort(key=lambda m: m.version)
+    versions = [m.version for m in found]
+    if len(set(versions)) != len(versions):
+        raise MigrationError(f"migrations: two files share a number in {versions}")
+    return found
+
+
+async def current_version(db: Database) -> int:
+    row = await db.fetch_one("PRAGMA user_version")
+    return int(row[0]) if row else 0
+
+
+async def pending_migrations(db: Database) -> list[Migration]:
+    version = await current_version(db)
+    migrations = available_migrations()
+    if migrations and version > migrations[-1].version:
+        raise MigrationError(
+            f"database is at schema version {version}, newer than this code knows "
+            f"({migrations[-1].version}); run a newer release of the bot"
+        )
+    return [m for m in migrations if m.version > version]
+
+
+async def apply_migrations(db: Database) -> list[Migration]:
+    """Apply every pending migration, each in its own transaction with its version bump."""
+    applied: list[Migration] = []
+    for migration in await pending_migrations(db):
+        statements = _split_statements(migration.sql)
+        async with db.transaction() as connection:
+            for statement in statements:
+                await connection.execute(statement)
+            await connection.execute(f"PRAGMA user_version = {migration.version:d}")
+        log.info("Applied migration %04d_%s", migration.version, migration.name)
+        applied.append(migration)
+    return applied
+
+
+def _split_statements(sql: str) -> list[str]:
+    """Split a migration script into complete statements (triggers included)."""
+    statements: list[str] = []
+    buffer: list[str] = []
+    for line in sql.splitlines():
+        if not buffer and (not line.strip() or line.lstrip().startswith("--")):
+            continue
+        buffer.append(line)
+        text = "\n".join(buffer)
+        if sqlite3.complete_statement(text):
+            statements.append(text.strip())
+            buffer = []
+    if "\n".join(buffer).strip():
+        raise MigrationError("migration ends with an incomplete statement (missing ';'?)")
+    return statements

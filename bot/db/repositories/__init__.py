@@ -1,0 +1,1 @@
+"""Repositories: one per table family, returning core models."""
