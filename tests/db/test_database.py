@@ -1,0 +1,62 @@
+"""The database layer: pragmas, migrations, transactions and online backup on real files."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.db.database import Database, open_database
+from bot.db.migrate import apply_migrations, available_migrations, current_version
+from bot.db.repositories.bot_state import BotStateRepository
+
+
+async def test_wal_and_foreign_keys_are_on(db: Database) -> None:
+    mode = await db.fetch_one("PRAGMA journal_mode")
+    fks = await db.fetch_one("PRAGMA foreign_keys")
+    assert mode is not None and mode[0] == "wal"
+    assert fks is not None and fks[0] == 1
+
+
+async def test_migrations_bring_schema_to_latest_and_are_idempotent(db: Database) -> None:
+    latest = available_migrations()[-1].version
+    assert await current_version(db) == latest
+    assert await apply_migrations(db) == []
+
+
+async def test_parent_folder_is_created(tmp_path: Path) -> None:
+    database = await open_database(tmp_path / "deep" / "er" / "bot.sqlite3")
+    try:
+        assert (tmp_path / "deep" / "er" / "bot.sqlite3").exists()
+    finally:
+        await database.close()
+
+
+async def test_failed_transaction_changes_nothing(db: Database, clock) -> None:
+    state = BotStateRepository(db)
+    await state.set("k", "before", clock.now())
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as connection:
+            await connection.execute("UPDATE bot_state SET value = 'after' WHERE key = 'k'")
+            raise RuntimeError("boom")
+    assert await state.get("k") == "before"
+
+
+async def test_backup_is_a_consistent_copy(db: Database, clock, tmp_path: Path) -> None:
+    state = BotStateRepository(db)
+    await state.set("tree_hash", "abc", clock.now())
+    target = tmp_path / "backups" / "copy.sqlite3"
+    await db.backup_to(target)
+    with sqlite3.connect(target) as copy:
+        assert copy.execute("SELECT value FROM bot_state WHERE key='tree_hash'").fetchone() == ("abc",)
+        assert copy.execute("PRAGMA user_version").fetchone()[0] == await current_version(db)
+    copy.close()
+
+
+async def test_state_upsert_overwrites(db: Database, clock) -> None:
+    state = BotStateRepository(db)
+    assert await state.get("missing") is None
+    await state.set("k", "1", clock.now())
+    await state.set("k", "2", clock.now())
+    assert await state.get("k") == "2"
