@@ -85,8 +85,7 @@ def _check_http_url(name: str, value: str, problems: list[str]) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         problems.append(
-            f"{name}: {value!r} is not an http(s) URL; expected something like "
-            f"'https://discord.com/api/v10'"
+            f"{name}: {value!r} is not an http(s) URL; expected something like 'https://discord.com/api/v10'"
         )
     return value.rstrip("/")
 
@@ -118,9 +117,7 @@ def load_settings(environ: Mapping[str, str], *, require_token: bool = True) -> 
         )
 
     api_base_raw = get("DISCORD_API_BASE")
-    api_base = _check_http_url(
-        "DISCORD_API_BASE", api_base_raw or DEFAULT_DISCORD_API_BASE, problems
-    )
+    api_base = _check_http_url("DISCORD_API_BASE", api_base_raw or DEFAULT_DISCORD_API_BASE, problems)
 
     dev_guild_raw = get("DEV_GUILD_ID")
     dev_guild_id: int | None = None

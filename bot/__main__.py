@@ -1,0 +1,307 @@
+"""Command line: `stemcell-bot [run|check|preview|migrate|backup]`.
+
+Every expected failure (bad settings, broken content, a refused token, a missing intent) ends
+with one clear line per problem and exit code 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+from bot import __version__
+from bot.core.content.loader import ContentError, load_content
+from bot.core.content.model import ContentBundle
+from bot.core.content.render import embed_as_text, render_caution, render_explainer, render_glossary_term
+from bot.core.content.search import Ranker
+from bot.db.database import open_database
+from bot.db.migrate import MigrationError, apply_migrations, available_migrations, current_version
+from bot.log import setup_logging
+from bot.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("bot")
+
+PROG = "stemcell-bot"
+DESCRIPTION = "A Discord companion for people with MS weighing or going through stem-cell therapy."
+EPILOG = """\
+commands:
+  run               connect to Discord and serve (the default when no command is given)
+  check             validate settings, every content file and the migrations; exit 1 on problems
+  preview [TOPIC]   print an explainer as plain text (no TOPIC: list topics);
+                    --glossary TERM or --caution preview those instead
+  migrate           apply pending database migrations and exit
+  backup PATH       write a consistent copy of the database to PATH, safe while the bot runs
+
+Settings come from the environment and from a .env file in the working directory;
+see .env.example for every setting.
+"""
+
+
+class CliError(Exception):
+    """An expected failure: its lines are printed as they are and the exit code is 1."""
+
+    def __init__(self, *lines: str) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = list(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("run", help="connect to Discord and serve (default)")
+    sub.add_parser("check", help="validate settings, content and migrations")
+    preview = sub.add_parser("preview", help="print an explainer as plain text")
+    preview.add_argument("topic", nargs="?", help="topic slug, title or alias (omit to list topics)")
+    preview.add_argument("--glossary", metavar="TERM", help="preview a glossary term instead")
+    preview.add_argument("--caution", action="store_true", help="preview the caution list instead")
+    sub.add_parser("migrate", help="apply pending database migrations")
+    backup = sub.add_parser("backup", help="copy the database to PATH while the bot may be running")
+    backup.add_argument("path", type=Path, help="where to write the copy")
+    return parser
+
+
+def _settings(*, require_token: bool) -> Settings:
+    load_dotenv(Path.cwd() / ".env", override=False)
+    try:
+        return load_settings(os.environ, require_token=require_token)
+    except SettingsError as exc:
+        raise CliError(*exc.problems) from None
+
+
+def _content(settings: Settings) -> ContentBundle:
+    try:
+        return load_content(settings.content_dir)
+    except ContentError as exc:
+        raise CliError(*(f"content: {p}" for p in exc.problems)) from None
+
+
+def command_check() -> int:
+    problems: list[str] = []
+    notes: list[str] = []
+    try:
+        settings = _settings(require_token=False)
+    except CliError as exc:
+        problems.extend(exc.lines)
+        settings = None
+    if settings is not None:
+        if not settings.discord_token:
+            notes.append("note: DISCORD_TOKEN is not set; `run` will need it")
+        try:
+            bundle = _content(settings)
+            notes.append(
+                f"content: {len(bundle.explainers)} topics, {len(bundle.glossary)} glossary terms, "
+                f"{len(bundle.caution.points)} caution points"
+            )
+        except CliError as exc:
+            problems.extend(exc.lines)
+    try:
+        notes.append(asyncio.run(_check_migrations(settings)))
+    except MigrationError as exc:
+        problems.append(f"migrations: {exc}")
+    if problems:
+        for line in problems:
+            print(line, file=sys.stderr)
+        print(f"{len(problems)} problem(s) found.", file=sys.stderr)
+        return 1
+    for line in notes:
+        print(line)
+    print("All clear.")
+    return 0
+
+
+async def _check_migrations(settings: Settings | None) -> str:
+    """Apply every migration to a scratch database; report the real database's version if it exists."""
+    migrations = available_migrations()
+    with tempfile.TemporaryDirectory() as scratch:
+        db = await open_database(Path(scratch) / "check.sqlite3")
+        try:
+            await apply_migrations(db)
+        except Exception as exc:
+            raise MigrationError(f"a migration fails on an empty database: {exc}") from exc
+        finally:
+            await db.close()
+    latest = migrations[-1].version if migrations else 0
+    summary = f"migrations: {len(migrations)} apply cleanly (latest {latest:04d})"
+    if settings is not None and settings.database_path.is_file():
+        db = await open_database(settings.database_path)
+        try:
+            version = await current_version(db)
+        finally:
+            await db.close()
+        if version > latest:
+            raise MigrationError(f"{settings.database_path} is at version {version}, newer than {latest}")
+        pending = latest - version
+        summary += f"; {settings.database_path} is at {version:04d}" + (
+            f" ({pending} pending, applied at start)" if pending else ""
+        )
+    return summary
+
+
+def command_preview(topic: str | None, glossary: str | None, caution: bool) -> int:
+    settings = _settings(require_token=False)
+    bundle = _content(settings)
+    if caution:
+        print(embed_as_text(render_caution(bundle.caution)))
+        return 0
+    if glossary is not None:
+        ranker = Ranker((t.slug, t.term, t.aliases) for t in bundle.glossary.values())
+        slug = ranker.best(glossary)
+        if slug is None:
+            raise CliError(f"preview: no glossary term matches {glossary!r}", _suggest(ranker, glossary))
+        print(embed_as_text(render_glossary_term(bundle.glossary[slug], bundle)))
+        return 0
+    if topic is None:
+        print("Topics (preview one with `stemcell-bot preview SLUG`):")
+        for explainer in bundle.explainer_list():
+            print(f"  {explainer.slug:<20} {explainer.title}")
+        return 0
+    ranker = Ranker((e.slug, e.title, e.aliases) for e in bundle.explainer_list())
+    slug = topic if topic in bundle.explainers else ranker.best(topic)
+    if slug is None:
+        raise CliError(f"preview: no topic matches {topic!r}", _suggest(ranker, topic))
+    rendered = render_explainer(bundle.explainers[slug], bundle)
+    print(embed_as_text(rendered.embed))
+    if rendered.related:
+        print("Buttons: " + " | ".join(label for _, label in rendered.related))
+    return 0
+
+
+def _suggest(ranker: Ranker, query: str) -> str:
+    matches = ranker.rank(query, limit=5)
+    if not matches:
+        return "run `stemcell-bot preview` to list what exists"
+    return "did you mean: " + ", ".join(m.key for m in matches)
+
+
+def command_migrate() -> int:
+    settings = _settings(require_token=False)
+
+    async def migrate() -> list[str]:
+        db = await open_database(settings.database_path)
+        try:
+            return [f"{m.version:04d}_{m.name}" for m in await apply_migrations(db)]
+        finally:
+            await db.close()
+
+    try:
+        applied = asyncio.run(migrate())
+    except MigrationError as exc:
+        raise CliError(f"migrate: {exc}") from None
+    print(f"Applied: {', '.join(applied)}" if applied else "Database is up to date.")
+    return 0
+
+
+def command_backup(target: Path) -> int:
+    settings = _settings(require_token=False)
+    if not settings.database_path.is_file():
+        raise CliError(f"backup: no database at {settings.database_path} (DATABASE_PATH)")
+    if target.resolve() == settings.database_path.resolve():
+        raise CliError("backup: PATH is the live database itself; choose another file")
+
+    async def backup() -> None:
+        db = await open_database(settings.database_path)
+        try:
+            await db.backup_to(target)
+        finally:
+            await db.close()
+
+    asyncio.run(backup())
+    print(f"Backed up {settings.database_path} to {target}")
+    return 0
+
+
+def command_run() -> int:
+    settings = _settings(require_token=True)
+    setup_logging(settings.log_level, secrets=[settings.discord_token.get(), settings.journal_key.get()])
+    content = _content(settings)
+    return asyncio.run(run_bot(settings, content))
+
+
+async def run_bot(settings: Settings, content: ContentBundle) -> int:
+    """Open resources, run until Discord closes or a signal arrives, close everything in reverse order."""
+    import aiohttp
+    import discord
+
+    from bot.app import build_bot
+
+    db = await open_database(settings.database_path)
+    try:
+        applied = await apply_migrations(db)
+        if applied:
+            log.info("Database migrated to %04d", applied[-1].version)
+        async with aiohttp.ClientSession() as session:
+            bot = build_bot(settings, db, content, http_session=session)
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError):
+                    loop.add_signal_handler(signum, lambda s=signum: _request_shutdown(bot, s))
+            try:
+                async with bot:
+                    await bot.start(settings.discord_token.get())
+            except discord.PrivilegedIntentsRequired:
+                raise CliError(
+                    "DISCORD_TOKEN: this application may not read message content. Turn on "
+                    "'Message Content Intent' in the developer portal (Applications > your app > Bot > "
+                    "Privileged Gateway Intents) and start the bot again."
+                ) from None
+            except discord.LoginFailure:
+                raise CliError(
+                    "DISCORD_TOKEN: Discord refused this token; copy a fresh one from the developer "
+                    "portal (Applications > your app > Bot > Reset Token)"
+                ) from None
+    except MigrationError as exc:
+        raise CliError(f"database: {exc}") from None
+    finally:
+        await db.close()
+    log.info("Shut down cleanly")
+    return 0
+
+
+def _request_shutdown(bot: object, signum: int) -> None:
+    log.info("Received %s; shutting down", signal.Signals(signum).name)
+    close = getattr(bot, "close", None)
+    if close is not None:
+        asyncio.get_running_loop().create_task(close())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        match args.command:
+            case None | "run":
+                return command_run()
+            case "check":
+                return command_check()
+            case "preview":
+                return command_preview(args.topic, args.glossary, args.caution)
+            case "migrate":
+                return command_migrate()
+            case "backup":
+                return command_backup(args.path)
+    except CliError as exc:
+        for line in exc.lines:
+            print(line, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,189 @@
+"""The Discord client: intents, mentions, the command tree with its one error handler, and sync policy.
+
+`build_bot` receives everything already opened (settings, database, content, HTTP session);
+nothing here connects at import, and nothing one-time runs in `on_ready` (it fires on every
+reconnect).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from typing import Any
+
+import aiohttp
+import discord
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cogs._replies import send_ephemeral
+from bot.core.clock import Clock, SystemClock
+from bot.core.content.model import ContentBundle
+from bot.db.database import Database
+from bot.db.repositories.bot_state import BotStateRepository
+from bot.errors import UserFacingError
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SOMETHING_WENT_WRONG = (
+    "Sorry, something went wrong on my side while doing that. Nothing you did caused it, "
+    "and nothing was changed. Please try again in a moment."
+)
+
+
+def tree_hash_key(guild_id: int | None) -> str:
+    return f"command_tree_hash:{guild_id or 'global'}"
+
+
+class StemcellTree(app_commands.CommandTree):
+    """Command tree whose error handler always answers the member, kindly and ephemerally."""
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        original = getattr(error, "original", error)
+        message = _message_for(original)
+        if message is None:
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.error(
+                "Command /%s failed (guild=%s channel=%s user=%s)",
+                command,
+                interaction.guild_id,
+                interaction.channel_id,
+                interaction.user.id,
+                exc_info=original,
+            )
+            message = SOMETHING_WENT_WRONG
+        await send_ephemeral(interaction, message)
+
+
+def _message_for(error: BaseException) -> str | None:
+    """The member-facing text for an expected error, or None for a bug."""
+    if isinstance(error, UserFacingError):
+        return error.message
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "That command works in a server only, not in direct messages."
+    if isinstance(error, app_commands.MissingPermissions):
+        needed = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+        return f"Only members with the {needed} permission can use that command."
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return f"Easy there: you can use that again in {error.retry_after:.0f} seconds."
+    if isinstance(error, app_commands.TransformerError):
+        return f"I couldn't understand {error.value!r} for that option. Could you check it and try again?"
+    if isinstance(error, app_commands.CheckFailure):
+        return "You can't use that command here."
+    return None
+
+
+class StemcellBot(commands.Bot):
+    """The bot process: owns nothing it did not receive, closes only what Discord opened."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        content: ContentBundle,
+        *,
+        http_session: aiohttp.ClientSession | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        intents.guild_messages = True
+        intents.dm_messages = True
+        intents.message_content = True
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=StemcellTree,
+            help_command=None,
+            max_messages=None,
+        )
+        self.settings = settings
+        self.db = db
+        self.content = content
+        self.http_session = http_session
+        self.clock: Clock = clock or SystemClock()
+        self.state_repository = BotStateRepository(db)
+        self.synced_scopes: list[str] = []
+
+    async def login(self, token: str) -> None:
+        # The REST base is read on every request, so it must be set before the first one.
+        if self.settings.api_base_overridden:
+            discord.http.Route.BASE = self.settings.discord_api_base
+        await super().login(token)
+
+    async def setup_hook(self) -> None:
+        if self.settings.api_base_overridden:
+            await self._use_gateway_of_api_base()
+        for cog in self._make_cogs():
+            await self.add_cog(cog)
+        await self.sync_commands_if_needed()
+
+    def _make_cogs(self) -> list[commands.Cog]:
+        from bot.cogs.caution import CautionCog
+        from bot.cogs.explainers import ExplainersCog
+        from bot.cogs.glossary import GlossaryCog
+        from bot.cogs.help import HelpCog
+
+        return [
+            ExplainersCog(self, self.content),
+            GlossaryCog(self.content),
+            CautionCog(self.content),
+            HelpCog(),
+        ]
+
+    async def _use_gateway_of_api_base(self) -> None:
+        """Ask the configured API base for its gateway, since discord.py would go to Discord's own."""
+        _shards, url, _limits = await self.http.get_bot_gateway()
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+        log.info("Using the gateway announced by %s", self.settings.discord_api_base)
+
+    def command_tree_payload(self, guild: discord.abc.Snowflake | None = None) -> list[dict[str, Any]]:
+        commands_ = self.tree.get_commands(guild=guild)
+        return sorted((c.to_dict(self.tree) for c in commands_), key=lambda c: (c["type"], c["name"]))
+
+    async def sync_commands_if_needed(self) -> None:
+        """Sync globally (and to the dev guild) per SYNC_COMMANDS: `auto` only when the tree changed."""
+        mode = self.settings.sync_commands
+        if mode == "never":
+            log.info("Command sync is off (SYNC_COMMANDS=never)")
+            return
+        scopes: list[discord.Object | None] = [None]
+        if self.settings.dev_guild_id:
+            dev_guild = discord.Object(self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=dev_guild)
+            scopes.append(dev_guild)
+        for guild in scopes:
+            payload = self.command_tree_payload(guild)
+            digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+            key = tree_hash_key(guild.id if guild else None)
+            if mode == "auto" and await self.state_repository.get(key) == digest:
+                log.info("Commands unchanged since the last sync (%s); not syncing", key)
+                continue
+            await self.tree.sync(guild=guild)
+            await self.state_repository.set(key, digest, self.clock.now())
+            self.synced_scopes.append(key)
+            log.info("Synced %d commands (%s)", len(payload), "global" if guild is None else guild.id)
+
+    async def on_message(self, message: discord.Message) -> None:
+        """No prefix commands: message handling lives in the message-scan cog alone."""
+
+    async def on_ready(self) -> None:
+        log.info(
+            "Connected as %s (id %s) to %d servers", self.user, self.user and self.user.id, len(self.guilds)
+        )
+
+
+def build_bot(
+    settings: Settings,
+    db: Database,
+    content: ContentBundle,
+    *,
+    http_session: aiohttp.ClientSession | None = None,
+    clock: Clock | None = None,
+) -> StemcellBot:
+    """Assemble the bot from resources the caller opened (and will close)."""
+    return StemcellBot(settings, db, content, http_session=http_session, clock=clock)

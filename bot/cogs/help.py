@@ -1,0 +1,46 @@
+"""`/help`: what the bot does, what it stores, and the privacy promise."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.content.render import COLOUR_EXPLAINER, NOT_MEDICAL_ADVICE
+
+WHAT_IT_DOES = (
+    "`/stemcell [topic]`: short, sourced explainers about stem-cell therapy and MS.\n"
+    "`/glossary term`: what a word means, in plain language.\n"
+    "`/caution`: what to check before going to a stem-cell clinic (ISSCR).\n"
+    "When someone mentions a stem-cell clinic in a server, I may post the caution list once. "
+    "Moderators can tune or switch this off."
+)
+WHAT_IT_STORES = (
+    "Explainers, the glossary and the caution list store nothing about you.\n"
+    "Server settings chosen by moderators are stored with the moderator's id, for the audit log.\n"
+    "I read messages in servers only to notice clinic mentions; I keep no message text."
+)
+PRIVACY = (
+    "Anything you keep in your journal is yours alone: other members and moderators cannot see it, "
+    "and free text is encrypted on disk. Nothing you tell me is shared or sold."
+)
+
+
+class HelpCog(commands.Cog, name="Help"):
+    @app_commands.command(name="help", description="What this bot does, what it stores, and your privacy")
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
+    @app_commands.allowed_installs(guilds=True, users=False)
+    async def help(self, interaction: discord.Interaction) -> None:
+        embed = discord.Embed(
+            title="Stem-cell companion",
+            description=(
+                "I help this community read about stem-cell therapy for MS, with the sources "
+                "behind every answer. I'm a helper, not a clinician."
+            ),
+            colour=discord.Colour(COLOUR_EXPLAINER),
+        )
+        embed.add_field(name="What I can do", value=WHAT_IT_DOES, inline=False)
+        embed.add_field(name="What I store", value=WHAT_IT_STORES, inline=False)
+        embed.add_field(name="Your privacy", value=PRIVACY, inline=False)
+        embed.set_footer(text=NOT_MEDICAL_ADVICE)
+        await interaction.response.send_message(embed=embed, ephemeral=True)

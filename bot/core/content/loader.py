@@ -1,0 +1,341 @@
+"""Load and validate the YAML content: every problem found, each naming file, entry and field.
+
+The same function backs start-up, `stemcell-bot check` and the tests, so an editor sees the
+same message wherever a mistake surfaces. Nothing is shortened silently: text that would not fit
+a Discord embed is an error here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from bot.core.content.model import (
+    CautionList,
+    CautionPoint,
+    ContentBundle,
+    Explainer,
+    GlossaryTerm,
+    Source,
+)
+from bot.core.content.render import (
+    RenderedEmbed,
+    render_caution,
+    render_explainer,
+    render_glossary_term,
+    render_overview,
+)
+
+EXPLAINERS_FILE = "explainers.yaml"
+GLOSSARY_FILE = "glossary.yaml"
+CAUTION_FILE = "caution.yaml"
+CONTENT_FILES = (EXPLAINERS_FILE, GLOSSARY_FILE, CAUTION_FILE)
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_SELECT_OPTIONS = 25
+SUMMARY_LIMIT = 300
+SOURCE_TITLE_LIMIT = 200
+
+
+class ContentError(Exception):
+    """The content has problems; `problems` holds one `file: entry: field: problem` line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _yaml_loader() -> type[yaml.SafeLoader]:
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass
+class _Reader:
+    """Reads one mapping, recording problems with the file and entry it came from."""
+
+    file: str
+    entry: str
+    data: dict[str, Any]
+    problems: list[str]
+    allowed: frozenset[str] = field(default_factory=frozenset)
+
+    def where(self, key: str | None = None) -> str:
+        return f"{self.file}: {self.entry}" + (f": {key}" if key else "")
+
+    def problem(self, key: str | None, text: str) -> None:
+        self.problems.append(f"{self.where(key)}: {text}")
+
+    def unknown_keys(self) -> None:
+        for key in self.data:
+            if key not in self.allowed:
+                self.problem(str(key), f"unknown key; expected one of {', '.join(sorted(self.allowed))}")
+
+    def text(self, key: str, *, limit: int | None = None, required: bool = True) -> str:
+        value = self.data.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.problem(key, "missing; expected some text")
+            return ""
+        if not isinstance(value, str):
+            self.problem(key, f"expected text, found {type(value).__name__}")
+            return str(value)
+        if limit is not None and len(value.strip()) > limit:
+            self.problem(key, f"{len(value.strip())} characters, at most {limit} allowed")
+        return value.strip()
+
+    def text_list(self, key: str, *, item_limit: int | None = None, required: bool = True) -> tuple[str, ...]:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self.problem(key, "missing; expected a list")
+            return ()
+        if not isinstance(value, list):
+            self.problem(key, f"expected a list, found {type(value).__name__}")
+            return ()
+        items: list[str] = []
+        for index, item in enumerate(value, start=1):
+            if not isinstance(item, str | int | float) or not str(item).strip():
+                self.problem(f"{key}[{index}]", "expected non-empty text")
+                continue
+            text = str(item).strip()
+            if item_limit is not None and len(text) > item_limit:
+                self.problem(f"{key}[{index}]", f"{len(text)} characters, at most {item_limit} allowed")
+            items.append(text)
+        if required and not items:
+            self.problem(key, "empty; expected at least one item")
+        return tuple(items)
+
+    def day(self, key: str) -> date:
+        value = self.data.get(key)
+        if isinstance(value, date):
+            return value
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        self.problem(key, f"{value!r} is not a date; expected YYYY-MM-DD")
+        return date.min
+
+    def sources(self, key: str = "sources") -> tuple[Source, ...]:
+        value = self.data.get(key)
+        if not isinstance(value, list) or not value:
+            self.problem(key, "missing; every entry needs at least one source (title and url)")
+            return ()
+        found: list[Source] = []
+        for index, item in enumerate(value, start=1):
+            where = f"{key}[{index}]"
+            if not isinstance(item, dict):
+                self.problem(where, "expected a mapping with title and url")
+                continue
+            title = item.get("title")
+            url = item.get("url")
+            if not isinstance(title, str) or not title.strip():
+                self.problem(f"{where}.title", "missing; expected the source's title")
+                title = ""
+            elif len(title.strip()) > SOURCE_TITLE_LIMIT:
+                self.problem(f"{where}.title", f"over {SOURCE_TITLE_LIMIT} characters")
+            if not isinstance(url, str) or not _is_web_url(url.strip()):
+                self.problem(f"{where}.url", f"{url!r} is not a web address; expected https://...")
+                url = ""
+            for extra in set(item) - {"title", "url"}:
+                self.problem(f"{where}.{extra}", "unknown key; expected title and url")
+            found.append(Source(str(title).strip(), str(url).strip()))
+        return tuple(found)
+
+
+def _is_web_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and "." in parts.netloc and " " not in url
+
+
+def _read_yaml(path: Path, problems: list[str]) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        problems.append(f"{path.name}: file not found in {path.parent}")
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(f"{path.name}: cannot be read ({exc})")
+        return None
+    try:
+        return yaml.load(text, Loader=_yaml_loader())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        reason = getattr(exc, "problem", None) or str(exc)
+        problems.append(f"{path.name}: not valid YAML{where}: {reason}")
+        return None
+
+
+def _entries(data: Any, file: str, key: str, problems: list[str]) -> list[dict[str, Any]]:
+    if data is None:
+        return []
+    if not isinstance(data, dict) or not isinstance(data.get(key), list):
+        problems.append(f"{file}: expected a top-level '{key}:' list")
+        return []
+    entries = []
+    for index, item in enumerate(data[key], start=1):
+        if isinstance(item, dict):
+            entries.append(item)
+        else:
+            problems.append(f"{file}: entry {index}: expected a mapping of fields")
+    return entries
+
+
+def _check_embed(file: str, entry: str, embed: RenderedEmbed, problems: list[str]) -> None:
+    problems.extend(f"{file}: {entry}: {p} (as rendered)" for p in embed.limit_problems())
+
+
+_EXPLAINER_KEYS = frozenset(
+    {"slug", "title", "emoji", "aliases", "summary", "body", "key_points", "related", "sources", "reviewed"}
+)
+_TERM_KEYS = frozenset({"term", "slug", "aliases", "definition", "see_also"})
+_CAUTION_KEYS = frozenset({"title", "intro", "points", "outro", "sources", "reviewed"})
+
+
+def _load_explainers(data: Any, problems: list[str]) -> dict[str, Explainer]:
+    explainers: dict[str, Explainer] = {}
+    names: dict[str, str] = {}  # folded slug/title/alias -> owning slug
+    for index, item in enumerate(_entries(data, EXPLAINERS_FILE, "topics", problems), start=1):
+        slug = str(item.get("slug", "")).strip()
+        entry = f"topic {slug!r}" if slug else f"topic {index}"
+        r = _Reader(EXPLAINERS_FILE, entry, item, problems, _EXPLAINER_KEYS)
+        r.unknown_keys()
+        if not SLUG_PATTERN.match(slug):
+            r.problem("slug", f"{slug!r} is not a slug; expected lowercase words joined by hyphens")
+        elif slug in explainers:
+            r.problem("slug", "duplicate slug; another topic already uses it")
+        explainer = Explainer(
+            slug=slug,
+            title=r.text("title"),
+            summary=r.text("summary", limit=SUMMARY_LIMIT),
+            body=r.text("body"),
+            key_points=r.text_list("key_points"),
+            related=r.text_list("related", required=False),
+            sources=r.sources(),
+            reviewed=r.day("reviewed"),
+            aliases=r.text_list("aliases", required=False),
+            emoji=r.text("emoji", required=False) or None,
+        )
+        for name, kind in [(slug, "slug"), (explainer.title, "title")] + [
+            (a, "alias") for a in explainer.aliases
+        ]:
+            folded = name.casefold()
+            owner = names.get(folded)
+            if owner is not None and owner != slug:
+                r.problem(
+                    "aliases" if kind == "alias" else kind, f"{name!r} is already used by topic {owner!r}"
+                )
+            elif owner == slug and kind == "alias":
+                r.problem("aliases", f"{name!r} is listed twice or repeats this topic's slug or title")
+            names[folded] = slug
+        if slug and slug not in explainers:
+            explainers[slug] = explainer
+    for explainer in explainers.values():
+        for related in explainer.related:
+            if related not in explainers:
+                problems.append(
+                    f"{EXPLAINERS_FILE}: topic {explainer.slug!r}: related: unknown topic {related!r}"
+                )
+            elif related == explainer.slug:
+                problems.append(f"{EXPLAINERS_FILE}: topic {explainer.slug!r}: related: lists itself")
+    if data is not None and len(explainers) > MAX_SELECT_OPTIONS:
+        problems.append(
+            f"{EXPLAINERS_FILE}: {len(explainers)} topics; the overview menu holds {MAX_SELECT_OPTIONS}"
+        )
+    if data is not None and not explainers:
+        problems.append(f"{EXPLAINERS_FILE}: no topics found")
+    return explainers
+
+
+def _load_glossary(data: Any, problems: list[str]) -> dict[str, GlossaryTerm]:
+    terms: dict[str, GlossaryTerm] = {}
+    names: dict[str, str] = {}
+    for index, item in enumerate(_entries(data, GLOSSARY_FILE, "terms", problems), start=1):
+        slug = str(item.get("slug", "")).strip()
+        entry = f"term {slug!r}" if slug else f"term {index}"
+        r = _Reader(GLOSSARY_FILE, entry, item, problems, _TERM_KEYS)
+        r.unknown_keys()
+        if not SLUG_PATTERN.match(slug):
+            r.problem("slug", f"{slug!r} is not a slug; expected lowercase words joined by hyphens")
+        elif slug in terms:
+            r.problem("slug", "duplicate slug; another term already uses it")
+        term = GlossaryTerm(
+            slug=slug,
+            term=r.text("term"),
+            definition=r.text("definition"),
+            aliases=r.text_list("aliases", required=False),
+            see_also=r.text("see_also", required=False) or None,
+        )
+        for name in (slug, term.term, *term.aliases):
+            folded = name.casefold()
+            owner = names.get(folded)
+            if owner is not None and owner != slug:
+                r.problem("aliases", f"{name!r} is already used by term {owner!r}")
+            names[folded] = slug
+        if slug and slug not in terms:
+            terms[slug] = term
+    return terms
+
+
+def _load_caution(data: Any, problems: list[str]) -> CautionList | None:
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        problems.append(f"{CAUTION_FILE}: expected a mapping with title, intro, points, outro, sources")
+        return None
+    r = _Reader(CAUTION_FILE, "caution list", data, problems, _CAUTION_KEYS)
+    r.unknown_keys()
+    points: list[CautionPoint] = []
+    raw_points = data.get("points")
+    if not isinstance(raw_points, list) or not raw_points:
+        r.problem("points", "missing; expected a list of points, each with title and text")
+    else:
+        for index, item in enumerate(raw_points, start=1):
+            pr = _Reader(CAUTION_FILE, f"point {index}", item if isinstance(item, dict) else {}, problems)
+            pr.allowed = frozenset({"title", "text"})
+            pr.unknown_keys()
+            points.append(CautionPoint(pr.text("title"), pr.text("text")))
+    return CautionList(
+        title=r.text("title"),
+        intro=r.text("intro"),
+        points=tuple(points),
+        outro=r.text("outro"),
+        sources=r.sources(),
+        reviewed=r.day("reviewed"),
+    )
+
+
+def load_content(content_dir: Path) -> ContentBundle:
+    """Load all content files from `content_dir`, or raise `ContentError` listing every problem."""
+    content_dir = Path(content_dir)
+    problems: list[str] = []
+    explainers = _load_explainers(_read_yaml(content_dir / EXPLAINERS_FILE, problems), problems)
+    glossary = _load_glossary(_read_yaml(content_dir / GLOSSARY_FILE, problems), problems)
+    caution = _load_caution(_read_yaml(content_dir / CAUTION_FILE, problems), problems)
+
+    for term in glossary.values():
+        if term.see_also and explainers and term.see_also not in explainers:
+            problems.append(f"{GLOSSARY_FILE}: term {term.slug!r}: see_also: unknown topic {term.see_also!r}")
+    if problems or caution is None:
+        raise ContentError(problems or [f"{CAUTION_FILE}: missing"])
+
+    bundle = ContentBundle(explainers=explainers, glossary=glossary, caution=caution)
+    for explainer in explainers.values():
+        _check_embed(
+            EXPLAINERS_FILE, f"topic {explainer.slug!r}", render_explainer(explainer, bundle).embed, problems
+        )
+    for term in glossary.values():
+        _check_embed(GLOSSARY_FILE, f"term {term.slug!r}", render_glossary_term(term, bundle), problems)
+    _check_embed(CAUTION_FILE, "caution list", render_caution(caution), problems)
+    _check_embed(EXPLAINERS_FILE, "overview of all topics", render_overview(bundle), problems)
+    if problems:
+        raise ContentError(problems)
+    return bundle

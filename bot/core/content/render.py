@@ -1,0 +1,200 @@
+"""Turn content into plain embed data, and check it against Discord's embed limits.
+
+Kept free of Discord so the same rendering backs the bot, `stemcell-bot preview` and the
+limit checks run by `check` and the tests. The cog only copies these fields into `discord.Embed`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.core.content.model import CautionList, ContentBundle, Explainer, GlossaryTerm, Source
+
+# Discord's documented embed limits.
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FIELD_COUNT_LIMIT = 25
+FOOTER_LIMIT = 2048
+TOTAL_LIMIT = 6000
+BUTTON_LABEL_LIMIT = 80
+SELECT_LABEL_LIMIT = 100
+SELECT_DESCRIPTION_LIMIT = 100
+LINK_BUTTONS_PER_ROW = 5
+
+NOT_MEDICAL_ADVICE = (
+    "Information to help you talk with your MS team, not medical advice. "
+    "Treatment decisions belong with your neurologist."
+)
+
+# Brand colours for the three kinds of answer (plain ints; the cog wraps them).
+COLOUR_EXPLAINER = 0x2E86AB
+COLOUR_GLOSSARY = 0x6C5B7B
+COLOUR_CAUTION = 0xE07A1F
+
+
+@dataclass(frozen=True)
+class EmbedField:
+    name: str
+    value: str
+    inline: bool = False
+
+
+@dataclass(frozen=True)
+class LinkButton:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class RenderedEmbed:
+    """What an embed shows, as plain data."""
+
+    title: str
+    description: str
+    fields: tuple[EmbedField, ...] = ()
+    footer: str = ""
+    colour: int = COLOUR_EXPLAINER
+
+    def total_length(self) -> int:
+        """Characters Discord counts towards the 6,000 limit of one embed."""
+        return (
+            len(self.title)
+            + len(self.description)
+            + len(self.footer)
+            + sum(len(f.name) + len(f.value) for f in self.fields)
+        )
+
+    def limit_problems(self) -> list[str]:
+        """Each Discord embed limit this embed would break, as `field: problem` text."""
+        problems: list[str] = []
+        if len(self.title) > TITLE_LIMIT:
+            problems.append(f"title: {len(self.title)} characters, Discord allows {TITLE_LIMIT}")
+        if len(self.description) > DESCRIPTION_LIMIT:
+            problems.append(
+                f"description: {len(self.description)} characters, Discord allows {DESCRIPTION_LIMIT}"
+            )
+        if len(self.fields) > FIELD_COUNT_LIMIT:
+            problems.append(f"fields: {len(self.fields)} fields, Discord allows {FIELD_COUNT_LIMIT}")
+        for f in self.fields:
+            if len(f.name) > FIELD_NAME_LIMIT:
+                problems.append(f"field {f.name[:30]!r}: name over {FIELD_NAME_LIMIT} characters")
+            if len(f.value) > FIELD_VALUE_LIMIT:
+                problems.append(
+                    f"field {f.name!r}: {len(f.value)} characters, Discord allows {FIELD_VALUE_LIMIT}"
+                )
+        if len(self.footer) > FOOTER_LIMIT:
+            problems.append(f"footer: {len(self.footer)} characters, Discord allows {FOOTER_LIMIT}")
+        total = self.total_length()
+        if total > TOTAL_LIMIT:
+            problems.append(f"whole embed: {total} characters, Discord allows {TOTAL_LIMIT}")
+        return problems
+
+
+@dataclass(frozen=True)
+class RenderedExplainer:
+    embed: RenderedEmbed
+    related: tuple[tuple[str, str], ...]  # (slug, button label)
+    links: tuple[LinkButton, ...]
+
+
+def _bullets(items: tuple[str, ...]) -> str:
+    return "\n".join(f"• {item}" for item in items)
+
+
+def _source_lines(sources: tuple[Source, ...]) -> str:
+    return "\n".join(f"[{s.title}]({s.url})" for s in sources)
+
+
+def shorten(text: str, limit: int) -> str:
+    """Shorten for a small UI label at a word boundary, with a visible ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:.")
+    return cut + "…"
+
+
+def explainer_heading(explainer: Explainer) -> str:
+    return f"{explainer.emoji} {explainer.title}" if explainer.emoji else explainer.title
+
+
+def render_explainer(explainer: Explainer, bundle: ContentBundle | None = None) -> RenderedExplainer:
+    """An explainer as an embed, related-topic buttons and source link buttons."""
+    fields = [EmbedField("Key points", _bullets(explainer.key_points))]
+    fields.append(EmbedField("Sources", _source_lines(explainer.sources)))
+    footer = f"Last reviewed {explainer.reviewed.isoformat()} · {NOT_MEDICAL_ADVICE}"
+    embed = RenderedEmbed(
+        title=explainer_heading(explainer),
+        description=f"*{explainer.summary}*\n\n{explainer.body.strip()}",
+        fields=tuple(fields),
+        footer=footer,
+        colour=COLOUR_EXPLAINER,
+    )
+    related: list[tuple[str, str]] = []
+    for slug in explainer.related:
+        target = bundle.explainers.get(slug) if bundle else None
+        label = target.title if target else slug
+        related.append((slug, shorten(label, BUTTON_LABEL_LIMIT)))
+    links = tuple(
+        LinkButton(shorten(s.title, BUTTON_LABEL_LIMIT), s.url)
+        for s in explainer.sources[:LINK_BUTTONS_PER_ROW]
+    )
+    return RenderedExplainer(embed=embed, related=tuple(related), links=links)
+
+
+def render_overview(bundle: ContentBundle) -> RenderedEmbed:
+    """The `/stemcell` answer without a topic: every topic in one short list."""
+    lines = [
+        "Short, sourced explainers about stem-cell therapy and MS. "
+        "Pick a topic below, or use `/stemcell topic:` to jump straight to one.",
+        "",
+    ]
+    for explainer in bundle.explainer_list():
+        lines.append(f"**{explainer_heading(explainer)}**: {explainer.summary}")
+    return RenderedEmbed(
+        title="Stem cells and MS: topics",
+        description="\n".join(lines),
+        footer=NOT_MEDICAL_ADVICE,
+        colour=COLOUR_EXPLAINER,
+    )
+
+
+def render_glossary_term(term: GlossaryTerm, bundle: ContentBundle | None = None) -> RenderedEmbed:
+    fields: tuple[EmbedField, ...] = ()
+    if term.aliases:
+        fields += (EmbedField("Also called", ", ".join(term.aliases)),)
+    if term.see_also and bundle and term.see_also in bundle.explainers:
+        topic = bundle.explainers[term.see_also]
+        fields += (EmbedField("Read more", f"`/stemcell topic:{topic.slug}` ({topic.title})"),)
+    return RenderedEmbed(
+        title=term.term,
+        description=term.definition.strip(),
+        fields=fields,
+        footer=NOT_MEDICAL_ADVICE,
+        colour=COLOUR_GLOSSARY,
+    )
+
+
+def render_caution(caution: CautionList) -> RenderedEmbed:
+    fields = [EmbedField(point.title, point.text) for point in caution.points]
+    fields.append(EmbedField("What next", caution.outro.strip()))
+    fields.append(EmbedField("Sources", _source_lines(caution.sources)))
+    return RenderedEmbed(
+        title=caution.title,
+        description=caution.intro.strip(),
+        fields=tuple(fields),
+        footer=f"Last reviewed {caution.reviewed.isoformat()} · {NOT_MEDICAL_ADVICE}",
+        colour=COLOUR_CAUTION,
+    )
+
+
+def embed_as_text(embed: RenderedEmbed) -> str:
+    """Plain-text rendering for the terminal preview."""
+    parts = [embed.title, "=" * min(len(embed.title), 80), "", embed.description, ""]
+    for f in embed.fields:
+        parts += [f"## {f.name}", f.value, ""]
+    if embed.footer:
+        parts.append(f"-- {embed.footer}")
+    parts.append(f"({embed.total_length()} of {TOTAL_LIMIT} characters)")
+    return "\n".join(parts)
