@@ -118,11 +118,11 @@ class StemcellBot(commands.Bot):
     async def setup_hook(self) -> None:
         if self.settings.api_base_overridden:
             await self._use_gateway_of_api_base()
-        for cog in self._make_cogs():
+        for cog in self.make_cogs():
             await self.add_cog(cog)
         await self.sync_commands_if_needed()
 
-    def _make_cogs(self) -> list[commands.Cog]:
+    def make_cogs(self) -> list[commands.Cog]:
         from bot.cogs.caution import CautionCog
         from bot.cogs.explainers import ExplainersCog
         from bot.cogs.glossary import GlossaryCog

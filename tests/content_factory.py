@@ -1,0 +1,78 @@
+"""Builds small, valid content folders for tests, so each test breaks exactly one thing."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SOURCE = {"title": "National MS Society: Stem cells in MS", "url": "https://www.nationalmssociety.org/"}
+
+
+def topic(slug: str, **overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "slug": slug,
+        "title": f"Topic {slug}",
+        "aliases": [f"{slug} alias"],
+        "summary": f"A short summary of {slug}.",
+        "body": f"Some words about {slug}.",
+        "key_points": ["First point.", "Second point."],
+        "related": [],
+        "sources": [dict(SOURCE)],
+        "reviewed": "2026-11-25",
+    }
+    data.update(overrides)
+    return data
+
+
+def valid_content() -> dict[str, Any]:
+    return {
+        "explainers.yaml": {
+            "topics": [
+                topic(
+                    "hsct",
+                    title="HSCT",
+                    aliases=["aHSCT", "stem cell transplant", "bone marrow transplant"],
+                    related=["risks"],
+                ),
+                topic("risks", title="The risks", aliases=["side effects"], related=["hsct"]),
+            ]
+        },
+        "glossary.yaml": {
+            "terms": [
+                {
+                    "term": "Autologous",
+                    "slug": "autologous",
+                    "aliases": ["own cells"],
+                    "definition": "From your own body.",
+                    "see_also": "hsct",
+                },
+                {"term": "EDSS", "slug": "edss", "definition": "A disability scale used by neurologists."},
+            ]
+        },
+        "caution.yaml": {
+            "title": "Before you go to a clinic",
+            "intro": "Some things to check.",
+            "points": [{"title": "Regulation", "text": "Ask whether it is approved."}],
+            "outro": "Talk with your MS team.",
+            "sources": [dict(SOURCE)],
+            "reviewed": "2026-11-25",
+        },
+    }
+
+
+def write_content(folder: Path, content: dict[str, Any] | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in (content or valid_content()).items():
+        text = data if isinstance(data, str) else yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def modified(change: Any) -> dict[str, Any]:
+    """A copy of the valid content with `change(content)` applied."""
+    content = copy.deepcopy(valid_content())
+    change(content)
+    return content

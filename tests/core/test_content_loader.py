@@ -1,0 +1,103 @@
+"""Content loading: a valid folder loads; each kind of mistake is reported with file, entry and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from content_factory import modified, topic, write_content
+
+from bot.core.content.loader import ContentError, load_content
+
+
+def problems_for(tmp_path: Path, content: dict) -> list[str]:
+    with pytest.raises(ContentError) as caught:
+        load_content(write_content(tmp_path, content))
+    return caught.value.problems
+
+
+def test_valid_content_loads_into_typed_models(tmp_path: Path) -> None:
+    bundle = load_content(write_content(tmp_path))
+    assert list(bundle.explainers) == ["hsct", "risks"]
+    assert bundle.explainers["hsct"].related == ("risks",)
+    assert bundle.explainers["hsct"].reviewed.isoformat() == "2026-11-25"
+    assert bundle.glossary["autologous"].see_also == "hsct"
+    assert bundle.caution.points[0].title == "Regulation"
+
+
+def test_duplicate_slug_is_named(tmp_path: Path) -> None:
+    content = modified(lambda c: c["explainers.yaml"]["topics"].append(topic("hsct", aliases=[])))
+    problems = problems_for(tmp_path, content)
+    assert any(p.startswith("explainers.yaml: topic 'hsct': slug: duplicate slug") for p in problems), (
+        problems
+    )
+
+
+def test_duplicate_alias_across_topics_is_named(tmp_path: Path) -> None:
+    content = modified(lambda c: c["explainers.yaml"]["topics"][1]["aliases"].append("AHSCT"))
+    problems = problems_for(tmp_path, content)
+    assert any("topic 'risks': aliases: 'AHSCT' is already used by topic 'hsct'" in p for p in problems)
+
+
+def test_body_over_embed_limit_is_an_error_not_truncated(tmp_path: Path) -> None:
+    content = modified(lambda c: c["explainers.yaml"]["topics"][0].update(body="word " * 1000))
+    problems = problems_for(tmp_path, content)
+    assert any(
+        p.startswith("explainers.yaml: topic 'hsct': description:") and "4096" in p for p in problems
+    ), problems
+
+
+def test_whole_embed_over_6000_is_an_error(tmp_path: Path) -> None:
+    points = ["x" * 190 for _ in range(5)]
+    content = modified(
+        lambda c: c["explainers.yaml"]["topics"][0].update(
+            body="y" * 4000,
+            key_points=points * 1,
+            sources=[{"title": "t" * 190, "url": "https://a.org/"}] * 5,
+        )
+    )
+    problems = problems_for(tmp_path, content)
+    assert any("topic 'hsct': whole embed" in p for p in problems), problems
+
+
+def test_unknown_related_missing_sources_and_bad_url_all_reported_at_once(tmp_path: Path) -> None:
+    def change(c: dict) -> None:
+        c["explainers.yaml"]["topics"][0]["related"] = ["nowhere"]
+        c["explainers.yaml"]["topics"][1]["sources"] = []
+        c["caution.yaml"]["sources"] = [{"title": "ISSCR", "url": "not a url"}]
+
+    problems = problems_for(tmp_path, modified(change))
+    assert "explainers.yaml: topic 'hsct': related: unknown topic 'nowhere'" in problems
+    assert any(p.startswith("explainers.yaml: topic 'risks': sources: missing") for p in problems)
+    assert any(p.startswith("caution.yaml: caution list: sources[1].url:") for p in problems)
+
+
+def test_bad_date_and_unknown_key(tmp_path: Path) -> None:
+    def change(c: dict) -> None:
+        c["explainers.yaml"]["topics"][0]["reviewed"] = "last week"
+        c["explainers.yaml"]["topics"][0]["colour"] = "blue"
+
+    problems = problems_for(tmp_path, modified(change))
+    assert any("topic 'hsct': reviewed: 'last week' is not a date" in p for p in problems)
+    assert any("topic 'hsct': colour: unknown key" in p for p in problems)
+
+
+def test_malformed_yaml_names_file_and_line(tmp_path: Path) -> None:
+    content = modified(lambda c: c.update({"glossary.yaml": "terms:\n  - term: [unclosed\n"}))
+    problems = problems_for(tmp_path, content)
+    assert any(p.startswith("glossary.yaml: not valid YAML at line") for p in problems), problems
+
+
+def test_missing_file_is_reported(tmp_path: Path) -> None:
+    write_content(tmp_path)
+    (tmp_path / "caution.yaml").unlink()
+    with pytest.raises(ContentError) as caught:
+        load_content(tmp_path)
+    assert any(p.startswith("caution.yaml: file not found") for p in caught.value.problems)
+
+
+def test_glossary_see_also_must_be_a_topic(tmp_path: Path) -> None:
+    content = modified(lambda c: c["glossary.yaml"]["terms"][0].update(see_also="nope"))
+    assert "glossary.yaml: term 'autologous': see_also: unknown topic 'nope'" in problems_for(
+        tmp_path, content
+    )

@@ -1,0 +1,57 @@
+"""Every cog loads into a real bot, and the command tree matches the documented contract."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from discord import app_commands
+
+from bot.app import StemcellBot, build_bot
+from bot.core.content.loader import load_content
+from bot.db.database import Database
+from bot.settings import load_settings, packaged_content_dir
+
+NAME = re.compile(r"^[-_\w]{1,32}$")
+
+
+@pytest.fixture
+async def loaded_bot(db: Database, tmp_path: Path) -> AsyncIterator[StemcellBot]:
+    settings = load_settings({"DISCORD_TOKEN": "x", "DATABASE_PATH": str(tmp_path / "db.sqlite3")})
+    bot = build_bot(settings, db, load_content(packaged_content_dir()))
+    for cog in bot.make_cogs():
+        await bot.add_cog(cog)
+    try:
+        yield bot
+    finally:
+        await bot.close()
+
+
+async def test_documented_commands_are_registered(loaded_bot: StemcellBot) -> None:
+    names = {c.name for c in loaded_bot.tree.get_commands()}
+    assert {"stemcell", "glossary", "caution", "help"} <= names
+
+
+async def test_stemcell_options_match_the_contract(loaded_bot: StemcellBot) -> None:
+    command = loaded_bot.tree.get_command("stemcell")
+    assert isinstance(command, app_commands.Command)
+    options = {p.name: p for p in command.parameters}
+    assert list(options) == ["topic", "private"]
+    assert options["topic"].required is False and options["topic"].autocomplete
+    assert options["private"].required is False
+
+
+async def test_every_command_has_valid_names_and_descriptions(loaded_bot: StemcellBot) -> None:
+    for command in loaded_bot.tree.walk_commands():
+        assert NAME.match(command.name), command.name
+        assert 1 <= len(command.description) <= 100, command.qualified_name
+        if isinstance(command, app_commands.Command):
+            for parameter in command.parameters:
+                assert NAME.match(parameter.name)
+                assert 1 <= len(parameter.description) <= 100, (command.qualified_name, parameter.name)
+
+
+async def test_tree_payload_is_stable(loaded_bot: StemcellBot) -> None:
+    assert loaded_bot.command_tree_payload() == loaded_bot.command_tree_payload()

@@ -1,0 +1,38 @@
+"""The layering rule and the house style are checked, not hoped for: ruff runs with the tests."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_ruff_check_is_clean() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "bot", "tests", "bench"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_discord_is_banned_in_core_and_db(tmp_path: Path) -> None:
+    """A discord import slipped into bot/core or bot/db must fail the lint (TID251)."""
+    for layer in ("core", "db"):
+        probe = ROOT / "bot" / layer / "_layering_probe.py"
+        probe.write_text("from discord import Embed\n\nEmbed()\n")
+        try:
+            result = subprocess.run(
+                [sys.executable, "-m", "ruff", "check", "--no-cache", "--select", "TID251", str(probe)],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+        finally:
+            probe.unlink()
+        assert result.returncode == 1 and "TID251" in result.stdout, result.stdout
