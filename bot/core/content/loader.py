@@ -324,18 +324,18 @@ def load_content(content_dir: Path) -> ContentBundle:
     for term in glossary.values():
         if term.see_also and explainers and term.see_also not in explainers:
             problems.append(f"{GLOSSARY_FILE}: term {term.slug!r}: see_also: unknown topic {term.see_also!r}")
-    if problems or caution is None:
-        raise ContentError(problems or [f"{CAUTION_FILE}: missing"])
 
-    bundle = ContentBundle(explainers=explainers, glossary=glossary, caution=caution)
+    # Render checks run even when other problems exist, so one `check` lists everything.
+    bundle = ContentBundle(explainers=explainers, glossary=glossary, caution=caution)  # type: ignore[arg-type]
     for explainer in explainers.values():
-        _check_embed(
-            EXPLAINERS_FILE, f"topic {explainer.slug!r}", render_explainer(explainer, bundle).embed, problems
-        )
+        rendered = render_explainer(explainer, bundle).embed
+        _check_embed(EXPLAINERS_FILE, f"topic {explainer.slug!r}", rendered, problems)
     for term in glossary.values():
         _check_embed(GLOSSARY_FILE, f"term {term.slug!r}", render_glossary_term(term, bundle), problems)
-    _check_embed(CAUTION_FILE, "caution list", render_caution(caution), problems)
-    _check_embed(EXPLAINERS_FILE, "overview of all topics", render_overview(bundle), problems)
-    if problems:
-        raise ContentError(problems)
+    if caution is not None:
+        _check_embed(CAUTION_FILE, "caution list", render_caution(caution), problems)
+    if explainers:
+        _check_embed(EXPLAINERS_FILE, "overview of all topics", render_overview(bundle), problems)
+    if problems or caution is None:
+        raise ContentError(problems or [f"{CAUTION_FILE}: missing"])
     return bundle

@@ -1,0 +1,102 @@
+"""The command line as an operator meets it: run in a subprocess, read what it prints and its exit code."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from content_factory import modified, topic, write_content
+
+
+def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_", "CONTENT_"))}
+    clean.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_run_without_token_is_one_clear_line(tmp_path: Path) -> None:
+    result = run_cli(cwd=tmp_path)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("DISCORD_TOKEN: not set") and ".env" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_settings_each_on_its_own_line(tmp_path: Path) -> None:
+    result = run_cli(
+        cwd=tmp_path, env={"DISCORD_TOKEN": "x", "SYNC_COMMANDS": "maybe", "DEV_GUILD_ID": "abc"}
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert [line.split(":")[0] for line in lines] == ["DEV_GUILD_ID", "SYNC_COMMANDS"]
+
+
+def test_env_file_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("SYNC_COMMANDS=sometimes\n")
+    result = run_cli("check", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "SYNC_COMMANDS: 'sometimes'" in result.stderr
+
+
+def test_check_passes_on_shipped_content(tmp_path: Path) -> None:
+    result = run_cli("check", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "All clear." in result.stdout
+    assert "migrations:" in result.stdout and "apply cleanly" in result.stdout
+
+
+def test_check_names_file_and_entry_of_broken_content(tmp_path: Path) -> None:
+    def break_it(c: dict) -> None:
+        c["explainers.yaml"]["topics"].append(topic("risks", aliases=[]))
+        c["explainers.yaml"]["topics"][0]["body"] = "long " * 900
+
+    folder = write_content(tmp_path / "content", modified(break_it))
+    result = run_cli("check", cwd=tmp_path, env={"CONTENT_DIR": str(folder)})
+    assert result.returncode == 1
+    assert "explainers.yaml: topic 'risks': slug: duplicate slug" in result.stderr
+    assert "explainers.yaml: topic 'hsct': description: 4527 characters, Discord allows 4096" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_preview_renders_topic_with_sources(tmp_path: Path) -> None:
+    result = run_cli("preview", "bone marow", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "HSCT" in result.stdout and "## Sources" in result.stdout and "https://" in result.stdout
+
+
+def test_preview_unknown_topic_suggests(tmp_path: Path) -> None:
+    result = run_cli("preview", "zebra crossing", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "no topic matches 'zebra crossing'" in result.stderr
+
+
+def test_migrate_then_backup(tmp_path: Path) -> None:
+    env = {"DATABASE_PATH": str(tmp_path / "data" / "bot.sqlite3")}
+    first = run_cli("migrate", cwd=tmp_path, env=env)
+    assert first.returncode == 0 and first.stdout.startswith("Applied: 0001_initial"), first
+    again = run_cli("migrate", cwd=tmp_path, env=env)
+    assert again.stdout.strip() == "Database is up to date."
+    backup = run_cli("backup", str(tmp_path / "copy.sqlite3"), cwd=tmp_path, env=env)
+    assert backup.returncode == 0, backup.stderr
+    with sqlite3.connect(tmp_path / "copy.sqlite3") as copy:
+        assert copy.execute("PRAGMA user_version").fetchone()[0] >= 1
+    copy.close()
+
+
+def test_help_documents_every_command(tmp_path: Path) -> None:
+    result = run_cli("--help", cwd=tmp_path)
+    assert result.returncode == 0
+    for command in ("run", "check", "preview", "migrate", "backup"):
+        assert command in result.stdout
