@@ -234,26 +234,19 @@ def command_run() -> int:
 
 
 async def run_bot(settings: Settings, content: ContentBundle) -> int:
-    """Open resources, run until Discord closes or a signal arrives, close everything in reverse order."""
-    import aiohttp
+    """Run until Discord closes or SIGINT/SIGTERM arrives; everything is closed in reverse order."""
     import discord
 
-    from bot.app import build_bot
+    from bot.app import open_bot
 
-    db = await open_database(settings.database_path)
     try:
-        applied = await apply_migrations(db)
-        if applied:
-            log.info("Database migrated to %04d", applied[-1].version)
-        async with aiohttp.ClientSession() as session:
-            bot = build_bot(settings, db, content, http_session=session)
+        async with open_bot(settings, content) as bot:
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGINT, signal.SIGTERM):
                 with contextlib.suppress(NotImplementedError):
-                    loop.add_signal_handler(signum, lambda s=signum: _request_shutdown(bot, s))
+                    loop.add_signal_handler(signum, _request_shutdown, bot, signum)
             try:
-                async with bot:
-                    await bot.start(settings.discord_token.get())
+                await bot.start(settings.discord_token.get())
             except discord.PrivilegedIntentsRequired:
                 raise CliError(
                     "DISCORD_TOKEN: this application may not read message content. Turn on "
@@ -267,17 +260,20 @@ async def run_bot(settings: Settings, content: ContentBundle) -> int:
                 ) from None
     except MigrationError as exc:
         raise CliError(f"database: {exc}") from None
-    finally:
-        await db.close()
     log.info("Shut down cleanly")
     return 0
+
+
+_shutdown_tasks: set[asyncio.Task[None]] = set()
 
 
 def _request_shutdown(bot: object, signum: int) -> None:
     log.info("Received %s; shutting down", signal.Signals(signum).name)
     close = getattr(bot, "close", None)
     if close is not None:
-        asyncio.get_running_loop().create_task(close())
+        task = asyncio.get_running_loop().create_task(close())
+        _shutdown_tasks.add(task)
+        task.add_done_callback(_shutdown_tasks.discard)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
@@ -21,7 +23,8 @@ from discord.ext import commands
 from bot.cogs._replies import send_ephemeral
 from bot.core.clock import Clock, SystemClock
 from bot.core.content.model import ContentBundle
-from bot.db.database import Database
+from bot.db.database import Database, open_database
+from bot.db.migrate import apply_migrations
 from bot.db.repositories.bot_state import BotStateRepository
 from bot.errors import UserFacingError
 from bot.settings import Settings
@@ -175,6 +178,24 @@ class StemcellBot(commands.Bot):
         log.info(
             "Connected as %s (id %s) to %d servers", self.user, self.user and self.user.id, len(self.guilds)
         )
+
+
+@asynccontextmanager
+async def open_bot(
+    settings: Settings, content: ContentBundle, *, clock: Clock | None = None
+) -> AsyncIterator[StemcellBot]:
+    """Open the database (migrated) and the HTTP session, build the bot; close all in reverse order."""
+    db = await open_database(settings.database_path)
+    try:
+        applied = await apply_migrations(db)
+        if applied:
+            log.info("Database migrated to schema version %d", applied[-1].version)
+        async with aiohttp.ClientSession() as session:
+            bot = build_bot(settings, db, content, http_session=session, clock=clock)
+            async with bot:
+                yield bot
+    finally:
+        await db.close()
 
 
 def build_bot(
