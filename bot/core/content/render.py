@@ -103,8 +103,18 @@ def _bullets(items: tuple[str, ...]) -> str:
     return "\n".join(f"• {item}" for item in items)
 
 
-def _source_lines(sources: tuple[Source, ...]) -> str:
-    return "\n".join(f"[{s.title}]({s.url})" for s in sources)
+def _source_fields(sources: tuple[Source, ...], name: str = "Sources") -> list[EmbedField]:
+    """Source links packed into as many fields as needed; a long reading list is split, never cut."""
+    fields: list[EmbedField] = []
+    lines: list[str] = []
+    for line in (f"[{s.title}]({s.url})" for s in sources):
+        if lines and len("\n".join([*lines, line])) > FIELD_VALUE_LIMIT:
+            fields.append(EmbedField(name if not fields else f"{name} (continued)", "\n".join(lines)))
+            lines = []
+        lines.append(line)
+    if lines:
+        fields.append(EmbedField(name if not fields else f"{name} (continued)", "\n".join(lines)))
+    return fields
 
 
 def shorten(text: str, limit: int) -> str:
@@ -122,7 +132,7 @@ def explainer_heading(explainer: Explainer) -> str:
 def render_explainer(explainer: Explainer, bundle: ContentBundle | None = None) -> RenderedExplainer:
     """An explainer as an embed, related-topic buttons and source link buttons."""
     fields = [EmbedField("Key points", _bullets(explainer.key_points))]
-    fields.append(EmbedField("Sources", _source_lines(explainer.sources)))
+    fields.extend(_source_fields(explainer.sources))
     footer = f"Last reviewed {explainer.reviewed.isoformat()} · {NOT_MEDICAL_ADVICE}"
     embed = RenderedEmbed(
         title=explainer_heading(explainer),
@@ -179,7 +189,7 @@ def render_glossary_term(term: GlossaryTerm, bundle: ContentBundle | None = None
 def render_caution(caution: CautionList) -> RenderedEmbed:
     fields = [EmbedField(point.title, point.text) for point in caution.points]
     fields.append(EmbedField("What next", caution.outro.strip()))
-    fields.append(EmbedField("Sources", _source_lines(caution.sources)))
+    fields.extend(_source_fields(caution.sources))
     return RenderedEmbed(
         title=caution.title,
         description=caution.intro.strip(),

@@ -71,8 +71,12 @@ class Ranker:
         for name, key in self._names:
             if name == wanted:
                 return key
-        matches = self.rank(query, limit=1)
-        return matches[0].key if matches and matches[0].score >= 85 else None
+        matches = self.rank(query, limit=2)
+        if not matches:
+            return None
+        top = matches[0].score
+        lead = top - (matches[1].score if len(matches) > 1 else 0.0)
+        return matches[0].key if top >= 85 or (top >= 78 and lead >= 10) else None
 
 
 def _score(query: str, name: str) -> float:
