@@ -1,0 +1,59 @@
+"""Recruiting MS stem-cell studies from ClinicalTrials.gov: client, gazetteer, ordering and cache policy.
+
+The cog builds one `ClinicalTrialsClient` on the bot's shared aiohttp session, one
+`TrialsService` on top of it with the SQLite cache, and resolves `near` through
+`await get_gazetteer()` (loaded once, in a thread).
+"""
+
+from bot.core.trials.client import ClinicalTrialsClient, TrialsUnavailable
+from bot.core.trials.geo import Gazetteer, UnknownPlace, get_gazetteer
+from bot.core.trials.interventions import (
+    DEFAULT_INTERVENTION,
+    INTERVENTION_OPTIONS,
+    InterventionOption,
+    intervention_option,
+)
+from bot.core.trials.models import (
+    SOURCE_NAME,
+    SOURCE_URL,
+    FetchedStudies,
+    GeoPoint,
+    Place,
+    RankedStudy,
+    Site,
+    Study,
+    TrialQuery,
+    TrialResults,
+    describe_age,
+    format_distance,
+)
+from bot.core.trials.ordering import rank_studies
+from bot.core.trials.service import DEFAULT_TTL, TrialsCache, TrialsService
+
+__all__ = [
+    "DEFAULT_INTERVENTION",
+    "DEFAULT_TTL",
+    "INTERVENTION_OPTIONS",
+    "SOURCE_NAME",
+    "SOURCE_URL",
+    "ClinicalTrialsClient",
+    "FetchedStudies",
+    "Gazetteer",
+    "GeoPoint",
+    "InterventionOption",
+    "Place",
+    "RankedStudy",
+    "Site",
+    "Study",
+    "TrialQuery",
+    "TrialResults",
+    "TrialsCache",
+    "TrialsService",
+    "TrialsUnavailable",
+    "UnknownPlace",
+    "describe_age",
+    "format_distance",
+    "get_gazetteer",
+    "intervention_option",
+    "rank_studies",
+]

@@ -1,0 +1,349 @@
+"""Typed results of a trials look-up, free of Discord and of the registry's JSON shape.
+
+The cache stores `FetchedStudies` as JSON (see `to_json`/`from_json`), so its format is versioned:
+a payload from an older format is treated as a cache miss instead of crashing a command.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from bot.core.trials.interventions import DEFAULT_INTERVENTION, intervention_option
+
+CONDITION = "multiple sclerosis"
+# Studies a member could still join; the registry's values, joined with "|" in the request.
+OPEN_STATUSES: tuple[str, ...] = ("RECRUITING", "NOT_YET_RECRUITING")
+# Site statuses that mean "you cannot join here" even when the study as a whole recruits.
+CLOSED_SITE_STATUSES = frozenset(
+    {
+        "ACTIVE_NOT_RECRUITING",
+        "COMPLETED",
+        "SUSPENDED",
+        "TERMINATED",
+        "WITHDRAWN",
+        "NO_LONGER_AVAILABLE",
+        "TEMPORARILY_NOT_AVAILABLE",
+        "WITHHELD",
+    }
+)
+SOURCE_NAME = "ClinicalTrials.gov"
+SOURCE_URL = "https://clinicaltrials.gov"
+STUDY_URL = "https://clinicaltrials.gov/study/{nct_id}"
+KM_PER_MILE = 1.609344
+_PAYLOAD_VERSION = 1
+
+
+@dataclass(frozen=True)
+class GeoPoint:
+    """A position in decimal degrees (WGS 84), as the registry and the gazetteer give it."""
+
+    latitude: float
+    longitude: float
+
+    def distance_km(self, other: GeoPoint) -> float:
+        """Great-circle (haversine) distance; accurate to well under 1% at the scales that matter here."""
+        radius_km = 6371.0088
+        lat1, lat2 = math.radians(self.latitude), math.radians(other.latitude)
+        d_lat = lat2 - lat1
+        d_lon = math.radians(other.longitude - self.longitude)
+        h = math.sin(d_lat / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(d_lon / 2) ** 2
+        return 2 * radius_km * math.asin(min(1.0, math.sqrt(h)))
+
+
+def km_to_miles(km: float) -> float:
+    return km / KM_PER_MILE
+
+
+def format_distance(km: float) -> str:
+    """Both units, because members are split between them: '12 km (7 mi)'."""
+    miles = km_to_miles(km)
+    if km < 10:
+        return f"{km:.1f} km ({miles:.1f} mi)"
+    return f"{km:,.0f} km ({miles:,.0f} mi)"
+
+
+def describe_age(age: timedelta) -> str:
+    """A short, human age for notes like 'saved 3 hours ago'."""
+    minutes = max(0, int(age.total_seconds() // 60))
+    if minutes < 1:
+        return "less than a minute"
+    if minutes < 60:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    days = hours // 24
+    return f"{days} days"
+
+
+PlaceKind = Literal["city", "state", "country"]
+
+
+@dataclass(frozen=True)
+class Place:
+    """A resolved place; countries and US states stand at their capital or biggest city."""
+
+    name: str
+    country_code: str
+    country: str
+    point: GeoPoint
+    population: int = 0
+    region: str | None = None
+    kind: PlaceKind = "city"
+
+    @property
+    def label(self) -> str:
+        """What members see and what `Gazetteer.resolve` accepts back unchanged."""
+        if self.kind == "country":
+            return self.country
+        parts = [self.name, self.region, self.country]
+        # dict.fromkeys drops repeats such as a city-state named like its country.
+        return ", ".join(dict.fromkeys(part for part in parts if part))
+
+
+@dataclass(frozen=True)
+class Site:
+    """One place where a study runs; `point` is missing for some registry records."""
+
+    facility: str | None
+    city: str | None
+    state: str | None
+    country: str | None
+    status: str | None
+    point: GeoPoint | None
+
+    @property
+    def label(self) -> str:
+        """'Facility, City, Country' with whatever parts the registry gave."""
+        parts = [p for p in (self.facility, self.city, self.country) if p]
+        return ", ".join(parts) if parts else "Location not given"
+
+    @property
+    def accepts_participants(self) -> bool:
+        """False when the site says it is closed, whatever the study's overall status."""
+        return self.status is None or self.status not in CLOSED_SITE_STATUSES
+
+
+@dataclass(frozen=True)
+class Study:
+    """One registry record, trimmed to what /trials shows."""
+
+    nct_id: str
+    title: str
+    status: str | None = None
+    phases: tuple[str, ...] = ()
+    acronym: str | None = None
+    last_update: str | None = None
+    sites: tuple[Site, ...] = ()
+
+    @property
+    def url(self) -> str:
+        return STUDY_URL.format(nct_id=self.nct_id)
+
+    @property
+    def phase_label(self) -> str:
+        return phase_label(self.phases)
+
+    @property
+    def status_label(self) -> str:
+        return status_label(self.status)
+
+
+def phase_label(phases: Sequence[str]) -> str:
+    """'Phase 1/2' for ['PHASE1', 'PHASE2']; the registry's codes are not for members' eyes."""
+    if not phases:
+        return "Phase not given"
+    numbers: list[str] = []
+    words: list[str] = []
+    for code in phases:
+        upper = code.upper()
+        if upper == "EARLY_PHASE1":
+            words.append("Early phase 1")
+        elif upper.startswith("PHASE") and upper[5:].isdigit():
+            numbers.append(upper[5:])
+        elif upper == "NA":
+            words.append("Phase not applicable")
+        else:
+            words.append(code)
+    if numbers:
+        words.insert(0, "Phase " + "/".join(numbers))
+    return ", ".join(words)
+
+
+def status_label(status: str | None) -> str:
+    """'Not yet recruiting' for 'NOT_YET_RECRUITING'."""
+    if not status:
+        return "Status not given"
+    return status.replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class TrialQuery:
+    """What a member asked for. `near` is applied locally, so it is not part of the query or its key."""
+
+    intervention: str = DEFAULT_INTERVENTION
+
+    def __post_init__(self) -> None:
+        # Fail early (with a member-facing message) rather than sending an unknown option upstream.
+        object.__setattr__(self, "intervention", intervention_option(self.intervention).key)
+
+    @property
+    def intervention_expression(self) -> str:
+        return intervention_option(self.intervention).expression
+
+    @property
+    def cache_key(self) -> str:
+        """Stable key for the cache; bump the version when the request changes meaningfully."""
+        return (
+            f"studies:v{_PAYLOAD_VERSION}:cond={CONDITION}:intr={self.intervention}"
+            f":status={'|'.join(OPEN_STATUSES)}"
+        )
+
+
+@dataclass(frozen=True)
+class FetchedStudies:
+    """Everything one look-up brought back; this is what the cache stores."""
+
+    studies: tuple[Study, ...]
+    total_count: int | None = None
+    truncated: bool = False
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "version": _PAYLOAD_VERSION,
+                "total_count": self.total_count,
+                "truncated": self.truncated,
+                "studies": [_study_to_dict(study) for study in self.studies],
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> FetchedStudies:
+        """Raise ValueError on anything but this version's shape, so callers can treat it as a miss."""
+        try:
+            data = json.loads(text)
+            if not isinstance(data, dict) or data.get("version") != _PAYLOAD_VERSION:
+                raise ValueError("cached trials payload has an unknown version")
+            total = data.get("total_count")
+            return cls(
+                studies=tuple(_study_from_dict(item) for item in data["studies"]),
+                total_count=int(total) if total is not None else None,
+                truncated=bool(data.get("truncated", False)),
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"cached trials payload is malformed: {exc!r}") from exc
+
+
+def _point_to_list(point: GeoPoint | None) -> list[float] | None:
+    return None if point is None else [point.latitude, point.longitude]
+
+
+def _point_from_list(value: Any) -> GeoPoint | None:
+    return None if value is None else GeoPoint(float(value[0]), float(value[1]))
+
+
+def _study_to_dict(study: Study) -> dict[str, Any]:
+    return {
+        "nct_id": study.nct_id,
+        "title": study.title,
+        "status": study.status,
+        "phases": list(study.phases),
+        "acronym": study.acronym,
+        "last_update": study.last_update,
+        "sites": [
+            {
+                "facility": site.facility,
+                "city": site.city,
+                "state": site.state,
+                "country": site.country,
+                "status": site.status,
+                "point": _point_to_list(site.point),
+            }
+            for site in study.sites
+        ],
+    }
+
+
+def _study_from_dict(data: Mapping[str, Any]) -> Study:
+    return Study(
+        nct_id=data["nct_id"],
+        title=data["title"],
+        status=data.get("status"),
+        phases=tuple(data.get("phases") or ()),
+        acronym=data.get("acronym"),
+        last_update=data.get("last_update"),
+        sites=tuple(
+            Site(
+                facility=site.get("facility"),
+                city=site.get("city"),
+                state=site.get("state"),
+                country=site.get("country"),
+                status=site.get("status"),
+                point=_point_from_list(site.get("point")),
+            )
+            for site in data.get("sites") or ()
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class RankedStudy:
+    """A study with the site nearest to the member (when a place was given and a site has coordinates)."""
+
+    study: Study
+    nearest_site: Site | None = None
+    distance_km: float | None = None
+
+    @property
+    def distance_miles(self) -> float | None:
+        return None if self.distance_km is None else km_to_miles(self.distance_km)
+
+    @property
+    def distance_label(self) -> str | None:
+        return None if self.distance_km is None else format_distance(self.distance_km)
+
+
+@dataclass(frozen=True)
+class TrialResults:
+    """The answer to one /trials call; `stale` means the registry failed and this is the last saved copy."""
+
+    query: TrialQuery
+    entries: tuple[RankedStudy, ...]
+    fetched_at: datetime
+    age: timedelta = timedelta(0)
+    stale: bool = False
+    near: Place | None = None
+    total_count: int | None = None
+    truncated: bool = False
+    source: str = field(default=SOURCE_NAME)
+
+    @property
+    def age_label(self) -> str:
+        return describe_age(self.age)
+
+    @property
+    def stale_note(self) -> str | None:
+        """The sentence shown beside stale results, so members know how old the list is."""
+        if not self.stale:
+            return None
+        return (
+            f"{SOURCE_NAME} could not be reached just now, so this is the list saved "
+            f"{self.age_label} ago. Studies may have opened or closed since."
+        )
+
+    def page_count(self, per_page: int = 5) -> int:
+        return max(1, math.ceil(len(self.entries) / per_page))
+
+    def page(self, index: int, per_page: int = 5) -> tuple[RankedStudy, ...]:
+        """Entries of page `index` (0-based), clamped to the last page so a stale button still works."""
+        index = min(max(index, 0), self.page_count(per_page) - 1)
+        start = index * per_page
+        return self.entries[start : start + per_page]

@@ -1,0 +1,115 @@
+"""Trials look-ups with a 6-hour cache and a stale-but-honest fallback when the registry is down.
+
+The cache is a Protocol so `core` stays free of SQL; `bot.db.repositories.trials_cache`
+implements it on SQLite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.core.clock import Clock
+from bot.core.trials.client import TrialsUnavailable
+from bot.core.trials.models import FetchedStudies, Place, TrialQuery, TrialResults
+from bot.core.trials.ordering import rank_studies
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TTL = timedelta(hours=6)
+
+
+class TrialsCache(Protocol):
+    """Where fetched answers are kept, keyed by `TrialQuery.cache_key`."""
+
+    async def get(self, key: str) -> tuple[str, datetime] | None:
+        """The stored JSON payload and when it was fetched (aware UTC), or None."""
+        ...
+
+    async def put(self, key: str, payload: str, fetched_at: datetime) -> None:
+        """Store (or replace) the answer for `key`."""
+        ...
+
+
+class StudiesSource(Protocol):
+    """What the service needs from `ClinicalTrialsClient`: one method that may raise `TrialsUnavailable`."""
+
+    async def fetch_studies(self, query: TrialQuery) -> FetchedStudies: ...
+
+
+class TrialsService:
+    """Answers /trials: fresh cache first, then the registry, then the last saved answer."""
+
+    def __init__(
+        self,
+        client: StudiesSource,
+        cache: TrialsCache,
+        clock: Clock,
+        ttl: timedelta = DEFAULT_TTL,
+    ) -> None:
+        self._client = client
+        self._cache = cache
+        self._clock = clock
+        self._ttl = ttl
+        # One fetch per query at a time: members asking together share a single request.
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def search(self, query: TrialQuery, near: Place | None = None) -> TrialResults:
+        """Studies for `query`, nearest first when `near` is given.
+
+        Raises `TrialsUnavailable` (a member-facing error) only when the registry fails and
+        nothing was ever saved for this query.
+        """
+        key = query.cache_key
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            cached = await self._load(key)
+            now = self._clock.now()
+            if cached is not None and now - cached[1] < self._ttl:
+                return self._results(query, cached[0], cached[1], near, stale=False)
+            try:
+                fetched = await self._client.fetch_studies(query)
+            except TrialsUnavailable as error:
+                if cached is None:
+                    log.warning("Trials registry unavailable (%s); nothing cached for %s", error.reason, key)
+                    raise
+                log.warning(
+                    "Trials registry unavailable (%s); serving the saved copy of %s", error.reason, key
+                )
+                return self._results(query, cached[0], cached[1], near, stale=True)
+            await self._cache.put(key, fetched.to_json(), now)
+            return self._results(query, fetched, now, near, stale=False)
+
+    async def _load(self, key: str) -> tuple[FetchedStudies, datetime] | None:
+        """The cached answer, or None; an unreadable payload (older format) counts as no cache."""
+        row = await self._cache.get(key)
+        if row is None:
+            return None
+        payload, fetched_at = row
+        try:
+            return FetchedStudies.from_json(payload), fetched_at
+        except ValueError:
+            log.warning("Ignoring an unreadable cached trials payload for %s", key)
+            return None
+
+    def _results(
+        self,
+        query: TrialQuery,
+        fetched: FetchedStudies,
+        fetched_at: datetime,
+        near: Place | None,
+        *,
+        stale: bool,
+    ) -> TrialResults:
+        return TrialResults(
+            query=query,
+            entries=rank_studies(fetched.studies, near.point if near else None),
+            fetched_at=fetched_at,
+            age=max(timedelta(0), self._clock.now() - fetched_at),
+            stale=stale,
+            near=near,
+            total_count=fetched.total_count,
+            truncated=fetched.truncated,
+        )

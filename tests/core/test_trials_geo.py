@@ -1,0 +1,179 @@
+"""The offline gazetteer (real packaged GeoNames data), distances and ordering by nearest site."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from fake_clinicaltrials import default_studies
+
+from bot.core.trials.geo import Gazetteer, UnknownPlace, fold, get_gazetteer, shared_gazetteer
+from bot.core.trials.models import GeoPoint, Study, km_to_miles
+from bot.core.trials.ordering import nearest_site, rank_studies
+from bot.core.trials.parsing import parse_studies_page
+from bot.errors import InvalidInput
+
+
+@pytest.fixture(scope="module")
+def gazetteer() -> Gazetteer:
+    """The process-wide gazetteer (loaded once: about a second)."""
+    return shared_gazetteer()
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "country_code"),
+    [
+        ("Chicago", "Chicago, Illinois, United States", "US"),
+        ("Uppsala, Sweden", "Uppsala, Sweden", "SE"),
+        ("London UK", "London, United Kingdom", "GB"),
+        ("london", "London, United Kingdom", "GB"),
+        ("  LONDON  ", "London, United Kingdom", "GB"),
+        ("London, CA", "London, Canada", "CA"),
+        ("Zurich", "Zürich, Switzerland", "CH"),
+        ("malmö", "Malmö, Sweden", "SE"),
+        ("Tromso", "Tromsø, Norway", "NO"),
+        ("sao paulo", "São Paulo, Brazil", "BR"),
+        ("Munchen", "Munich, Germany", "DE"),
+        ("Geneva", "Geneva, Switzerland", "CH"),
+        ("Portland, OR", "Portland, Oregon, United States", "US"),
+        ("Portland Oregon", "Portland, Oregon, United States", "US"),
+        ("Bergen Norway", "Bergen, Norway", "NO"),
+        ("Milan, Italy", "Milan, Italy", "IT"),
+        ("Sweden", "Sweden", "SE"),
+        ("UK", "United Kingdom", "GB"),
+    ],
+)
+def test_resolves_the_places_members_type(
+    gazetteer: Gazetteer, text: str, label: str, country_code: str
+) -> None:
+    place = gazetteer.resolve(text)
+    assert place is not None, text
+    assert place.label == label
+    assert place.country_code == country_code
+
+
+def test_a_country_stands_at_its_capital(gazetteer: Gazetteer) -> None:
+    sweden = gazetteer.resolve("Sweden")
+    stockholm = gazetteer.resolve("Stockholm")
+    assert sweden is not None and stockholm is not None
+    assert sweden.kind == "country" and sweden.point == stockholm.point
+
+
+def test_labels_round_trip_through_resolve(gazetteer: Gazetteer) -> None:
+    """Autocomplete sends back the label the member picked; it must resolve to the same place."""
+    for text in ["Chicago", "Uppsala", "Washington, DC", "Sweden", "Oregon", "Toronto", "Bergen"]:
+        place = gazetteer.resolve(text)
+        assert place is not None
+        assert gazetteer.resolve(place.label) == place
+
+
+def test_a_qualifier_that_contradicts_the_city_finds_nothing(gazetteer: Gazetteer) -> None:
+    assert gazetteer.resolve("Uppsala, Italy") is None
+    assert gazetteer.resolve("Chicago, Narnia") is None
+
+
+@pytest.mark.parametrize("text", ["", "   ", ",,,", "xyzzyqq"])
+def test_nonsense_resolves_to_nothing(gazetteer: Gazetteer, text: str) -> None:
+    assert gazetteer.resolve(text) is None
+
+
+def test_autocomplete_prefix_prefers_bigger_places(gazetteer: Gazetteer) -> None:
+    labels = [place.label for place in gazetteer.suggest("chic")]
+    assert labels[0] == "Chicago, Illinois, United States"
+    assert "Uppsala, Sweden" in [place.label for place in gazetteer.suggest("upps")][:3]
+    assert gazetteer.suggest("uppsala, swe")[0].label == "Uppsala, Sweden"
+
+
+def test_suggestions_tolerate_typos(gazetteer: Gazetteer) -> None:
+    assert gazetteer.suggest("Chcago")[0].label == "Chicago, Illinois, United States"
+    assert gazetteer.suggest("Stokholm")[0].label == "Stockholm, Sweden"
+    assert gazetteer.suggest("Upsalla")[0].label == "Uppsala, Sweden"
+
+
+def test_suggestions_are_capped_at_discords_25_and_unique(gazetteer: Gazetteer) -> None:
+    for text in ["s", "san", "new"]:
+        places = gazetteer.suggest(text, limit=100)
+        assert 0 < len(places) <= 25
+        assert len({place.label for place in places}) == len(places)
+    assert len(gazetteer.suggest("san", limit=5)) == 5
+    assert gazetteer.suggest("") == []
+
+
+def test_unknown_place_error_offers_did_you_mean(gazetteer: Gazetteer) -> None:
+    with pytest.raises(UnknownPlace) as caught:
+        gazetteer.resolve_or_raise("Chcago")
+    assert isinstance(caught.value, InvalidInput)
+    assert caught.value.suggestions[0].label == "Chicago, Illinois, United States"
+    assert "Did you mean Chicago, Illinois, United States" in caught.value.message
+    with pytest.raises(UnknownPlace) as nothing_close:
+        gazetteer.resolve_or_raise("qqqqzzzzxxxx")
+    assert "Uppsala, Sweden" in nothing_close.value.message  # an example of the expected form
+
+
+async def test_async_access_returns_the_shared_instance(gazetteer: Gazetteer) -> None:
+    assert await get_gazetteer() is gazetteer
+
+
+def test_fold_removes_accents_case_and_punctuation() -> None:
+    assert fold("  São-Paulo,  ") == "sao paulo"
+    assert fold("Tromsø") == "tromso"
+    assert fold("ZÜRICH") == "zurich"
+
+
+def test_haversine_distance_matches_known_values() -> None:
+    london = GeoPoint(51.50853, -0.12574)
+    paris = GeoPoint(48.85341, 2.3488)
+    assert london.distance_km(london) == 0
+    assert london.distance_km(paris) == pytest.approx(343.5, abs=2)
+    assert km_to_miles(london.distance_km(paris)) == pytest.approx(213.5, abs=2)
+    # Across the antimeridian the short way round is used.
+    assert GeoPoint(0, 179.5).distance_km(GeoPoint(0, -179.5)) == pytest.approx(111.2, abs=0.5)
+
+
+def _fake_studies() -> tuple[Study, ...]:
+    return parse_studies_page({"studies": default_studies()}).studies
+
+
+def test_studies_are_ordered_by_their_nearest_open_site(gazetteer: Gazetteer) -> None:
+    uppsala = gazetteer.resolve("Uppsala, Sweden")
+    assert uppsala is not None
+    ranked = rank_studies(_fake_studies(), uppsala.point)
+    assert ranked[0].study.nct_id == "NCT03477500"  # RAM-MS has an Uppsala site
+    assert ranked[0].nearest_site is not None and ranked[0].nearest_site.city == "Uppsala"
+    assert ranked[0].distance_km is not None and ranked[0].distance_km < 5
+    distances = [r.distance_km for r in ranked if r.distance_km is not None]
+    assert distances == sorted(distances)
+    # Studies with no usable coordinates come last, in the registry's order.
+    assert [r.study.nct_id for r in ranked[-2:]] == ["NCT09000002", "NCT09000004"]
+    assert ranked[-1].distance_label is None and ranked[-1].nearest_site is None
+
+
+def test_a_closed_site_is_never_the_nearest() -> None:
+    study = next(s for s in _fake_studies() if s.nct_id == "NCT09000003")
+    found = nearest_site(study, GeoPoint(59.85882, 17.63889))  # Uppsala
+    assert found is not None
+    site, distance = found
+    assert site.city == "Toronto" and distance > 6000
+
+
+def test_chicago_members_see_the_chicago_site_first_with_both_units(gazetteer: Gazetteer) -> None:
+    chicago = gazetteer.resolve("Chicago")
+    assert chicago is not None
+    first = rank_studies(_fake_studies(), chicago.point)[0]
+    assert first.study.nct_id == "NCT04047628"
+    assert first.distance_miles is not None and first.distance_miles < 5
+    assert first.distance_label is not None and "km" in first.distance_label and "mi" in first.distance_label
+
+
+def test_without_a_place_the_registry_order_is_kept() -> None:
+    studies = _fake_studies()
+    ranked = rank_studies(studies, None)
+    assert [r.study for r in ranked] == list(studies)
+    assert all(r.distance_km is None for r in ranked)
+
+
+def test_equal_distances_keep_their_order() -> None:
+    studies = _fake_studies()
+    twins = [studies[0], dataclasses.replace(studies[0], nct_id="NCT00000001")]
+    ranked = rank_studies(twins, GeoPoint(41.0, -87.0))
+    assert [r.study.nct_id for r in ranked] == ["NCT04047628", "NCT00000001"]
