@@ -183,7 +183,7 @@ def command_preview(topic: str | None, glossary: str | None, caution: bool) -> i
 
 
 def _suggest(ranker: Ranker, query: str) -> str:
-    matches = ranker.rank(query, limit=5)
+    matches = ranker.suggest(query, limit=5)
     if not matches:
         return "run `stemcell-bot preview` to list what exists"
     return "did you mean: " + ", ".join(m.key for m in matches)

@@ -43,7 +43,7 @@ class ExplainerPresenter:
     def resolve(self, query: str) -> Explainer:
         slug = query if query in self.content.explainers else self.ranker.best(query)
         if slug is None:
-            suggestions = [m.label for m in self.ranker.rank(query, limit=3)]
+            suggestions = [m.label for m in self.ranker.suggest(query)]
             hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
             raise NotFound(
                 f"I don't have a topic called {query!r} yet.{hint} "

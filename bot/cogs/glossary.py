@@ -28,7 +28,7 @@ class GlossaryCog(commands.Cog, name="Glossary"):
         query = term.strip()
         slug = query if query in self.content.glossary else self.ranker.best(query)
         if slug is None:
-            suggestions = [m.label for m in self.ranker.rank(query, limit=3)]
+            suggestions = [m.label for m in self.ranker.suggest(query)]
             hint = (
                 f" Perhaps one of these: {', '.join(f'**{s}**' for s in suggestions)}?"
                 if suggestions

@@ -62,3 +62,8 @@ def test_best_requires_confidence() -> None:
     assert TOPICS.best("AHSCT") == "hsct"
     assert TOPICS.best("side effect") == "risks"
     assert TOPICS.best("hcst") is None
+
+
+def test_suggestions_are_stricter_than_autocomplete() -> None:
+    assert [m.key for m in TOPICS.suggest("remylination")] == ["repair"]
+    assert TOPICS.suggest("qqqq zzzz") == []

@@ -65,6 +65,10 @@ class Ranker:
         )
         return [Match(key, self._labels[key], score) for key, score in ranked[:limit]]
 
+    def suggest(self, query: str, limit: int = 3, min_score: float = 70.0) -> list[Match]:
+        """Close names for a "did you mean", stricter than autocomplete so suggestions make sense."""
+        return [m for m in self.rank(query, limit) if m.score >= min_score]
+
     def best(self, query: str) -> str | None:
         """The key an exact name or a confident match points to, for resolving typed options."""
         wanted = fold(query)
