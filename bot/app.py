@@ -126,17 +126,19 @@ class StemcellBot(commands.Bot):
         await self.sync_commands_if_needed()
 
     def make_cogs(self) -> list[commands.Cog]:
+        """Every feature's cog, built with this bot (cogs take what they need from it)."""
         from bot.cogs.caution import CautionCog
         from bot.cogs.explainers import ExplainersCog
         from bot.cogs.glossary import GlossaryCog
         from bot.cogs.help import HelpCog
 
-        return [
-            ExplainersCog(self, self.content),
-            GlossaryCog(self.content),
-            CautionCog(self.content),
-            HelpCog(),
+        cog_types: list[type[commands.Cog]] = [
+            ExplainersCog,
+            GlossaryCog,
+            CautionCog,
+            HelpCog,
         ]
+        return [cog_type(self) for cog_type in cog_types]  # type: ignore[call-arg]
 
     async def _use_gateway_of_api_base(self) -> None:
         """Ask the configured API base for its gateway, since discord.py would go to Discord's own."""

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs._embeds import to_embed
-from bot.core.content.model import ContentBundle
 from bot.core.content.render import render_caution
+
+if TYPE_CHECKING:
+    from bot.app import StemcellBot
 
 
 class CautionCog(commands.Cog, name="Caution"):
-    def __init__(self, content: ContentBundle) -> None:
-        self.content = content
+    def __init__(self, bot: StemcellBot) -> None:
+        self.content = bot.content
 
     @app_commands.command(
         name="caution", description="What to check before going to a stem-cell clinic (ISSCR)"

@@ -7,7 +7,7 @@ after a restart without any stored view state.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -24,6 +24,9 @@ from bot.core.content.render import (
 )
 from bot.core.content.search import Ranker
 from bot.errors import NotFound
+
+if TYPE_CHECKING:
+    from bot.app import StemcellBot
 
 TOPIC_BUTTON_PREFIX = "stemcell:topic:"
 OVERVIEW_SELECT_ID = "stemcell:overview"
@@ -131,9 +134,9 @@ def _presenter(interaction: discord.Interaction) -> ExplainerPresenter:
 
 
 class ExplainersCog(commands.Cog, name="Explainers"):
-    def __init__(self, bot: commands.Bot, content: ContentBundle) -> None:
+    def __init__(self, bot: StemcellBot) -> None:
         self.bot = bot
-        self.presenter = ExplainerPresenter(content)
+        self.presenter = ExplainerPresenter(bot.content)
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(RelatedTopicButton, OverviewSelect)

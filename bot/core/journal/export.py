@@ -1,0 +1,176 @@
+"""A member's journal as JSON and CSV: the same fields in the same order, and readable back.
+
+The files go to the member who asked; they hold decrypted text by design. No Discord ids are
+written, so a member can share an export with a clinician without exposing their account.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime
+from typing import Any
+
+from bot.core.journal.model import EntryKind, EntrySource, JournalEntry, Phase, Therapy
+
+EXPORT_FORMAT = "stemcell-bot journal"
+EXPORT_VERSION = 1
+
+#: Column order of the CSV and key order of each JSON entry; new fields are only ever appended.
+EXPORT_FIELDS: tuple[str, ...] = (
+    "number",
+    "entry_date",
+    "infusion_day",
+    "kind",
+    "therapy",
+    "therapy_other",
+    "phase",
+    "feeling",
+    "fatigue",
+    "mobility",
+    "pain",
+    "cognition",
+    "mood",
+    "side_effects",
+    "notes",
+    "source",
+    "created_at",
+    "updated_at",
+)
+_INT_FIELDS = frozenset(
+    {"number", "infusion_day", "feeling", "fatigue", "mobility", "pain", "cognition", "mood"}
+)
+_TEXT_FIELDS = frozenset({"therapy_other", "side_effects", "notes"})
+# Spreadsheet programs run a cell starting with these as a formula; a leading apostrophe stops that.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+class ExportFormatError(ValueError):
+    """A file handed back to the reader is not an export of this journal."""
+
+
+def entry_record(entry: JournalEntry) -> dict[str, Any]:
+    """One entry as plain JSON-ready values, keys in `EXPORT_FIELDS` order."""
+    return {
+        "number": entry.seq,
+        "entry_date": entry.entry_date.isoformat(),
+        "infusion_day": entry.infusion_day,
+        "kind": entry.kind.value,
+        "therapy": entry.therapy.value if entry.therapy else None,
+        "therapy_other": entry.therapy_other,
+        "phase": entry.phase.value if entry.phase else None,
+        "feeling": entry.feeling,
+        "fatigue": entry.fatigue,
+        "mobility": entry.mobility,
+        "pain": entry.pain,
+        "cognition": entry.cognition,
+        "mood": entry.mood,
+        "side_effects": entry.side_effects,
+        "notes": entry.notes,
+        "source": entry.source.value,
+        "created_at": entry.created_at.astimezone(UTC).isoformat(),
+        "updated_at": entry.updated_at.astimezone(UTC).isoformat(),
+    }
+
+
+def export_json(entries: Iterable[JournalEntry], exported_at: datetime) -> bytes:
+    """UTF-8 JSON with a small header saying what the file is."""
+    document = {
+        "format": EXPORT_FORMAT,
+        "version": EXPORT_VERSION,
+        "exported_at": exported_at.astimezone(UTC).isoformat(),
+        "entries": [entry_record(entry) for entry in entries],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def export_csv(entries: Iterable[JournalEntry]) -> bytes:
+    """UTF-8 CSV with a byte-order mark (so spreadsheet programs pick the right encoding)."""
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS, lineterminator="\r\n")
+    writer.writeheader()
+    for entry in entries:
+        record = entry_record(entry)
+        writer.writerow({name: _csv_cell(name, record[name]) for name in EXPORT_FIELDS})
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def export_filename(exported_at: datetime, extension: str) -> str:
+    return f"journal-{exported_at.astimezone(UTC).date().isoformat()}.{extension}"
+
+
+def entries_from_json(data: bytes, user_id: int) -> list[JournalEntry]:
+    """Read an export back (tests, and a future import); `user_id` is the reader's own."""
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ExportFormatError(f"not a JSON journal export: {exc}") from None
+    if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
+        raise ExportFormatError("not a journal export (the 'format' header is missing)")
+    return [_entry(record, user_id) for record in document.get("entries", [])]
+
+
+def entries_from_csv(data: bytes, user_id: int) -> list[JournalEntry]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ExportFormatError(f"not a UTF-8 CSV export: {exc}") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    if tuple(reader.fieldnames or ()) != EXPORT_FIELDS:
+        raise ExportFormatError("not a journal CSV export (unexpected columns)")
+    return [_entry(_typed_row(row), user_id) for row in reader]
+
+
+def _csv_cell(name: str, value: Any) -> str:
+    if value is None:
+        return ""
+    text = str(value)
+    if name in _TEXT_FIELDS and text.startswith(_FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def _typed_row(row: Mapping[str, str]) -> dict[str, Any]:
+    typed: dict[str, Any] = {}
+    for name in EXPORT_FIELDS:
+        cell = row.get(name) or ""
+        if cell == "":
+            typed[name] = None
+        elif name in _INT_FIELDS:
+            typed[name] = int(cell)
+        elif name in _TEXT_FIELDS and cell.startswith("'") and cell[1:].startswith(_FORMULA_STARTS):
+            typed[name] = cell[1:]
+        else:
+            typed[name] = cell
+    return typed
+
+
+def _entry(record: Mapping[str, Any], user_id: int) -> JournalEntry:
+    try:
+        entry_date = date.fromisoformat(record["entry_date"])
+        entry = JournalEntry(
+            user_id=user_id,
+            seq=int(record["number"]),
+            entry_date=entry_date,
+            kind=EntryKind(record["kind"]),
+            source=EntrySource(record["source"]),
+            therapy=Therapy(record["therapy"]) if record.get("therapy") else None,
+            therapy_other=record.get("therapy_other"),
+            phase=Phase(record["phase"]) if record.get("phase") else None,
+            feeling=record.get("feeling"),
+            fatigue=record.get("fatigue"),
+            mobility=record.get("mobility"),
+            pain=record.get("pain"),
+            cognition=record.get("cognition"),
+            mood=record.get("mood"),
+            side_effects=record.get("side_effects"),
+            notes=record.get("notes"),
+            created_at=datetime.fromisoformat(record["created_at"]).astimezone(UTC),
+            updated_at=datetime.fromisoformat(record["updated_at"]).astimezone(UTC),
+            infusion_day=record.get("infusion_day"),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ExportFormatError(f"an entry could not be read: {exc}") from None
+    return entry

@@ -1,0 +1,295 @@
+"""What a journal entry is, as plain frozen data that every layer can share without Discord."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from enum import StrEnum
+
+
+class Therapy(StrEnum):
+    """The cell therapy an entry is about; `OTHER` carries the member's own words."""
+
+    AHSCT = "ahsct"
+    MSC = "msc"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return _THERAPY_LABELS[self]
+
+
+_THERAPY_LABELS = {Therapy.AHSCT: "aHSCT", Therapy.MSC: "MSC", Therapy.OTHER: "Other"}
+
+
+class Phase(StrEnum):
+    """Where the member stands on the road of a transplant, in the order it is usually walked."""
+
+    CONSIDERING = "considering"
+    CONSULTATION = "consultation"
+    MOBILISATION = "mobilisation"
+    COLLECTION = "collection"
+    CONDITIONING = "conditioning"
+    INFUSION = "infusion"
+    IN_HOSPITAL = "in_hospital"
+    RECOVERY = "recovery"
+    FOLLOW_UP = "follow_up"
+
+    @property
+    def label(self) -> str:
+        return _PHASE_LABELS[self]
+
+
+_PHASE_LABELS = {
+    Phase.CONSIDERING: "Considering",
+    Phase.CONSULTATION: "Consultation",
+    Phase.MOBILISATION: "Mobilisation",
+    Phase.COLLECTION: "Collection",
+    Phase.CONDITIONING: "Conditioning",
+    Phase.INFUSION: "Infusion (day 0)",
+    Phase.IN_HOSPITAL: "In hospital / engraftment",
+    Phase.RECOVERY: "Recovery",
+    Phase.FOLLOW_UP: "Follow-up",
+}
+
+
+class EntryKind(StrEnum):
+    """Why the member wrote: a free note, a rated check-in, a milestone or a relapse to remember."""
+
+    NOTE = "note"
+    CHECKIN = "checkin"
+    MILESTONE = "milestone"
+    RELAPSE = "relapse"
+
+    @property
+    def label(self) -> str:
+        return _KIND_LABELS[self]
+
+
+_KIND_LABELS = {
+    EntryKind.NOTE: "Note",
+    EntryKind.CHECKIN: "Check-in",
+    EntryKind.MILESTONE: "Milestone",
+    EntryKind.RELAPSE: "Relapse",
+}
+
+
+class EntrySource(StrEnum):
+    """How the entry arrived, so exports and support questions can tell a quick DM from a form."""
+
+    SLASH = "slash"
+    MODAL = "modal"
+    DM_QUICK = "dm_quick"
+    IMPORT = "import"
+
+
+class Cadence(StrEnum):
+    """How often a member wants to be nudged to write."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
+#: Symptom ratings, in the order they are shown, charted and exported.
+SYMPTOMS: tuple[str, ...] = ("fatigue", "mobility", "pain", "cognition", "mood")
+#: Every 0-10 rating an entry can carry: the overall feeling first, then the symptoms.
+RATINGS: tuple[str, ...] = ("feeling", *SYMPTOMS)
+
+#: What each rating means, for form hints and chart legends (0 is always "no trouble" for symptoms).
+RATING_HINTS: dict[str, str] = {
+    "feeling": "How I feel overall: 0 = very bad, 10 = very good",
+    "fatigue": "Fatigue: 0 = none, 10 = severe",
+    "mobility": "Walking and moving: 0 = no trouble, 10 = severe trouble",
+    "pain": "Pain: 0 = none, 10 = severe",
+    "cognition": "Thinking and memory: 0 = no trouble, 10 = severe trouble",
+    "mood": "Low mood: 0 = none, 10 = severe",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class EntryDraft:
+    """What a member writes: everything optional except the date, so a one-line note is one step.
+
+    Validated by `bot.core.journal.rules.check_draft`; the repository re-checks before storing.
+    """
+
+    entry_date: date
+    kind: EntryKind = EntryKind.NOTE
+    source: EntrySource = EntrySource.SLASH
+    therapy: Therapy | None = None
+    therapy_other: str | None = None
+    phase: Phase | None = None
+    feeling: int | None = None
+    fatigue: int | None = None
+    mobility: int | None = None
+    pain: int | None = None
+    cognition: int | None = None
+    mood: int | None = None
+    side_effects: str | None = None
+    notes: str | None = None
+
+    def ratings(self) -> dict[str, int | None]:
+        """Every rating by name, unset ones as None."""
+        return {name: getattr(self, name) for name in RATINGS}
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    """A stored entry as the member sees it: their own number, their text decrypted."""
+
+    user_id: int
+    seq: int
+    entry_date: date
+    kind: EntryKind
+    source: EntrySource
+    therapy: Therapy | None
+    therapy_other: str | None
+    phase: Phase | None
+    feeling: int | None
+    fatigue: int | None
+    mobility: int | None
+    pain: int | None
+    cognition: int | None
+    mood: int | None
+    side_effects: str | None
+    notes: str | None
+    created_at: datetime
+    updated_at: datetime
+    #: Days since the member's infusion ("day +30"); derived on read, never typed or stored.
+    infusion_day: int | None = None
+
+    def ratings(self) -> dict[str, int | None]:
+        """Every rating by name, unset ones as None."""
+        return {name: getattr(self, name) for name in RATINGS}
+
+    @property
+    def day_label(self) -> str | None:
+        """Transplant teams count days around the infusion: 'day -3', 'day 0', 'day +30'."""
+        return None if self.infusion_day is None else format_infusion_day(self.infusion_day)
+
+    def to_draft(self) -> EntryDraft:
+        """The editable part, so an edit can start from what is stored (`dataclasses.replace`)."""
+        return EntryDraft(
+            entry_date=self.entry_date,
+            kind=self.kind,
+            source=self.source,
+            therapy=self.therapy,
+            therapy_other=self.therapy_other,
+            phase=self.phase,
+            feeling=self.feeling,
+            fatigue=self.fatigue,
+            mobility=self.mobility,
+            pain=self.pain,
+            cognition=self.cognition,
+            mood=self.mood,
+            side_effects=self.side_effects,
+            notes=self.notes,
+        )
+
+    def rating_point(self) -> RatingPoint:
+        return RatingPoint(
+            entry_date=self.entry_date,
+            kind=self.kind,
+            phase=self.phase,
+            feeling=self.feeling,
+            fatigue=self.fatigue,
+            mobility=self.mobility,
+            pain=self.pain,
+            cognition=self.cognition,
+            mood=self.mood,
+        )
+
+
+def format_infusion_day(offset: int) -> str:
+    return "day 0" if offset == 0 else f"day {offset:+d}"
+
+
+@dataclass(frozen=True, slots=True)
+class RatingPoint:
+    """The numbers of one entry, without its text: all a summary or chart needs (nothing to decrypt)."""
+
+    entry_date: date
+    kind: EntryKind
+    phase: Phase | None
+    feeling: int | None = None
+    fatigue: int | None = None
+    mobility: int | None = None
+    pain: int | None = None
+    cognition: int | None = None
+    mood: int | None = None
+
+    def ratings(self) -> dict[str, int | None]:
+        return {name: getattr(self, name) for name in RATINGS}
+
+
+@dataclass(frozen=True, slots=True)
+class JournalPage:
+    """One page of a member's entries, newest first; `page` is 1-based and already clamped."""
+
+    entries: tuple[JournalEntry, ...]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderSettings:
+    """A member's reminder: when, in which zone, and when it is next due (UTC)."""
+
+    user_id: int
+    cadence: Cadence
+    local_time: time
+    timezone: str
+    #: Monday = 0 ... Sunday = 6; only for weekly reminders.
+    weekday: int | None
+    next_due_at: datetime
+    last_sent_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeletionReport:
+    """What `forget` removed, per table, so the member can be told exactly what went."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def entries(self) -> int:
+        return self.counts.get("journal_entries", 0)
+
+    @property
+    def reminders(self) -> int:
+        return self.counts.get("journal_reminders", 0)
+
+    @property
+    def settings(self) -> int:
+        return self.counts.get("journal_members", 0)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def describe(self) -> str:
+        """A sentence for the member, e.g. 'Deleted 12 journal entries, your reminder and your settings.'"""
+        if self.total == 0:
+            return "There was nothing stored about you in the journal, so nothing needed deleting."
+        parts: list[str] = []
+        if self.entries:
+            parts.append(f"{self.entries} journal {'entry' if self.entries == 1 else 'entries'}")
+        if self.reminders:
+            parts.append("your reminder")
+        if self.settings:
+            parts.append("your journal settings (time zone and entry numbering)")
+        listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+        return f"Deleted {listed}. Nothing else about you is kept by the journal."

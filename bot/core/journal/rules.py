@@ -1,0 +1,501 @@
+"""Journal rules: limits, parsing of what members type, and the kind messages when it is wrong.
+
+Every function here raises a `bot.errors` subclass whose text can be shown to the member as it
+is; nothing is changed anywhere when one is raised.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from bot.core.journal.model import (
+    RATINGS,
+    SYMPTOMS,
+    Cadence,
+    EntryDraft,
+    EntryKind,
+    EntrySource,
+    Phase,
+    Therapy,
+)
+from bot.errors import InvalidInput, NotFound
+
+#: Discord's modal text inputs hold at most 4,000 characters; notes use all of it.
+MAX_NOTES_CHARS = 4000
+MAX_SIDE_EFFECTS_CHARS = 1000
+MAX_THERAPY_OTHER_CHARS = 100
+RATING_MIN = 0
+RATING_MAX = 10
+#: Back-dating is allowed (members catch up on a diagnosis or an old relapse), within reason.
+EARLIEST_ENTRY_DATE = date(1950, 1, 1)
+DEFAULT_PER_PAGE = 10
+#: Discord select menus and embeds stay readable up to 25 items.
+MAX_PER_PAGE = 25
+#: Infusion-phase entries this close to an earlier one are the same infusion, not a new day 0.
+INFUSION_SPAN_DAYS = 14
+#: Before day 0, show "day -N" only through the preparation weeks (mobilisation, conditioning).
+DAYS_COUNTED_BEFORE_INFUSION = 30
+#: The furthest ahead of UTC any place on Earth is (Kiribati); bounds "today" when no zone is known.
+_MAX_UTC_AHEAD = timedelta(hours=14)
+
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_ENTRY_NUMBER = re.compile(r"^#?\s*(\d{1,9})$")
+_CLOCK_TIME = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$")
+_RATING = re.compile(r"^(\d{1,2})(?:\s*/\s*10)?$")
+_SYMPTOM_PAIR = re.compile(r"([a-z]+)\s*[:=]?\s*(\d{1,2})(?:\s*/\s*10)?")
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+_FIELD_NAMES = {
+    "notes": "notes",
+    "side_effects": "side effects",
+    "therapy_other": "therapy description",
+}
+
+_THERAPY_WORDS: dict[str, Therapy] = {
+    "ahsct": Therapy.AHSCT,
+    "hsct": Therapy.AHSCT,
+    "ahsct (autologous hsct)": Therapy.AHSCT,
+    "autologous hsct": Therapy.AHSCT,
+    "stem cell transplant": Therapy.AHSCT,
+    "msc": Therapy.MSC,
+    "mscs": Therapy.MSC,
+    "mesenchymal": Therapy.MSC,
+    "mesenchymal stem cells": Therapy.MSC,
+    "other": Therapy.OTHER,
+}
+
+_PHASE_WORDS: dict[str, Phase] = {
+    **{phase.value: phase for phase in Phase},
+    **{phase.label.lower(): phase for phase in Phase},
+    "consult": Phase.CONSULTATION,
+    "mobilization": Phase.MOBILISATION,
+    "stem cell collection": Phase.COLLECTION,
+    "apheresis": Phase.COLLECTION,
+    "harvest": Phase.COLLECTION,
+    "chemo": Phase.CONDITIONING,
+    "infusion": Phase.INFUSION,
+    "reinfusion": Phase.INFUSION,
+    "transplant": Phase.INFUSION,
+    "day 0": Phase.INFUSION,
+    "in hospital": Phase.IN_HOSPITAL,
+    "hospital": Phase.IN_HOSPITAL,
+    "engraftment": Phase.IN_HOSPITAL,
+    "follow up": Phase.FOLLOW_UP,
+    "followup": Phase.FOLLOW_UP,
+    "follow-up": Phase.FOLLOW_UP,
+}
+
+_KIND_WORDS: dict[str, EntryKind] = {
+    **{kind.value: kind for kind in EntryKind},
+    **{kind.label.lower(): kind for kind in EntryKind},
+    "check in": EntryKind.CHECKIN,
+    "check-in": EntryKind.CHECKIN,
+}
+
+
+# --- dates and time zones -------------------------------------------------------------------
+
+
+def member_today(now: datetime, zone: ZoneInfo | None) -> date:
+    """Today's date where the member lives (UTC when we do not know where that is)."""
+    return now.astimezone(zone or UTC).date()
+
+
+def latest_possible_today(now: datetime) -> date:
+    """The latest date that is 'today' anywhere on Earth: a bound for checks without a zone."""
+    return (now.astimezone(UTC) + _MAX_UTC_AHEAD).date()
+
+
+def parse_timezone(text: str) -> ZoneInfo:
+    """An IANA zone such as 'Europe/London'; a kind hint when the name is unknown."""
+    name = text.strip()
+    if name.upper() in ("UTC", "GMT", "Z"):
+        return ZoneInfo("UTC")
+    try:
+        if name and ".." not in name and not name.startswith("/"):
+            return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, IsADirectoryError):
+        pass
+    suggestions = suggest_timezones(name, limit=3)
+    hint = f" Did you mean {', '.join(suggestions)}?" if suggestions else ""
+    raise InvalidInput(
+        f"I don't know the time zone '{_shorten(name)}'. Please use a name like Europe/London, "
+        f"America/New_York or Australia/Sydney.{hint}"
+    )
+
+
+def suggest_timezones(query: str, limit: int = 25) -> list[str]:
+    """Time-zone names containing what the member typed, for autocomplete (at most `limit`)."""
+    needle = query.strip().lower().replace(" ", "_")
+    names = sorted(available_timezones())
+    if not needle:
+        return names[:limit]
+    starts = [n for n in names if n.lower().split("/")[-1].startswith(needle) or n.lower().startswith(needle)]
+    contains = [n for n in names if needle in n.lower() and n not in starts]
+    return (starts + contains)[:limit]
+
+
+def parse_entry_date(text: str, today: date) -> date:
+    """'today', 'yesterday' or YYYY-MM-DD, never in the future (the member's `today`)."""
+    cleaned = text.strip().lower()
+    if cleaned in ("", "today"):
+        return today
+    if cleaned == "yesterday":
+        return today - timedelta(days=1)
+    match = _ISO_DATE.match(cleaned)
+    if not match:
+        raise InvalidInput(
+            f"I couldn't read '{_shorten(text.strip())}' as a date. Please write it as YYYY-MM-DD "
+            f"(for example {today.isoformat()}), or 'today' or 'yesterday'."
+        )
+    try:
+        parsed = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        raise InvalidInput(
+            f"'{text.strip()}' is not a real date on the calendar. Please check the month and day "
+            f"(YYYY-MM-DD)."
+        ) from None
+    problem = entry_date_problem(parsed, today)
+    if problem:
+        raise InvalidInput(problem)
+    return parsed
+
+
+def entry_date_problem(value: date, today: date) -> str | None:
+    """Why a date cannot be used for an entry, or None when it can."""
+    if value > today:
+        return (
+            f"{value.isoformat()} is in the future (today is {today.isoformat()} where you are). "
+            f"Journal entries can be for today or earlier."
+        )
+    if value < EARLIEST_ENTRY_DATE:
+        return (
+            f"{value.isoformat()} is too far back; the journal starts at {EARLIEST_ENTRY_DATE.isoformat()}."
+        )
+    return None
+
+
+# --- ratings ----------------------------------------------------------------------------------
+
+
+def rating_problem(name: str, value: object) -> str | None:
+    """Why a rating is not a whole number from 0 to 10 (None when it is, or is unset)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not RATING_MIN <= value <= RATING_MAX:
+        scale = f"a whole number from {RATING_MIN} to {RATING_MAX}"
+        return f"{_rating_label(name)} should be {scale}, not {value!r}."
+    return None
+
+
+def parse_rating(name: str, text: str | None) -> int | None:
+    """A rating typed into a form: '7', '7/10' or blank for 'not rated'."""
+    if text is None or not text.strip():
+        return None
+    match = _RATING.match(text.strip())
+    value = int(match.group(1)) if match else None
+    if value is None or not RATING_MIN <= value <= RATING_MAX:
+        raise InvalidInput(
+            f"{_rating_label(name)} should be a whole number from {RATING_MIN} to {RATING_MAX} "
+            f"(or left blank), not '{_shorten(text.strip())}'."
+        )
+    return value
+
+
+def parse_symptom_ratings(text: str | None) -> dict[str, int]:
+    """'fatigue 6, pain 3' (or 'fatigue: 6; mob=4') into ratings; blank means none.
+
+    Names may be shortened to their first three letters, since typing is hard for some members.
+    """
+    if text is None or not text.strip():
+        return {}
+    lowered = text.strip().lower()
+    found: dict[str, int] = {}
+    problems: list[str] = []
+    consumed = _SYMPTOM_PAIR.sub("", lowered)
+    for word, number in _SYMPTOM_PAIR.findall(lowered):
+        name = _symptom_name(word)
+        if name is None:
+            problems.append(f"I don't know the symptom '{word}'.")
+            continue
+        value = int(number)
+        if not RATING_MIN <= value <= RATING_MAX:
+            problems.append(
+                f"{_rating_label(name)} should be from {RATING_MIN} to {RATING_MAX}, not {value}."
+            )
+            continue
+        found[name] = value
+    if re.sub(r"[\s,;/.]+", "", consumed):
+        problems.append("Part of it wasn't a symptom with a number.")
+    if problems:
+        raise InvalidInput(
+            " ".join(problems)
+            + f" Please write symptoms like 'fatigue 6, pain 3'; you can use {', '.join(SYMPTOMS)}, "
+            f"each from {RATING_MIN} to {RATING_MAX}."
+        )
+    return found
+
+
+def _symptom_name(word: str) -> str | None:
+    if len(word) < 3:
+        return None
+    matches = [name for name in SYMPTOMS if name.startswith(word) or word.startswith(name)]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _rating_label(name: str) -> str:
+    return "How you feel overall" if name == "feeling" else name.capitalize()
+
+
+# --- text ---------------------------------------------------------------------------------------
+
+
+def clean_text(text: str | None) -> str | None:
+    """Trimmed text without invisible control characters; blank becomes None (nothing to store)."""
+    if text is None:
+        return None
+    normalised = text.replace("\r\n", "\n").replace("\r", "\n")
+    kept = "".join(ch for ch in normalised if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
+    return kept or None
+
+
+def text_problem(field_name: str, text: str | None, limit: int) -> str | None:
+    """Why a text is too long (with how much to cut), or None."""
+    if text is None or len(text) <= limit:
+        return None
+    label = _FIELD_NAMES.get(field_name, field_name)
+    over = len(text) - limit
+    return (
+        f"Your {label} {'are' if label.endswith('s') else 'is'} {len(text):,} characters long; "
+        f"the limit is {limit:,}. Please shorten by {over:,} character{'s' if over != 1 else ''}."
+    )
+
+
+# --- choices ------------------------------------------------------------------------------------
+
+
+def parse_therapy(text: str | None) -> tuple[Therapy | None, str | None]:
+    """A known therapy, or `OTHER` with the member's own words (e.g. 'ocrelizumab'); blank: none."""
+    cleaned = clean_text(text)
+    if cleaned is None:
+        return None, None
+    known = _THERAPY_WORDS.get(_normalise_word(cleaned))
+    if known is Therapy.OTHER:
+        return Therapy.OTHER, None
+    if known is not None:
+        return known, None
+    problem = text_problem("therapy_other", cleaned, MAX_THERAPY_OTHER_CHARS)
+    if problem:
+        raise InvalidInput(problem)
+    return Therapy.OTHER, cleaned
+
+
+def parse_phase(text: str | None) -> Phase | None:
+    cleaned = clean_text(text)
+    if cleaned is None:
+        return None
+    phase = _PHASE_WORDS.get(_normalise_word(cleaned))
+    if phase is None:
+        raise InvalidInput(
+            f"I don't know the phase '{_shorten(cleaned)}'. Choose one of: "
+            + ", ".join(p.label for p in Phase)
+            + "."
+        )
+    return phase
+
+
+def parse_kind(text: str | None) -> EntryKind:
+    cleaned = clean_text(text)
+    if cleaned is None:
+        return EntryKind.NOTE
+    kind = _KIND_WORDS.get(_normalise_word(cleaned))
+    if kind is None:
+        raise InvalidInput(
+            f"I don't know the entry type '{_shorten(cleaned)}'. Choose one of: "
+            + ", ".join(k.label for k in EntryKind)
+            + "."
+        )
+    return kind
+
+
+def parse_cadence(text: str) -> Cadence | None:
+    """'daily', 'weekly' or 'off' (None)."""
+    cleaned = text.strip().lower()
+    if cleaned in ("off", "none", "stop", "no"):
+        return None
+    for cadence in Cadence:
+        if cleaned == cadence.value:
+            return cadence
+    raise InvalidInput(f"Reminders can be 'daily', 'weekly' or 'off', not '{_shorten(text.strip())}'.")
+
+
+def parse_weekday(text: str) -> int:
+    """'monday', 'Mon' or 'tu' into 0 (Monday) .. 6 (Sunday)."""
+    cleaned = text.strip().lower()
+    matches = [i for i, name in enumerate(_WEEKDAYS) if len(cleaned) >= 2 and name.startswith(cleaned)]
+    if len(matches) != 1:
+        raise InvalidInput(
+            f"I couldn't tell which day '{_shorten(text.strip())}' is. Please write a weekday like Monday."
+        )
+    return matches[0]
+
+
+def parse_local_time(text: str) -> time:
+    """'21:00', '9pm', '9:30 am' or '0930' into a time of day."""
+    cleaned = text.strip().lower()
+    if re.fullmatch(r"\d{4}", cleaned):
+        cleaned = f"{cleaned[:2]}:{cleaned[2:]}"
+    match = _CLOCK_TIME.match(cleaned)
+    hour = minute = -1
+    if match:
+        hour, minute = int(match.group(1)), int(match.group(2) or 0)
+        meridiem = (match.group(3) or "").replace(".", "")
+        if meridiem:
+            hour = -1 if not 1 <= hour <= 12 else hour % 12 + (12 if meridiem == "pm" else 0)
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        raise InvalidInput(
+            f"I couldn't read '{_shorten(text.strip())}' as a time of day. Please write it like 21:00 or 9pm."
+        )
+    return time(hour, minute)
+
+
+def parse_entry_number(text: str | int) -> int:
+    """'#3', '3' or 3 into an entry number (the member's own numbering)."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        number = text
+    else:
+        match = _ENTRY_NUMBER.match(str(text).strip())
+        if not match:
+            raise InvalidInput(
+                f"'{_shorten(str(text).strip())}' is not an entry number. Use a number like 3 or #3."
+            )
+        number = int(match.group(1))
+    if number < 1:
+        raise InvalidInput("Entry numbers start at #1.")
+    return number
+
+
+def infusion_day(entry_date: date, infusion_dates: Iterable[date]) -> int | None:
+    """Days from the member's infusion to `entry_date` ('day +30'), as transplant teams count.
+
+    Infusion dates are the dates of the member's entries in the infusion phase. Dates within
+    `INFUSION_SPAN_DAYS` of an earlier one belong to the same infusion (several notes on day 0
+    and the days after do not restart the count). Before the first infusion, the count runs
+    negative only in the weeks of preparation (`DAYS_COUNTED_BEFORE_INFUSION`).
+    """
+    starts = infusion_starts(infusion_dates)
+    if not starts:
+        return None
+    earlier = [start for start in starts if start <= entry_date]
+    if earlier:
+        return (entry_date - earlier[-1]).days
+    before = (entry_date - starts[0]).days
+    return before if -before <= DAYS_COUNTED_BEFORE_INFUSION else None
+
+
+def infusion_starts(dates: Iterable[date]) -> tuple[date, ...]:
+    """Day 0 of each distinct infusion: infusion-phase dates this close together are one infusion."""
+    starts: list[date] = []
+    for day in sorted(set(dates)):
+        if not starts or (day - starts[-1]).days > INFUSION_SPAN_DAYS:
+            starts.append(day)
+    return tuple(starts)
+
+
+def no_entry(seq: int) -> NotFound:
+    """The one message for an entry number the member does not have (theirs or not, same words)."""
+    return NotFound(f"You have no entry #{seq}. Use `/journal list` to see your entries and their numbers.")
+
+
+def check_page(page: int, per_page: int) -> None:
+    if page < 1:
+        raise InvalidInput("Pages start at 1.")
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise InvalidInput(f"A page can show 1 to {MAX_PER_PAGE} entries.")
+
+
+# --- whole entries ------------------------------------------------------------------------------
+
+
+def check_draft(draft: EntryDraft, today: date) -> EntryDraft:
+    """The draft with its text cleaned, or InvalidInput naming every problem at once.
+
+    `today` is the member's today; callers without a time zone pass `latest_possible_today`.
+    """
+    cleaned = replace(
+        draft,
+        therapy_other=clean_text(draft.therapy_other),
+        side_effects=clean_text(draft.side_effects),
+        notes=clean_text(draft.notes),
+    )
+    problems = list(_draft_problems(cleaned, today))
+    if problems:
+        if len(problems) == 1:
+            raise InvalidInput(problems[0] + " Nothing was saved.")
+        raise InvalidInput(
+            "A few things need fixing before I can save this:\n"
+            + "\n".join(f"- {p}" for p in problems)
+            + "\nNothing was saved."
+        )
+    return cleaned
+
+
+def _draft_problems(draft: EntryDraft, today: date) -> Iterable[str]:
+    if not isinstance(draft.entry_date, date) or isinstance(draft.entry_date, datetime):
+        yield "The entry date is missing."
+    else:
+        problem = entry_date_problem(draft.entry_date, today)
+        if problem:
+            yield problem
+    for value, enum in (
+        (draft.kind, EntryKind),
+        (draft.source, EntrySource),
+        (draft.therapy, Therapy),
+        (draft.phase, Phase),
+    ):
+        if value is not None and not isinstance(value, enum):
+            yield f"'{value}' is not a valid {enum.__name__.lower()}."
+    if draft.kind is None:
+        yield "The entry type is missing."
+    if draft.therapy_other is not None and draft.therapy is not Therapy.OTHER:
+        yield "A therapy description only goes with the therapy 'Other'."
+    for name in RATINGS:
+        problem = rating_problem(name, getattr(draft, name))
+        if problem:
+            yield problem
+    for name, limit in (
+        ("therapy_other", MAX_THERAPY_OTHER_CHARS),
+        ("side_effects", MAX_SIDE_EFFECTS_CHARS),
+        ("notes", MAX_NOTES_CHARS),
+    ):
+        problem = text_problem(name, getattr(draft, name), limit)
+        if problem:
+            yield problem
+
+
+def quick_note(text: str, today: date) -> EntryDraft:
+    """A plain DM as a note for today, or a polite refusal (over the limit, or nothing to save)."""
+    notes = clean_text(text)
+    if notes is None:
+        raise InvalidInput("Your message had no text I could save as a journal note, so nothing was saved.")
+    if len(notes) > MAX_NOTES_CHARS:
+        raise InvalidInput(
+            f"That message is {len(notes):,} characters; a journal note holds up to {MAX_NOTES_CHARS:,}. "
+            f"Nothing was saved. You could send it in two parts, or shorten it a little."
+        )
+    return EntryDraft(entry_date=today, kind=EntryKind.NOTE, source=EntrySource.DM_QUICK, notes=notes)
+
+
+def _normalise_word(text: str) -> str:
+    return re.sub(r"\s+", " ", text.strip().lower().replace("_", " ")).replace("stem-cell", "stem cell")
+
+
+def _shorten(text: str, limit: int = 40) -> str:
+    """Echo at most a little of what was typed back (never a whole journal text)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,30 @@
+"""Message scanning: one normalisation and one re2 pass per server message, shared by every listener."""
+
+from bot.core.scanning.cooldown import CooldownPolicy
+from bot.core.scanning.matcher import CompiledMatcher, Trigger, TriggerKind, word_trigger
+from bot.core.scanning.normalise import normalise, normalise_word
+from bot.core.scanning.scanner import NO_HITS, CautionHit, CautionPreview, MessageScanner, ScanResult
+from bot.core.scanning.settings import ClinicWatchSettings, ClinicWordLists, Sensitivity, WordKind
+from bot.core.scanning.words import ClinicWordsError, load_clinic_watch_words, parse_clinic_watch_words
+
+__all__ = [
+    "NO_HITS",
+    "CautionHit",
+    "CautionPreview",
+    "ClinicWatchSettings",
+    "ClinicWordLists",
+    "ClinicWordsError",
+    "CompiledMatcher",
+    "CooldownPolicy",
+    "MessageScanner",
+    "ScanResult",
+    "Sensitivity",
+    "Trigger",
+    "TriggerKind",
+    "WordKind",
+    "load_clinic_watch_words",
+    "normalise",
+    "normalise_word",
+    "parse_clinic_watch_words",
+    "word_trigger",
+]

@@ -1,0 +1,100 @@
+"""One compiled re2 set per word list: every trigger is tried in a single linear-time pass.
+
+re2 never backtracks, so no word or moderator pattern can stall the event loop, and a set of
+patterns costs about the same per message whether it holds ten triggers or thousands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import re2
+
+
+class TriggerKind(StrEnum):
+    """What a hit means to the scanner."""
+
+    CLINIC = "clinic"
+    CONTEXT = "context"
+    RULE = "rule"
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """A pattern and what to report when it matches (the listed word, or a rule's id)."""
+
+    kind: TriggerKind
+    label: str
+    pattern: str
+
+
+class MatcherBuildError(ValueError):
+    """A pattern could not be compiled; the message names the trigger."""
+
+
+# re2's \b only knows ASCII letters. That is enough for words that are ASCII after
+# normalisation (accents are gone by then); words in other scripts get explicit Unicode edges.
+_ASCII_EDGE = r"\b"
+_UNICODE_BEFORE = r"(?:^|[^\pL\pN_])"
+_UNICODE_AFTER = r"(?:[^\pL\pN_]|$)"
+# The words of a phrase may be joined by a space, a hyphen, a dot or nothing:
+# "stem cell", "stem-cell", "stemcell" and "stem_cell" all read as one phrase.
+_PHRASE_GAP = r"[\s\-_./'’]{0,3}"
+# An optional "s" after each word covers regular plurals ("clinics", "stem cells centre");
+# the edge already allows possessives ("clinic's").
+_PLURAL = "s?"
+_APOSTROPHE = re2.escape("'")
+
+
+def word_pattern(canonical_word: str) -> str:
+    """Return the re2 pattern for a word or phrase already in `normalise_word` form."""
+    tokens = canonical_word.split(" ")
+    # An apostrophe inside a word is optional and may be typographic: "wharton's", "whartons", "wharton’s".
+    body = _PHRASE_GAP.join(re2.escape(token).replace(_APOSTROPHE, "['’]?") + _PLURAL for token in tokens)
+    if canonical_word.isascii():
+        return f"{_ASCII_EDGE}{body}{_ASCII_EDGE}"
+    return f"{_UNICODE_BEFORE}{body}{_UNICODE_AFTER}"
+
+
+def word_trigger(kind: TriggerKind, canonical_word: str) -> Trigger:
+    """A trigger for a listed word, reported back under the word itself."""
+    return Trigger(kind=kind, label=canonical_word, pattern=word_pattern(canonical_word))
+
+
+def _options() -> re2.Options:
+    options = re2.Options()
+    options.never_capture = True  # the set only says which triggers hit; captures would cost time
+    options.max_mem = 64 << 20  # room for Unicode classes and large moderator rule sets
+    return options
+
+
+class CompiledMatcher:
+    """An immutable set of triggers compiled once; `match` runs one pass over a normalised text."""
+
+    __slots__ = ("_set", "triggers")
+
+    def __init__(self, triggers: Sequence[Trigger]) -> None:
+        self.triggers: tuple[Trigger, ...] = tuple(triggers)
+        self._set: re2.Set | None = None
+        if not self.triggers:
+            return
+        compiled = re2.Set.SearchSet(_options())
+        for trigger in self.triggers:
+            try:
+                compiled.Add(trigger.pattern)
+            except re2.error as exc:
+                problem = f"{trigger.kind} {trigger.label!r}: pattern does not compile"
+                raise MatcherBuildError(problem) from exc
+        try:
+            compiled.Compile()
+        except re2.error as exc:
+            raise MatcherBuildError("the trigger set is too large to compile") from exc
+        self._set = compiled
+
+    def match(self, normalised_text: str) -> list[int] | None:
+        """Indices into `triggers` of every trigger found, or None when nothing matched."""
+        if self._set is None:
+            return None
+        return self._set.Match(normalised_text)

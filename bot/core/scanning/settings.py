@@ -1,0 +1,148 @@
+"""A server's clinic-watch settings as one immutable value, and the pure rules for changing them.
+
+Every change returns a new value, so the repository can store it and audit the before/after pair,
+and the scanner can swap it in whole. Invalid changes raise `InvalidInput` with a sentence a
+moderator can act on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+from bot.core.scanning.normalise import normalise_word
+from bot.errors import InvalidInput
+
+DEFAULT_COOLDOWN_MINUTES = 30
+MIN_COOLDOWN_MINUTES = 1
+MAX_COOLDOWN_MINUTES = 7 * 24 * 60
+MAX_ADDED_WORDS_PER_KIND = 100
+MAX_IGNORED_CHANNELS = 200
+
+
+class Sensitivity(StrEnum):
+    """`strict` needs stem-cell context near a clinic word; `broad` fires on any clinic word."""
+
+    STRICT = "strict"
+    BROAD = "broad"
+
+
+class WordKind(StrEnum):
+    """The two word lists: clinic words, and the stem-cell context that strict mode asks for."""
+
+    CLINIC = "clinic"
+    CONTEXT = "context"
+
+
+@dataclass(frozen=True)
+class ClinicWordLists:
+    """The shipped default words (from content/clinic_watch.yaml), already in canonical form."""
+
+    clinic: tuple[str, ...]
+    context: tuple[str, ...]
+
+    def of(self, kind: WordKind) -> tuple[str, ...]:
+        return self.clinic if kind is WordKind.CLINIC else self.context
+
+
+@dataclass(frozen=True)
+class ClinicWatchSettings:
+    """One server's settings; a server never configured gets these defaults."""
+
+    guild_id: int
+    enabled: bool = True
+    sensitivity: Sensitivity = Sensitivity.STRICT
+    cooldown_minutes: int = DEFAULT_COOLDOWN_MINUTES
+    clinic_words_added: frozenset[str] = field(default_factory=frozenset)
+    clinic_words_removed: frozenset[str] = field(default_factory=frozenset)
+    context_words_added: frozenset[str] = field(default_factory=frozenset)
+    context_words_removed: frozenset[str] = field(default_factory=frozenset)
+    ignored_channel_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def cooldown(self) -> timedelta:
+        return timedelta(minutes=self.cooldown_minutes)
+
+    def added(self, kind: WordKind) -> frozenset[str]:
+        return self.clinic_words_added if kind is WordKind.CLINIC else self.context_words_added
+
+    def removed(self, kind: WordKind) -> frozenset[str]:
+        return self.clinic_words_removed if kind is WordKind.CLINIC else self.context_words_removed
+
+    def effective_words(self, kind: WordKind, defaults: ClinicWordLists) -> tuple[str, ...]:
+        """The words in force: defaults minus those removed, plus those added, in a stable order."""
+        removed = self.removed(kind)
+        kept = [word for word in defaults.of(kind) if word not in removed]
+        return (*kept, *sorted(self.added(kind) - set(kept)))
+
+    def with_enabled(self, enabled: bool) -> ClinicWatchSettings:
+        return replace(self, enabled=enabled)
+
+    def with_sensitivity(self, sensitivity: str) -> ClinicWatchSettings:
+        try:
+            chosen = Sensitivity(sensitivity.strip().lower())
+        except ValueError:
+            raise InvalidInput("Sensitivity is either `strict` or `broad`.") from None
+        return replace(self, sensitivity=chosen)
+
+    def with_cooldown(self, minutes: int) -> ClinicWatchSettings:
+        if not MIN_COOLDOWN_MINUTES <= minutes <= MAX_COOLDOWN_MINUTES:
+            raise InvalidInput(
+                f"The cooldown is a number of minutes from {MIN_COOLDOWN_MINUTES} "
+                f"to {MAX_COOLDOWN_MINUTES} (one week)."
+            )
+        return replace(self, cooldown_minutes=minutes)
+
+    def with_ignored_channel(self, channel_id: int) -> ClinicWatchSettings:
+        if channel_id in self.ignored_channel_ids:
+            raise InvalidInput("That channel is already ignored.")
+        if len(self.ignored_channel_ids) >= MAX_IGNORED_CHANNELS:
+            raise InvalidInput(f"A server can ignore at most {MAX_IGNORED_CHANNELS} channels.")
+        return replace(self, ignored_channel_ids=self.ignored_channel_ids | {channel_id})
+
+    def without_ignored_channel(self, channel_id: int) -> ClinicWatchSettings:
+        if channel_id not in self.ignored_channel_ids:
+            raise InvalidInput("That channel is not ignored.")
+        return replace(self, ignored_channel_ids=self.ignored_channel_ids - {channel_id})
+
+    def with_word(self, kind: WordKind, word: str, defaults: ClinicWordLists) -> ClinicWatchSettings:
+        """Add a word; adding back a removed default simply restores it."""
+        canonical = normalise_word(word)
+        if canonical in self.effective_words(kind, defaults):
+            raise InvalidInput(f"{canonical!r} is already on the {kind} word list.")
+        if canonical in self.removed(kind):
+            return self._with_lists(kind, self.added(kind), self.removed(kind) - {canonical})
+        if len(self.added(kind)) >= MAX_ADDED_WORDS_PER_KIND:
+            raise InvalidInput(f"A server can add at most {MAX_ADDED_WORDS_PER_KIND} {kind} words.")
+        return self._with_lists(kind, self.added(kind) | {canonical}, self.removed(kind))
+
+    def without_word(self, kind: WordKind, word: str, defaults: ClinicWordLists) -> ClinicWatchSettings:
+        """Remove a word: an added one is forgotten, a default one is remembered as removed."""
+        canonical = normalise_word(word)
+        if canonical in self.added(kind):
+            return self._with_lists(kind, self.added(kind) - {canonical}, self.removed(kind))
+        if canonical in defaults.of(kind) and canonical not in self.removed(kind):
+            return self._with_lists(kind, self.added(kind), self.removed(kind) | {canonical})
+        raise InvalidInput(f"{canonical!r} is not on the {kind} word list.")
+
+    def _with_lists(
+        self, kind: WordKind, added: frozenset[str], removed: frozenset[str]
+    ) -> ClinicWatchSettings:
+        if kind is WordKind.CLINIC:
+            return replace(self, clinic_words_added=added, clinic_words_removed=removed)
+        return replace(self, context_words_added=added, context_words_removed=removed)
+
+    def audit_view(self) -> dict[str, Any]:
+        """A JSON-ready picture for the audit log: sorted lists, so diffs read well."""
+        return {
+            "enabled": self.enabled,
+            "sensitivity": self.sensitivity.value,
+            "cooldown_minutes": self.cooldown_minutes,
+            "clinic_words_added": sorted(self.clinic_words_added),
+            "clinic_words_removed": sorted(self.clinic_words_removed),
+            "context_words_added": sorted(self.context_words_added),
+            "context_words_removed": sorted(self.context_words_removed),
+            "ignored_channel_ids": sorted(str(channel) for channel in self.ignored_channel_ids),
+        }

@@ -1,0 +1,507 @@
+"""The journal's storage: every statement names the member's user id, free text is sealed.
+
+Entries are addressed by `(user_id, seq)` only, so a member can reach nothing but their own
+entries, and an unknown number reads the same whether it is someone else's or nobody's.
+Writes a member makes are single statements (atomic on their own, and safe beside other
+coroutines sharing the one connection); `forget_member` is one explicit transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.core.clock import Clock
+from bot.core.journal import reminders, rules
+from bot.core.journal.crypto import (
+    JournalCipher,
+    JournalIntegrityError,
+    JournalKeyError,
+    KeyOrigin,
+    field_context,
+    resolve_key,
+)
+from bot.core.journal.model import (
+    Cadence,
+    DeletionReport,
+    EntryDraft,
+    EntryKind,
+    EntrySource,
+    JournalEntry,
+    JournalPage,
+    Phase,
+    RatingPoint,
+    ReminderSettings,
+    Therapy,
+)
+from bot.core.journal.summary import JournalSummary, summarise
+from bot.db.database import Database
+
+log = logging.getLogger(__name__)
+
+_CANARY_KEY = "key_canary"
+_SEALED_FIELDS = ("therapy_other", "side_effects", "notes")
+# Statements are written out whole (no string building), each naming the member's user id.
+# In every SELECT of entries the first parameter is the user id for the infusion-date subquery.
+_SELECT_ENTRY = (
+    "SELECT user_id, seq, entry_date, kind, source, therapy, therapy_other_enc, phase, feeling, fatigue, "
+    "mobility, pain, cognition, mood, side_effects_enc, notes_enc, created_at, updated_at, "
+    # The member's infusion dates ride along with every read, for "day +N" without a second query.
+    "(SELECT group_concat(entry_date) FROM journal_entries WHERE user_id = ? AND phase = 'infusion') "
+    "AS infusion_dates "
+    "FROM journal_entries WHERE user_id = ? AND seq = ?"
+)
+_SELECT_PAGE = (
+    "SELECT user_id, seq, entry_date, kind, source, therapy, therapy_other_enc, phase, feeling, fatigue, "
+    "mobility, pain, cognition, mood, side_effects_enc, notes_enc, created_at, updated_at, "
+    "(SELECT group_concat(entry_date) FROM journal_entries WHERE user_id = ? AND phase = 'infusion') "
+    "AS infusion_dates, count(*) OVER () AS total "
+    "FROM journal_entries WHERE user_id = ? ORDER BY entry_date DESC, seq DESC LIMIT ? OFFSET ?"
+)
+_SELECT_ALL = (
+    "SELECT user_id, seq, entry_date, kind, source, therapy, therapy_other_enc, phase, feeling, fatigue, "
+    "mobility, pain, cognition, mood, side_effects_enc, notes_enc, created_at, updated_at, "
+    "(SELECT group_concat(entry_date) FROM journal_entries WHERE user_id = ? AND phase = 'infusion') "
+    "AS infusion_dates "
+    "FROM journal_entries WHERE user_id = ? ORDER BY entry_date, seq"
+)
+_DELETE_ENTRY = (
+    "DELETE FROM journal_entries WHERE user_id = ? AND seq = ? RETURNING user_id, seq, entry_date, kind, "
+    "source, therapy, therapy_other_enc, phase, feeling, fatigue, mobility, pain, cognition, mood, "
+    "side_effects_enc, notes_enc, created_at, updated_at, "
+    "(SELECT group_concat(entry_date) FROM journal_entries WHERE user_id = ? AND phase = 'infusion') "
+    "AS infusion_dates"
+)
+# The number is allocated inside the inserting statement: max of the member's counter (numbers
+# are never reused after a delete) and their highest entry, plus one. The trigger moves the counter.
+_INSERT_ENTRY = (
+    "INSERT INTO journal_entries (user_id, seq, entry_date, kind, source, therapy, therapy_other_enc, "
+    "phase, feeling, fatigue, mobility, pain, cognition, mood, side_effects_enc, notes_enc, "
+    "created_at, updated_at) VALUES (?, "
+    "(SELECT coalesce(max(n), 0) + 1 FROM (SELECT last_seq AS n FROM journal_members WHERE user_id = ? "
+    "UNION ALL SELECT max(seq) FROM journal_entries WHERE user_id = ?)), "
+    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "RETURNING seq, "
+    "(SELECT group_concat(entry_date) FROM journal_entries WHERE user_id = ? AND phase = 'infusion') "
+    "AS infusion_dates"
+)
+_UPDATE_ENTRY = (
+    "UPDATE journal_entries SET entry_date = ?, kind = ?, therapy = ?, therapy_other_enc = ?, "
+    "phase = ?, feeling = ?, fatigue = ?, mobility = ?, pain = ?, cognition = ?, mood = ?, "
+    "side_effects_enc = ?, notes_enc = ?, updated_at = ? WHERE user_id = ? AND seq = ?"
+)
+_SELECT_REMINDER = (
+    "SELECT user_id, cadence, local_time, timezone, weekday, next_due_at, last_sent_at "
+    "FROM journal_reminders WHERE user_id = ?"
+)
+_SELECT_DUE_REMINDERS = (
+    "SELECT user_id, cadence, local_time, timezone, weekday, next_due_at, last_sent_at "
+    "FROM journal_reminders WHERE next_due_at <= ? ORDER BY next_due_at LIMIT ?"
+)
+_UPSERT_REMINDER = (
+    "INSERT INTO journal_reminders (user_id, cadence, local_time, timezone, weekday, next_due_at, "
+    "last_sent_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, NULL, ?) ON CONFLICT (user_id) DO UPDATE "
+    "SET cadence = excluded.cadence, local_time = excluded.local_time, timezone = excluded.timezone, "
+    "weekday = excluded.weekday, next_due_at = excluded.next_due_at, "
+    "updated_at = excluded.updated_at"
+)
+#: Every table holding rows about one member, with the statement that empties it for `forget`.
+_FORGET_STATEMENTS = (
+    ("journal_entries", "DELETE FROM journal_entries WHERE user_id = ? RETURNING 1"),
+    ("journal_reminders", "DELETE FROM journal_reminders WHERE user_id = ? RETURNING 1"),
+    ("journal_members", "DELETE FROM journal_members WHERE user_id = ? RETURNING 1"),
+)
+MEMBER_TABLES = tuple(table for table, _ in _FORGET_STATEMENTS)
+
+
+def _ts(moment: datetime) -> str:
+    """Fixed-width UTC text, so stored times compare correctly as strings."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _from_ts(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+class JournalRepository:
+    """All journal reads and writes, returning `bot.core.journal` models with text decrypted."""
+
+    def __init__(self, db: Database, cipher: JournalCipher, clock: Clock) -> None:
+        self._db = db
+        self._cipher = cipher
+        self._clock = clock
+        # Serialises this repository's multi-statement transactions on the shared connection.
+        self._transaction_lock = asyncio.Lock()
+
+    # --- entries --------------------------------------------------------------------------------
+
+    async def add(self, user_id: int, draft: EntryDraft) -> JournalEntry:
+        """Store a new entry; its number is allocated inside the same (single-statement) transaction.
+
+        The date is checked against the latest 'today' anywhere; callers check the member's
+        own today first (`rules.parse_entry_date` with `member_today`).
+        """
+        now = self._clock.now()
+        draft = rules.check_draft(draft, rules.latest_possible_today(now))
+        stamp = _ts(now)
+        row = await self._db.fetch_one(
+            _INSERT_ENTRY,
+            (
+                user_id,
+                user_id,
+                user_id,
+                *self._entry_values(user_id, draft),
+                stamp,
+                stamp,
+                user_id,
+            ),
+        )
+        assert row is not None  # RETURNING always yields the inserted row
+        infusions = _parse_dates(row["infusion_dates"])
+        if draft.phase is Phase.INFUSION:
+            infusions.append(draft.entry_date)
+        return JournalEntry(
+            user_id=user_id,
+            seq=int(row["seq"]),
+            **_draft_fields(draft),
+            created_at=_from_ts(stamp),
+            updated_at=_from_ts(stamp),
+            infusion_day=rules.infusion_day(draft.entry_date, infusions),
+        )
+
+    async def get(self, user_id: int, seq: int) -> JournalEntry:
+        """The member's entry #seq, or NotFound with the same words whoever else may own a #seq."""
+        row = await self._db.fetch_one(
+            _SELECT_ENTRY,
+            (user_id, user_id, seq),
+        )
+        if row is None:
+            raise rules.no_entry(seq)
+        return self._entry(row)
+
+    async def list_page(
+        self, user_id: int, page: int = 1, per_page: int = rules.DEFAULT_PER_PAGE
+    ) -> JournalPage:
+        """Newest first (by entry date, then number); a page past the end shows the last page."""
+        rules.check_page(page, per_page)
+        rows = await self._page_rows(user_id, page, per_page)
+        if rows:
+            total = int(rows[0]["total"])
+        else:
+            total = await self.count(user_id)
+            last_page = max(1, -(-total // per_page))
+            if total and page > last_page:
+                page = last_page
+                rows = await self._page_rows(user_id, page, per_page)
+        return JournalPage(
+            entries=tuple(self._entry(row) for row in rows), page=page, per_page=per_page, total=total
+        )
+
+    async def _page_rows(self, user_id: int, page: int, per_page: int) -> list[sqlite3.Row]:
+        return await self._db.fetch_all(
+            _SELECT_PAGE,
+            (user_id, user_id, per_page, (page - 1) * per_page),
+        )
+
+    async def count(self, user_id: int) -> int:
+        row = await self._db.fetch_one("SELECT count(*) FROM journal_entries WHERE user_id = ?", (user_id,))
+        return int(row[0]) if row else 0
+
+    async def update(self, user_id: int, seq: int, draft: EntryDraft) -> JournalEntry:
+        """Replace what the member can edit (all of `draft`); number, source and creation time stay."""
+        now = self._clock.now()
+        draft = rules.check_draft(draft, rules.latest_possible_today(now))
+        values = self._entry_values(user_id, draft)
+        changed = await self._db.execute(
+            _UPDATE_ENTRY,
+            (*values[:2], *values[3:], _ts(now), user_id, seq),
+        )
+        if changed == 0:
+            raise rules.no_entry(seq)
+        return await self.get(user_id, seq)
+
+    async def delete(self, user_id: int, seq: int) -> JournalEntry:
+        """Delete the member's entry #seq and return it (for 'Deleted #3 from 2026-01-02')."""
+        row = await self._db.fetch_one(
+            _DELETE_ENTRY,
+            (user_id, seq, user_id),
+        )
+        if row is None:
+            raise rules.no_entry(seq)
+        return self._entry(row)
+
+    async def all_entries(self, user_id: int) -> list[JournalEntry]:
+        """Every entry of the member, oldest first (for export)."""
+        rows = await self._db.fetch_all(
+            _SELECT_ALL,
+            (user_id, user_id),
+        )
+        return [self._entry(row) for row in rows]
+
+    async def rating_points(self, user_id: int) -> list[RatingPoint]:
+        """The numbers of every entry, oldest first: nothing is decrypted for a summary or chart."""
+        rows = await self._db.fetch_all(
+            "SELECT entry_date, kind, phase, feeling, fatigue, mobility, pain, cognition, mood "
+            "FROM journal_entries WHERE user_id = ? ORDER BY entry_date, seq",
+            (user_id,),
+        )
+        return [
+            RatingPoint(
+                entry_date=date.fromisoformat(row["entry_date"]),
+                kind=EntryKind(row["kind"]),
+                phase=Phase(row["phase"]) if row["phase"] else None,
+                feeling=row["feeling"],
+                fatigue=row["fatigue"],
+                mobility=row["mobility"],
+                pain=row["pain"],
+                cognition=row["cognition"],
+                mood=row["mood"],
+            )
+            for row in rows
+        ]
+
+    async def summary(self, user_id: int) -> JournalSummary:
+        return summarise(await self.rating_points(user_id))
+
+    # --- member settings ------------------------------------------------------------------------
+
+    async def member_timezone(self, user_id: int) -> ZoneInfo | None:
+        row = await self._db.fetch_one("SELECT timezone FROM journal_members WHERE user_id = ?", (user_id,))
+        if row is None or not row["timezone"]:
+            return None
+        try:
+            return ZoneInfo(row["timezone"])
+        except (ValueError, OSError):  # a zone removed from tzdata since it was stored
+            return None
+
+    async def set_timezone(self, user_id: int, zone: ZoneInfo) -> None:
+        await self._db.execute(
+            "INSERT INTO journal_members (user_id, timezone) VALUES (?, ?) "
+            "ON CONFLICT (user_id) DO UPDATE SET timezone = excluded.timezone",
+            (user_id, zone.key),
+        )
+
+    async def member_today(self, user_id: int) -> date:
+        """Today where the member lives (UTC until they tell us their zone)."""
+        return rules.member_today(self._clock.now(), await self.member_timezone(user_id))
+
+    # --- reminders ------------------------------------------------------------------------------
+
+    async def set_reminder(
+        self, user_id: int, cadence: Cadence, local_time: time, zone: ZoneInfo, weekday: int | None = None
+    ) -> ReminderSettings:
+        """Create or replace the member's reminder; the zone also becomes their journal time zone."""
+        now = self._clock.now()
+        if cadence is Cadence.WEEKLY and weekday is None:
+            weekday = reminders.default_weekday(now, zone)
+        if cadence is Cadence.DAILY:
+            weekday = None
+        local_time = local_time.replace(second=0, microsecond=0, tzinfo=None)
+        due = reminders.first_due(cadence, local_time, zone, weekday, now)
+        await self.set_timezone(user_id, zone)
+        await self._db.execute(
+            _UPSERT_REMINDER,
+            (user_id, cadence.value, local_time.strftime("%H:%M"), zone.key, weekday, _ts(due), _ts(now)),
+        )
+        return ReminderSettings(user_id, cadence, local_time, zone.key, weekday, due)
+
+    async def get_reminder(self, user_id: int) -> ReminderSettings | None:
+        row = await self._db.fetch_one(_SELECT_REMINDER, (user_id,))
+        return None if row is None else _reminder(row)
+
+    async def clear_reminder(self, user_id: int) -> bool:
+        """Turn the member's reminder off; False when there was none."""
+        return await self._db.execute("DELETE FROM journal_reminders WHERE user_id = ?", (user_id,)) > 0
+
+    async def due_reminders(self, now: datetime, limit: int = 500) -> list[ReminderSettings]:
+        """Reminders due by `now`, oldest first (the one query that spans members: the scheduler's)."""
+        rows = await self._db.fetch_all(
+            _SELECT_DUE_REMINDERS,
+            (_ts(now), limit),
+        )
+        return [_reminder(row) for row in rows]
+
+    async def mark_reminded(
+        self, reminder: ReminderSettings, now: datetime, *, sent: bool = True
+    ) -> ReminderSettings | None:
+        """Move a handled reminder to its next time after `now` (missed ones are not replayed).
+
+        Returns None when the member changed or cleared the reminder meanwhile (nothing written).
+        Call with `sent=False` when `reminders.should_send` said the miss was too old to deliver.
+        """
+        following = reminders.following_due(reminder, now)
+        changed = await self._db.execute(
+            "UPDATE journal_reminders SET next_due_at = ?, last_sent_at = coalesce(?, last_sent_at), "
+            "updated_at = ? WHERE user_id = ? AND next_due_at = ?",
+            (
+                _ts(following),
+                _ts(now) if sent else None,
+                _ts(now),
+                reminder.user_id,
+                _ts(reminder.next_due_at),
+            ),
+        )
+        if changed == 0:
+            return None
+        last_sent = now if sent else reminder.last_sent_at
+        return ReminderSettings(
+            reminder.user_id,
+            reminder.cadence,
+            reminder.local_time,
+            reminder.timezone,
+            reminder.weekday,
+            following,
+            last_sent,
+        )
+
+    # --- forget ---------------------------------------------------------------------------------
+
+    async def forget_member(self, user_id: int) -> DeletionReport:
+        """Delete every row about the member from every journal table, at once or not at all."""
+        counts: dict[str, int] = {}
+        async with self._transaction_lock, self._db.transaction() as connection:
+            for table, statement in _FORGET_STATEMENTS:
+                rows = await connection.execute_fetchall(statement, (user_id,))
+                counts[table] = len(list(rows))
+        log.info("Journal data of a member forgotten: %s", counts)
+        return DeletionReport(counts)
+
+    # --- mapping --------------------------------------------------------------------------------
+
+    def _entry_values(self, user_id: int, draft: EntryDraft) -> tuple[object, ...]:
+        """Column values in `_INSERT_ENTRY` order from entry_date to notes_enc, text sealed."""
+        return (
+            draft.entry_date.isoformat(),
+            draft.kind.value,
+            draft.source.value,
+            draft.therapy.value if draft.therapy else None,
+            self._cipher.seal(draft.therapy_other, field_context(user_id, "therapy_other")),
+            draft.phase.value if draft.phase else None,
+            draft.feeling,
+            draft.fatigue,
+            draft.mobility,
+            draft.pain,
+            draft.cognition,
+            draft.mood,
+            self._cipher.seal(draft.side_effects, field_context(user_id, "side_effects")),
+            self._cipher.seal(draft.notes, field_context(user_id, "notes")),
+        )
+
+    def _entry(self, row: sqlite3.Row) -> JournalEntry:
+        user_id = int(row["user_id"])
+        entry_date = date.fromisoformat(row["entry_date"])
+        opened = {
+            name: self._cipher.open(row[f"{name}_enc"], field_context(user_id, name))
+            for name in _SEALED_FIELDS
+        }
+        return JournalEntry(
+            user_id=user_id,
+            seq=int(row["seq"]),
+            entry_date=entry_date,
+            kind=EntryKind(row["kind"]),
+            source=EntrySource(row["source"]),
+            therapy=Therapy(row["therapy"]) if row["therapy"] else None,
+            therapy_other=opened["therapy_other"],
+            phase=Phase(row["phase"]) if row["phase"] else None,
+            feeling=row["feeling"],
+            fatigue=row["fatigue"],
+            mobility=row["mobility"],
+            pain=row["pain"],
+            cognition=row["cognition"],
+            mood=row["mood"],
+            side_effects=opened["side_effects"],
+            notes=opened["notes"],
+            created_at=_from_ts(row["created_at"]),
+            updated_at=_from_ts(row["updated_at"]),
+            infusion_day=rules.infusion_day(entry_date, _parse_dates(row["infusion_dates"])),
+        )
+
+
+def _draft_fields(draft: EntryDraft) -> dict[str, object]:
+    return {
+        "entry_date": draft.entry_date,
+        "kind": draft.kind,
+        "source": draft.source,
+        "therapy": draft.therapy,
+        "therapy_other": draft.therapy_other,
+        "phase": draft.phase,
+        "feeling": draft.feeling,
+        "fatigue": draft.fatigue,
+        "mobility": draft.mobility,
+        "pain": draft.pain,
+        "cognition": draft.cognition,
+        "mood": draft.mood,
+        "side_effects": draft.side_effects,
+        "notes": draft.notes,
+    }
+
+
+def _parse_dates(joined: str | None) -> list[date]:
+    return [date.fromisoformat(part) for part in joined.split(",")] if joined else []
+
+
+def _reminder(row: sqlite3.Row) -> ReminderSettings:
+    hour, minute = (int(part) for part in row["local_time"].split(":"))
+    return ReminderSettings(
+        user_id=int(row["user_id"]),
+        cadence=Cadence(row["cadence"]),
+        local_time=time(hour, minute),
+        timezone=row["timezone"],
+        weekday=row["weekday"],
+        next_due_at=_from_ts(row["next_due_at"]),
+        last_sent_at=_from_ts(row["last_sent_at"]) if row["last_sent_at"] else None,
+    )
+
+
+# --- key check at start-up ------------------------------------------------------------------------
+
+
+async def load_journal_cipher(db: Database, configured_key: str, key_path: Path) -> JournalCipher:
+    """The cipher for this database, proven against its canary before anything is written.
+
+    Raises `JournalKeyError` (stop the bot, show the message) when the key is missing, malformed
+    or wrong for existing data; in those cases nothing in the database or on disk is changed.
+    Stores the canary on first use only.
+    """
+    canary = await db.fetch_one("SELECT value FROM journal_meta WHERE key = ?", (_CANARY_KEY,))
+    sample = None
+    if canary is None:
+        # A database from before the canary (or with it removed): check against real data instead.
+        sample = await db.fetch_one(
+            "SELECT user_id, notes_enc, side_effects_enc, therapy_other_enc FROM journal_entries "
+            "WHERE notes_enc IS NOT NULL OR side_effects_enc IS NOT NULL OR therapy_other_enc IS NOT NULL "
+            "LIMIT 1"
+        )
+    resolved = resolve_key(configured_key, key_path, data_exists=canary is not None or sample is not None)
+    origin = "JOURNAL_KEY" if resolved.origin is KeyOrigin.SETTING else f"The journal key file {key_path}"
+    cipher = JournalCipher(resolved.key)
+    if canary is not None:
+        cipher.check_canary(canary["value"], origin)
+    elif sample is not None:
+        _check_sample(cipher, sample, origin)
+    if canary is None:
+        await db.execute(
+            "INSERT OR IGNORE INTO journal_meta (key, value) VALUES (?, ?)",
+            (_CANARY_KEY, cipher.make_canary()),
+        )
+    log.info("Journal encryption ready (key from %s)", resolved.origin.value)
+    return cipher
+
+
+def _check_sample(cipher: JournalCipher, row: sqlite3.Row, origin: str) -> None:
+    for name in _SEALED_FIELDS:
+        token = row[f"{name}_enc"]
+        if token is None:
+            continue
+        try:
+            cipher.open(token, field_context(int(row["user_id"]), name))
+        except JournalIntegrityError:
+            raise JournalKeyError(
+                f"{origin} cannot read the journal entries already in this database. Set JOURNAL_KEY "
+                f"(or restore the key file) to the key they were written with. Nothing was changed."
+            ) from None
+        return
