@@ -20,7 +20,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs._replies import send_ephemeral
+from bot.cogs._replies import SOMETHING_WENT_WRONG, send_ephemeral
 from bot.core.clock import Clock, SystemClock
 from bot.core.content.model import ContentBundle
 from bot.db.database import Database, open_database
@@ -31,10 +31,6 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-SOMETHING_WENT_WRONG = (
-    "Sorry, something went wrong on my side while doing that. Nothing you did caused it, "
-    "and nothing was changed. Please try again in a moment."
-)
 
 
 def tree_hash_key(guild_id: int | None) -> str:

@@ -14,6 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs._embeds import to_embed
+from bot.cogs._replies import answers_errors
 from bot.core.content.model import ContentBundle, Explainer
 from bot.core.content.render import (
     SELECT_DESCRIPTION_LIMIT,
@@ -88,6 +89,7 @@ class RelatedTopicButton(
     ) -> RelatedTopicButton:
         return cls(match["slug"])
 
+    @answers_errors
     async def callback(self, interaction: discord.Interaction) -> None:
         presenter = _presenter(interaction)
         await interaction.response.edit_message(**presenter.explainer_message(presenter.resolve(self.slug)))
@@ -120,6 +122,7 @@ class OverviewSelect(discord.ui.DynamicItem[discord.ui.Select], template=OVERVIE
     ) -> OverviewSelect:
         return cls()
 
+    @answers_errors
     async def callback(self, interaction: discord.Interaction) -> None:
         presenter = _presenter(interaction)
         values = (interaction.data or {}).get("values") or []

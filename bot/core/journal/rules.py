@@ -7,7 +7,6 @@ is; nothing is changed anywhere when one is raised.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -43,6 +42,8 @@ DAYS_COUNTED_BEFORE_INFUSION = 30
 #: The furthest ahead of UTC any place on Earth is (Kiribati); bounds "today" when no zone is known.
 _MAX_UTC_AHEAD = timedelta(hours=14)
 
+# Unicode category Cc (C0 and C1 controls) except tab and newline.
+_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _ENTRY_NUMBER = re.compile(r"^#?\s*(\d{1,9})$")
 _CLOCK_TIME = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$")
@@ -261,8 +262,7 @@ def clean_text(text: str | None) -> str | None:
     if text is None:
         return None
     normalised = text.replace("\r\n", "\n").replace("\r", "\n")
-    kept = "".join(ch for ch in normalised if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
-    return kept or None
+    return _CONTROL_CHARACTERS.sub("", normalised).strip() or None
 
 
 def text_problem(field_name: str, text: str | None, limit: int) -> str | None:

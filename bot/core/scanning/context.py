@@ -9,23 +9,24 @@ ignored, and the least recently active channels are forgotten beyond `max_channe
 from __future__ import annotations
 
 from collections import OrderedDict, deque
-from dataclasses import dataclass
 from datetime import timedelta
+from typing import NamedTuple
 
 DEFAULT_WINDOW_MESSAGES = 5
 DEFAULT_WINDOW_AGE = timedelta(minutes=10)
 DEFAULT_MAX_CHANNELS = 2000
 
 
-@dataclass(frozen=True, slots=True)
-class _Remembered:
+class _Remembered(NamedTuple):
     position: int
     at: float
     clinic_words: tuple[str, ...]
     context_words: tuple[str, ...]
 
 
-class _ChannelMemory:
+class ChannelMemory:
+    """One channel's recent hits, and how many messages it has seen since it was first remembered."""
+
     __slots__ = ("entries", "seen")
 
     def __init__(self, size: int) -> None:
@@ -47,20 +48,21 @@ class ContextWindows:
         self.messages = messages
         self.max_age_seconds = max_age.total_seconds()
         self.max_channels = max_channels
-        self._channels: OrderedDict[int, _ChannelMemory] = OrderedDict()
+        # Public so the scanner can count a message with one dict lookup on its hot path.
+        self.channels: OrderedDict[int, ChannelMemory] = OrderedDict()
 
     def __len__(self) -> int:
-        return len(self._channels)
+        return len(self.channels)
 
     def count_message(self, channel_id: int) -> None:
         """Note one more message in a channel we remember, so old hits slide out by count too."""
-        memory = self._channels.get(channel_id)
+        memory = self.channels.get(channel_id)
         if memory is not None:
             memory.seen += 1
 
     def recall(self, channel_id: int, at: float) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """Clinic and context words from the channel's recent messages (before the current one)."""
-        memory = self._channels.get(channel_id)
+        memory = self.channels.get(channel_id)
         if memory is None:
             return (), ()
         clinic: list[str] = []
@@ -76,17 +78,17 @@ class ContextWindows:
         self, channel_id: int, at: float, clinic_words: tuple[str, ...], context_words: tuple[str, ...]
     ) -> None:
         """Keep the current message's hits; counted as the channel's latest message."""
-        memory = self._channels.get(channel_id)
+        memory = self.channels.get(channel_id)
         if memory is None:
-            memory = _ChannelMemory(self.messages)
+            memory = ChannelMemory(self.messages)
             memory.seen = 1  # the current message, not counted before memory existed
-            self._channels[channel_id] = memory
-            if len(self._channels) > self.max_channels:
-                self._channels.popitem(last=False)
+            self.channels[channel_id] = memory
+            if len(self.channels) > self.max_channels:
+                self.channels.popitem(last=False)
         else:
-            self._channels.move_to_end(channel_id)
+            self.channels.move_to_end(channel_id)
         memory.entries.append(_Remembered(memory.seen, at, clinic_words, context_words))
 
     def forget(self, channel_id: int) -> None:
         """Drop a channel's memory, e.g. once a caution has answered what it held."""
-        self._channels.pop(channel_id, None)
+        self.channels.pop(channel_id, None)

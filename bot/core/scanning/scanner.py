@@ -68,13 +68,14 @@ NO_HITS = ScanResult()
 
 
 class _GuildState:
-    __slots__ = ("cooldown", "matcher", "self_contained", "settings")
+    __slots__ = ("cooldown", "find_utf8", "matcher", "self_contained", "settings")
 
     def __init__(
         self, settings: ClinicWatchSettings, matcher: CompiledMatcher | None, self_contained: frozenset[str]
     ) -> None:
         self.settings = settings
         self.matcher = matcher
+        self.find_utf8 = None if matcher is None else matcher.find_utf8
         self.cooldown = CooldownPolicy(settings.cooldown)
         # Clinic phrases that carry their own stem-cell context ("stem cell clinic").
         self.self_contained = self_contained
@@ -99,6 +100,7 @@ class MessageScanner:
         self.defaults = defaults
         self._clock = clock
         self._windows = ContextWindows(window_messages, window_age, max_channels)
+        self._window_channels = self._windows.channels
         self._settings: dict[int, ClinicWatchSettings] = {}
         self._rule_triggers: dict[int, tuple[Trigger, ...]] = {}
         self._guilds: dict[int, _GuildState] = {}
@@ -161,17 +163,20 @@ class MessageScanner:
         When a caution is returned its cooldown is already taken; the caller persists
         `caution.fired_at` so the cooldown survives a restart.
         """
+        # Every statement here runs for every server message: keep it to lookups and one re2 call.
         state = self._guilds.get(guild_id)
         if state is None:
             state = self._build(guild_id)
-        matcher = state.matcher
-        if matcher is None:
+        find_utf8 = state.find_utf8
+        if find_utf8 is None:
             return NO_HITS
-        self._windows.count_message(channel_id)
-        hits = matcher.match(normalise(text))
-        if hits is None:
+        memory = self._window_channels.get(channel_id)
+        if memory is not None:
+            memory.seen += 1
+        hits = find_utf8(normalise(text).encode())
+        if not hits:
             return NO_HITS
-        return self._resolve(state, matcher, hits, channel_id, parent_channel_id, now)
+        return self._resolve(state, hits, channel_id, parent_channel_id, now)
 
     def preview(self, guild_id: int, text: str) -> CautionPreview:
         """What the caution would see in `text` alone, without touching memory or cooldowns."""
@@ -187,12 +192,14 @@ class MessageScanner:
     def _resolve(
         self,
         state: _GuildState,
-        matcher: CompiledMatcher,
         hits: list[int],
         channel_id: int,
         parent_channel_id: int | None,
         now: datetime | None,
     ) -> ScanResult:
+        matcher = state.matcher
+        if matcher is None:  # cannot happen: only a built matcher produces hits
+            return NO_HITS
         clinic, context, rules = _labels(matcher, hits)
         settings = state.settings
         caution = None
@@ -275,22 +282,26 @@ _Labels = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
 
 
 def _labels(matcher: CompiledMatcher, hits: list[int]) -> _Labels:
-    """Split hit indices by kind, in list order (re2 reports them in no particular order)."""
+    """Split hit indices by kind, in word-list order (re2 reports them in no particular order)."""
     clinic: list[str] = []
     context: list[str] = []
     rules: list[str] = []
-    by_kind = {TriggerKind.CLINIC: clinic, TriggerKind.CONTEXT: context, TriggerKind.RULE: rules}
-    for index in sorted(hits):
-        trigger = matcher.triggers[index]
-        by_kind[trigger.kind].append(trigger.label)
+    kinds = matcher.kinds
+    labels = matcher.labels
+    for index in sorted(hits) if len(hits) > 1 else hits:
+        kind = kinds[index]
+        if kind is TriggerKind.CLINIC:
+            clinic.append(labels[index])
+        elif kind is TriggerKind.CONTEXT:
+            context.append(labels[index])
+        else:
+            rules.append(labels[index])
     return tuple(clinic), tuple(context), tuple(rules)
 
 
 def _split_hits(matcher: CompiledMatcher | None, text: str) -> _Labels:
-    if matcher is None:
-        return (), (), ()
-    hits = matcher.match(normalise(text))
-    return _labels(matcher, hits) if hits else ((), (), ())
+    hits = None if matcher is None else matcher.match(normalise(text))
+    return _labels(matcher, hits) if matcher is not None and hits else ((), (), ())
 
 
 def _contains_phrase(word: str, phrase: str) -> bool:

@@ -1,6 +1,8 @@
 -- Reason: the private journal. Entries are numbered per member (#1, #2, ...) so nobody can
--- address another member's entry; free text (therapy description, side effects, notes) is
--- stored only as Fernet tokens in BLOB columns; no guild id is kept, nothing links a journal
+-- address another member's entry; an entry's free text (therapy description, side effects,
+-- notes) is stored only as one Fernet token in a BLOB column (one authenticated unit per entry,
+-- one decryption per entry read, and no hint of which text fields are filled in); no guild id is
+-- kept, nothing links a journal
 -- to a server. journal_members keeps the member's entry counter (numbers are never reused, even
 -- after a delete) and time zone; journal_reminders the DM reminder; journal_meta the key canary.
 
@@ -19,7 +21,6 @@ CREATE TABLE journal_entries (
     kind              TEXT NOT NULL CHECK (kind IN ('note', 'checkin', 'milestone', 'relapse')),
     source            TEXT NOT NULL CHECK (source IN ('slash', 'modal', 'dm_quick', 'import')),
     therapy           TEXT CHECK (therapy IN ('ahsct', 'msc', 'other')),
-    therapy_other_enc BLOB,
     phase             TEXT CHECK (phase IN ('considering', 'consultation', 'mobilisation', 'collection',
                                             'conditioning', 'infusion', 'in_hospital', 'recovery',
                                             'follow_up')),
@@ -29,8 +30,8 @@ CREATE TABLE journal_entries (
     pain              INTEGER CHECK (pain BETWEEN 0 AND 10),
     cognition         INTEGER CHECK (cognition BETWEEN 0 AND 10),
     mood              INTEGER CHECK (mood BETWEEN 0 AND 10),
-    side_effects_enc  BLOB,
-    notes_enc         BLOB,
+    -- Fernet token of {"therapy_other", "side_effects", "notes"} as JSON; NULL when all are empty.
+    sealed_text       BLOB,
     created_at        TEXT NOT NULL,
     updated_at        TEXT NOT NULL,
     UNIQUE (user_id, seq)

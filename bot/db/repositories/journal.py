@@ -9,6 +9,7 @@ coroutines sharing the one connection); `forget_member` is one explicit transact
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import sqlite3
 from datetime import UTC, date, datetime, time
@@ -44,55 +45,58 @@ from bot.db.database import Database
 log = logging.getLogger(__name__)
 
 _CANARY_KEY = "key_canary"
+#: The entry's free text, sealed together as one JSON object in `sealed_text`.
 _SEALED_FIELDS = ("therapy_other", "side_effects", "notes")
+_TEXT_CONTEXT = "entry_text"
 # Statements are written out whole (no string building), each naming the member's user id.
 # In every SELECT of entries the first parameter is the user id for the infusion-date subquery.
 _SELECT_ENTRY = (
-    "SELECT user_id, seq, entry_date, kind, source, therapy, therapy_other_enc, phase, feeling, fatigue, "
-    "mobility, pain, cognition, mood, side_effects_enc, notes_enc, created_at, updated_at, "
+    "SELECT user_id, seq, entry_date, kind, source, therapy, phase, feeling, fatigue, mobility, pain, "
+    "cognition, mood, sealed_text, created_at, updated_at, "
     # The member's infusion dates ride along with every read, for "day +N" without a second query.
     "(SELECT group_concat(entry_date) FROM journal_entries WHERE user_id = ? AND phase = 'infusion') "
     "AS infusion_dates "
     "FROM journal_entries WHERE user_id = ? AND seq = ?"
 )
 _SELECT_PAGE = (
-    "SELECT user_id, seq, entry_date, kind, source, therapy, therapy_other_enc, phase, feeling, fatigue, "
-    "mobility, pain, cognition, mood, side_effects_enc, notes_enc, created_at, updated_at, "
+    "SELECT user_id, seq, entry_date, kind, source, therapy, phase, feeling, fatigue, mobility, pain, "
+    "cognition, mood, sealed_text, created_at, updated_at, "
     "(SELECT group_concat(entry_date) FROM journal_entries WHERE user_id = ? AND phase = 'infusion') "
-    "AS infusion_dates, count(*) OVER () AS total "
+    "AS infusion_dates, "
+    # A scalar count reads only the index; a window count would read every row of the member.
+    "(SELECT count(*) FROM journal_entries WHERE user_id = ?) AS total "
     "FROM journal_entries WHERE user_id = ? ORDER BY entry_date DESC, seq DESC LIMIT ? OFFSET ?"
 )
 _SELECT_ALL = (
-    "SELECT user_id, seq, entry_date, kind, source, therapy, therapy_other_enc, phase, feeling, fatigue, "
-    "mobility, pain, cognition, mood, side_effects_enc, notes_enc, created_at, updated_at, "
+    "SELECT user_id, seq, entry_date, kind, source, therapy, phase, feeling, fatigue, mobility, pain, "
+    "cognition, mood, sealed_text, created_at, updated_at, "
     "(SELECT group_concat(entry_date) FROM journal_entries WHERE user_id = ? AND phase = 'infusion') "
     "AS infusion_dates "
     "FROM journal_entries WHERE user_id = ? ORDER BY entry_date, seq"
 )
 _DELETE_ENTRY = (
     "DELETE FROM journal_entries WHERE user_id = ? AND seq = ? RETURNING user_id, seq, entry_date, kind, "
-    "source, therapy, therapy_other_enc, phase, feeling, fatigue, mobility, pain, cognition, mood, "
-    "side_effects_enc, notes_enc, created_at, updated_at, "
+    "source, therapy, phase, feeling, fatigue, mobility, pain, cognition, mood, sealed_text, "
+    "created_at, updated_at, "
     "(SELECT group_concat(entry_date) FROM journal_entries WHERE user_id = ? AND phase = 'infusion') "
     "AS infusion_dates"
 )
 # The number is allocated inside the inserting statement: max of the member's counter (numbers
 # are never reused after a delete) and their highest entry, plus one. The trigger moves the counter.
 _INSERT_ENTRY = (
-    "INSERT INTO journal_entries (user_id, seq, entry_date, kind, source, therapy, therapy_other_enc, "
-    "phase, feeling, fatigue, mobility, pain, cognition, mood, side_effects_enc, notes_enc, "
-    "created_at, updated_at) VALUES (?, "
+    "INSERT INTO journal_entries (user_id, seq, entry_date, kind, source, therapy, phase, feeling, "
+    "fatigue, mobility, pain, cognition, mood, sealed_text, created_at, updated_at) VALUES (?, "
     "(SELECT coalesce(max(n), 0) + 1 FROM (SELECT last_seq AS n FROM journal_members WHERE user_id = ? "
     "UNION ALL SELECT max(seq) FROM journal_entries WHERE user_id = ?)), "
-    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "RETURNING seq, "
     "(SELECT group_concat(entry_date) FROM journal_entries WHERE user_id = ? AND phase = 'infusion') "
     "AS infusion_dates"
 )
 _UPDATE_ENTRY = (
-    "UPDATE journal_entries SET entry_date = ?, kind = ?, therapy = ?, therapy_other_enc = ?, "
-    "phase = ?, feeling = ?, fatigue = ?, mobility = ?, pain = ?, cognition = ?, mood = ?, "
-    "side_effects_enc = ?, notes_enc = ?, updated_at = ? WHERE user_id = ? AND seq = ?"
+    "UPDATE journal_entries SET entry_date = ?, kind = ?, therapy = ?, phase = ?, feeling = ?, "
+    "fatigue = ?, mobility = ?, pain = ?, cognition = ?, mood = ?, sealed_text = ?, updated_at = ? "
+    "WHERE user_id = ? AND seq = ?"
 )
 _SELECT_REMINDER = (
     "SELECT user_id, cadence, local_time, timezone, weekday, next_due_at, last_sent_at "
@@ -204,7 +208,7 @@ class JournalRepository:
     async def _page_rows(self, user_id: int, page: int, per_page: int) -> list[sqlite3.Row]:
         return await self._db.fetch_all(
             _SELECT_PAGE,
-            (user_id, user_id, per_page, (page - 1) * per_page),
+            (user_id, user_id, user_id, per_page, (page - 1) * per_page),
         )
 
     async def count(self, user_id: int) -> int:
@@ -218,7 +222,7 @@ class JournalRepository:
         values = self._entry_values(user_id, draft)
         changed = await self._db.execute(
             _UPDATE_ENTRY,
-            (*values[:2], *values[3:], _ts(now), user_id, seq),
+            (*values[:2], *values[3:], _ts(now), user_id, seq),  # all but the source
         )
         if changed == 0:
             raise rules.no_entry(seq)
@@ -373,13 +377,12 @@ class JournalRepository:
     # --- mapping --------------------------------------------------------------------------------
 
     def _entry_values(self, user_id: int, draft: EntryDraft) -> tuple[object, ...]:
-        """Column values in `_INSERT_ENTRY` order from entry_date to notes_enc, text sealed."""
+        """Column values in `_INSERT_ENTRY` order from entry_date to sealed_text, text sealed."""
         return (
             draft.entry_date.isoformat(),
             draft.kind.value,
             draft.source.value,
             draft.therapy.value if draft.therapy else None,
-            self._cipher.seal(draft.therapy_other, field_context(user_id, "therapy_other")),
             draft.phase.value if draft.phase else None,
             draft.feeling,
             draft.fatigue,
@@ -387,17 +390,25 @@ class JournalRepository:
             draft.pain,
             draft.cognition,
             draft.mood,
-            self._cipher.seal(draft.side_effects, field_context(user_id, "side_effects")),
-            self._cipher.seal(draft.notes, field_context(user_id, "notes")),
+            self._seal_text(user_id, draft),
         )
+
+    def _seal_text(self, user_id: int, draft: EntryDraft) -> bytes | None:
+        texts = {name: getattr(draft, name) for name in _SEALED_FIELDS if getattr(draft, name) is not None}
+        if not texts:
+            return None
+        document = json.dumps(texts, ensure_ascii=False, separators=(",", ":"))
+        return self._cipher.seal(document, field_context(user_id, _TEXT_CONTEXT))
+
+    def _open_text(self, user_id: int, token: bytes | None) -> dict[str, str | None]:
+        document = self._cipher.open(token, field_context(user_id, _TEXT_CONTEXT))
+        texts = json.loads(document) if document else {}
+        return {name: texts.get(name) for name in _SEALED_FIELDS}
 
     def _entry(self, row: sqlite3.Row) -> JournalEntry:
         user_id = int(row["user_id"])
         entry_date = date.fromisoformat(row["entry_date"])
-        opened = {
-            name: self._cipher.open(row[f"{name}_enc"], field_context(user_id, name))
-            for name in _SEALED_FIELDS
-        }
+        opened = self._open_text(user_id, row["sealed_text"])
         return JournalEntry(
             user_id=user_id,
             seq=int(row["seq"]),
@@ -472,9 +483,7 @@ async def load_journal_cipher(db: Database, configured_key: str, key_path: Path)
     if canary is None:
         # A database from before the canary (or with it removed): check against real data instead.
         sample = await db.fetch_one(
-            "SELECT user_id, notes_enc, side_effects_enc, therapy_other_enc FROM journal_entries "
-            "WHERE notes_enc IS NOT NULL OR side_effects_enc IS NOT NULL OR therapy_other_enc IS NOT NULL "
-            "LIMIT 1"
+            "SELECT user_id, sealed_text FROM journal_entries WHERE sealed_text IS NOT NULL LIMIT 1"
         )
     resolved = resolve_key(configured_key, key_path, data_exists=canary is not None or sample is not None)
     origin = "JOURNAL_KEY" if resolved.origin is KeyOrigin.SETTING else f"The journal key file {key_path}"
@@ -493,15 +502,10 @@ async def load_journal_cipher(db: Database, configured_key: str, key_path: Path)
 
 
 def _check_sample(cipher: JournalCipher, row: sqlite3.Row, origin: str) -> None:
-    for name in _SEALED_FIELDS:
-        token = row[f"{name}_enc"]
-        if token is None:
-            continue
-        try:
-            cipher.open(token, field_context(int(row["user_id"]), name))
-        except JournalIntegrityError:
-            raise JournalKeyError(
-                f"{origin} cannot read the journal entries already in this database. Set JOURNAL_KEY "
-                f"(or restore the key file) to the key they were written with. Nothing was changed."
-            ) from None
-        return
+    try:
+        cipher.open(row["sealed_text"], field_context(int(row["user_id"]), _TEXT_CONTEXT))
+    except JournalIntegrityError:
+        raise JournalKeyError(
+            f"{origin} cannot read the journal entries already in this database. Set JOURNAL_KEY "
+            f"(or restore the key file) to the key they were written with. Nothing was changed."
+        ) from None
