@@ -127,12 +127,14 @@ class StemcellBot(commands.Bot):
         from bot.cogs.explainers import ExplainersCog
         from bot.cogs.glossary import GlossaryCog
         from bot.cogs.help import HelpCog
+        from bot.cogs.trials import TrialsCog
 
         cog_types: list[type[commands.Cog]] = [
             ExplainersCog,
             GlossaryCog,
             CautionCog,
             HelpCog,
+            TrialsCog,
         ]
         return [cog_type(self) for cog_type in cog_types]  # type: ignore[call-arg]
 

@@ -31,7 +31,7 @@ async def loaded_bot(db: Database, tmp_path: Path) -> AsyncIterator[StemcellBot]
 
 async def test_documented_commands_are_registered(loaded_bot: StemcellBot) -> None:
     names = {c.name for c in loaded_bot.tree.get_commands()}
-    assert {"stemcell", "glossary", "caution", "help"} <= names
+    assert {"stemcell", "glossary", "caution", "help", "trials"} <= names
 
 
 async def test_stemcell_options_match_the_contract(loaded_bot: StemcellBot) -> None:

@@ -17,6 +17,8 @@ WHAT_IT_DOES = (
     "`/stemcell [topic]`: short, sourced explainers about stem-cell therapy and MS.\n"
     "`/glossary term`: what a word means, in plain language.\n"
     "`/caution`: what to check before going to a stem-cell clinic (ISSCR).\n"
+    "`/trials [near] [intervention]`: recruiting MS stem-cell studies from ClinicalTrials.gov, "
+    "nearest first.\n"
     "When someone mentions a stem-cell clinic in a server, I may post the caution list once. "
     "Moderators can tune or switch this off."
 )

@@ -1,0 +1,216 @@
+"""`/trials`: recruiting MS stem-cell studies from ClinicalTrials.gov, nearest first, five per page.
+
+The page buttons are dynamic items whose custom ids carry the intervention, the page and the
+place (rounded coordinates plus its label), so they keep working after a restart; a click
+reads the list again from the service, which answers from its cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cogs._embeds import to_embed
+from bot.cogs._replies import answers_errors
+from bot.core.trials import (
+    DEFAULT_INTERVENTION,
+    INTERVENTION_OPTIONS,
+    ClinicalTrialsClient,
+    Place,
+    TrialQuery,
+    TrialResults,
+    TrialsService,
+    get_gazetteer,
+)
+from bot.core.trials.render import PageState, render_trials_page
+from bot.db.repositories.trials_cache import TrialsCacheRepository
+
+if TYPE_CHECKING:
+    from bot.app import StemcellBot
+
+log = logging.getLogger(__name__)
+
+PREVIOUS_PREFIX = "trials:prev:"
+NEXT_PREFIX = "trials:next:"
+PAGE_LABEL_ID = "trials:page-label"
+MAX_AUTOCOMPLETE_CHOICES = 25
+CHOICE_LIMIT = 100  # Discord's limit for an autocomplete choice's name and value.
+
+
+def trials_message(results: TrialResults, page: int) -> dict[str, Any]:
+    """Embed and page buttons for one page; no buttons when everything fits on one page."""
+    rendered = render_trials_page(results, page)
+    view = discord.ui.View(timeout=None)
+    if rendered.page_count > 1:
+        previous = PageState.for_results(results, max(rendered.page - 1, 0))
+        following = PageState.for_results(results, min(rendered.page + 1, rendered.page_count - 1))
+        view.add_item(
+            TrialsPageButton(
+                PREVIOUS_PREFIX, previous, label="Previous", disabled=not rendered.has_previous
+            ).item
+        )
+        view.add_item(
+            discord.ui.Button(
+                label=rendered.page_label,
+                custom_id=PAGE_LABEL_ID,
+                style=discord.ButtonStyle.secondary,
+                disabled=True,
+            )
+        )
+        view.add_item(
+            TrialsPageButton(NEXT_PREFIX, following, label="Next", disabled=not rendered.has_next).item
+        )
+    return {"embed": to_embed(rendered.embed), "view": view}
+
+
+class TrialsPageButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"trials:(?P<direction>prev|next):(?P<state>.+)"
+):
+    """Previous / Next: the invoker's click turns the page in place; anyone else gets their own copy."""
+
+    def __init__(self, prefix: str, state: PageState, *, label: str = "", disabled: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label or ("Previous" if prefix == PREVIOUS_PREFIX else "Next"),
+                style=discord.ButtonStyle.primary,
+                custom_id=state.encode(prefix),
+                disabled=disabled,
+            )
+        )
+        self.state = state
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> TrialsPageButton:
+        state = PageState.decode(match["state"])
+        if state is None:
+            # Not one of ours after all (a future format?): show the first page of the default list.
+            state = PageState()
+        prefix = PREVIOUS_PREFIX if match["direction"] == "prev" else NEXT_PREFIX
+        return cls(prefix, state)
+
+    @answers_errors
+    async def callback(self, interaction: discord.Interaction) -> None:
+        cog = _trials_cog(interaction)
+        owner = _message_owner_id(interaction.message)
+        in_place = owner is None or owner == interaction.user.id
+        # The cache answers at once, but an expired entry means a registry call: defer first.
+        if in_place:
+            await interaction.response.defer()
+        else:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        query = TrialQuery(self.state.intervention)
+        results = await cog.service.search(query, near=self.state.place)
+        message = trials_message(results, self.state.page)
+        if in_place:
+            await interaction.edit_original_response(**message)
+        else:
+            await interaction.followup.send(**message, ephemeral=True)
+
+
+def _message_owner_id(message: discord.Message | None) -> int | None:
+    """Who ran the command that posted `message` (None when Discord does not say)."""
+    metadata = message.interaction_metadata if message is not None else None
+    return metadata.user.id if metadata is not None else None
+
+
+def _trials_cog(interaction: discord.Interaction) -> TrialsCog:
+    cog = interaction.client.get_cog(TrialsCog.__cog_name__)  # type: ignore[union-attr]
+    assert isinstance(cog, TrialsCog)
+    return cog
+
+
+class TrialsCog(commands.Cog, name="Trials"):
+    """Adapter between Discord and `bot.core.trials`: options in, one rendered page out."""
+
+    def __init__(self, bot: StemcellBot) -> None:
+        self.bot = bot
+        self._owned_session: aiohttp.ClientSession | None = None
+        self._warm_up: asyncio.Task[object] | None = None
+        self.service: TrialsService
+
+    async def cog_load(self) -> None:
+        session = self.bot.http_session
+        if session is None:
+            # Only when built without the process's shared session (unit tests of the bot).
+            session = self._owned_session = aiohttp.ClientSession()
+        client = ClinicalTrialsClient(session, self.bot.settings.clinicaltrials_api_base)
+        self.service = TrialsService(client, TrialsCacheRepository(self.bot.db), self.bot.clock)
+        self.bot.add_dynamic_items(TrialsPageButton)
+        # The gazetteer takes about a second to load; do it now, off the loop, without holding up start-up.
+        self._warm_up = asyncio.create_task(self._load_gazetteer(), name="trials-gazetteer-warm-up")
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(TrialsPageButton)
+        if self._warm_up is not None and not self._warm_up.done():
+            # The loading thread finishes on its own and still fills the shared gazetteer.
+            self._warm_up.cancel()
+        if self._owned_session is not None:
+            await self._owned_session.close()
+            self._owned_session = None
+
+    async def _load_gazetteer(self) -> None:
+        try:
+            await get_gazetteer()
+        except Exception:
+            # /trials near: will try again (and report) on first use; the bot runs on regardless.
+            log.exception("Could not load the place-name gazetteer in the background")
+
+    @app_commands.command(
+        name="trials", description="Recruiting MS stem-cell studies from ClinicalTrials.gov, nearest first"
+    )
+    @app_commands.describe(
+        near="A city, US state or country, such as 'Uppsala, Sweden': studies nearest to it come first",
+        intervention="Which kind of stem-cell therapy to look for (default: any)",
+    )
+    @app_commands.choices(
+        intervention=[
+            app_commands.Choice(name=option.label, value=option.key) for option in INTERVENTION_OPTIONS
+        ]
+    )
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
+    @app_commands.allowed_installs(guilds=True, users=False)
+    async def trials(
+        self, interaction: discord.Interaction, near: str | None = None, intervention: str | None = None
+    ) -> None:
+        # Checked before deferring, so a typo gets a private answer rather than a public one.
+        query = TrialQuery(intervention or DEFAULT_INTERVENTION)
+        place: Place | None = None
+        if near is not None and near.strip():
+            place = (await get_gazetteer()).resolve_or_raise(near)
+        await interaction.response.defer(thinking=True)
+        try:
+            results = await self.service.search(query, near=place)
+        except Exception:
+            # The tree's handler answers with a follow-up, which would otherwise replace the public
+            # "thinking" placeholder and so be seen by everyone; without it, the answer stays private.
+            await _remove_placeholder(interaction)
+            raise
+        await interaction.followup.send(**trials_message(results, 0))
+
+    @trials.autocomplete("near")
+    async def near_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        gazetteer = await get_gazetteer()
+        choices: list[app_commands.Choice[str]] = []
+        for place in gazetteer.suggest(current, limit=MAX_AUTOCOMPLETE_CHOICES):
+            label = place.label[:CHOICE_LIMIT]
+            choices.append(app_commands.Choice(name=label, value=label))
+        return choices
+
+
+async def _remove_placeholder(interaction: discord.Interaction) -> None:
+    """Delete the deferred response, so the error reply that follows can be ephemeral."""
+    try:
+        await interaction.delete_original_response()
+    except discord.HTTPException:
+        log.warning("Could not remove the placeholder of interaction %s", interaction.id)
