@@ -2,7 +2,7 @@
 
 from bot.core.scanning.cooldown import CooldownPolicy
 from bot.core.scanning.matcher import CompiledMatcher, Trigger, TriggerKind, word_trigger
-from bot.core.scanning.normalise import normalise, normalise_word
+from bot.core.scanning.normalise import fold, normalise, normalise_word
 from bot.core.scanning.scanner import NO_HITS, CautionHit, CautionPreview, MessageScanner, ScanResult
 from bot.core.scanning.settings import ClinicWatchSettings, ClinicWordLists, Sensitivity, WordKind
 from bot.core.scanning.words import ClinicWordsError, load_clinic_watch_words, parse_clinic_watch_words
@@ -22,6 +22,7 @@ __all__ = [
     "Trigger",
     "TriggerKind",
     "WordKind",
+    "fold",
     "load_clinic_watch_words",
     "normalise",
     "normalise_word",

@@ -10,28 +10,29 @@ from __future__ import annotations
 
 from collections import OrderedDict, deque
 from datetime import timedelta
-from typing import NamedTuple
 
 DEFAULT_WINDOW_MESSAGES = 5
 DEFAULT_WINDOW_AGE = timedelta(minutes=10)
 DEFAULT_MAX_CHANNELS = 2000
 
 
-class _Remembered(NamedTuple):
-    position: int
-    at: float
-    clinic_words: tuple[str, ...]
-    context_words: tuple[str, ...]
+# One remembered message: (position in the channel, POSIX time, clinic words, context words).
+# A plain tuple: this is built on every hit, and a named tuple costs ten times as much to create.
+_Remembered = tuple[int, float, tuple[str, ...], tuple[str, ...]]
 
 
 class ChannelMemory:
     """One channel's recent hits, and how many messages it has seen since it was first remembered."""
 
-    __slots__ = ("entries", "seen")
+    __slots__ = ("entries", "last_clinic", "last_context", "seen")
 
     def __init__(self, size: int) -> None:
         self.seen = 0
         self.entries: deque[_Remembered] = deque(maxlen=size)
+        # (position, time) of the latest entry holding each kind: answers "nothing recent of that
+        # kind" without walking the entries, the usual case for a clinic word said in passing.
+        self.last_clinic: tuple[int, float] = (-(2**62), float("-inf"))
+        self.last_context: tuple[int, float] = (-(2**62), float("-inf"))
 
 
 class ContextWindows:
@@ -54,25 +55,23 @@ class ContextWindows:
     def __len__(self) -> int:
         return len(self.channels)
 
-    def count_message(self, channel_id: int) -> None:
-        """Note one more message in a channel we remember, so old hits slide out by count too."""
-        memory = self.channels.get(channel_id)
-        if memory is not None:
-            memory.seen += 1
-
-    def recall(self, channel_id: int, at: float) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """Clinic and context words from the channel's recent messages (before the current one)."""
+    def recall(self, channel_id: int, at: float, *, clinic: bool) -> tuple[str, ...]:
+        """Clinic words (`clinic=True`) or context words from the channel's recent messages."""
         memory = self.channels.get(channel_id)
         if memory is None:
-            return (), ()
-        clinic: list[str] = []
-        context: list[str] = []
+            return ()
+        oldest_position = memory.seen - self.messages
+        oldest_time = at - self.max_age_seconds
+        latest_position, latest_time = memory.last_clinic if clinic else memory.last_context
+        if latest_position < oldest_position or latest_time < oldest_time:
+            return ()
+        found: tuple[str, ...] = ()
+        slot = 2 if clinic else 3
         for entry in memory.entries:
-            if memory.seen - entry.position > self.messages or at - entry.at > self.max_age_seconds:
-                continue
-            clinic.extend(word for word in entry.clinic_words if word not in clinic)
-            context.extend(word for word in entry.context_words if word not in context)
-        return tuple(clinic), tuple(context)
+            if entry[0] >= oldest_position and entry[1] >= oldest_time:
+                found += entry[slot]
+        # A word said twice is reported once, in the order it was first said.
+        return tuple(dict.fromkeys(found)) if len(found) > 1 else found
 
     def remember(
         self, channel_id: int, at: float, clinic_words: tuple[str, ...], context_words: tuple[str, ...]
@@ -87,7 +86,11 @@ class ContextWindows:
                 self.channels.popitem(last=False)
         else:
             self.channels.move_to_end(channel_id)
-        memory.entries.append(_Remembered(memory.seen, at, clinic_words, context_words))
+        memory.entries.append((memory.seen, at, clinic_words, context_words))
+        if clinic_words:
+            memory.last_clinic = (memory.seen, at)
+        if context_words:
+            memory.last_context = (memory.seen, at)
 
     def forget(self, channel_id: int) -> None:
         """Drop a channel's memory, e.g. once a caution has answered what it held."""

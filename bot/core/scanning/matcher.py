@@ -39,9 +39,11 @@ class MatcherBuildError(ValueError):
 _ASCII_EDGE = r"\b"
 _UNICODE_BEFORE = r"(?:^|[^\pL\pN_])"
 _UNICODE_AFTER = r"(?:[^\pL\pN_]|$)"
-# The words of a phrase may be joined by a space, a hyphen, a dot or nothing:
-# "stem cell", "stem-cell", "stemcell" and "stem_cell" all read as one phrase.
-_PHRASE_GAP = r"[\s\-_./'’]{0,3}"
+# The words of a phrase may be joined by any run of spaces, newlines, hyphens, dots,
+# underscores or slashes, or by nothing: "stem cell", "stem-cell", "stem  cell", "stemcell" and
+# "stem_cell" all read as one phrase. Because runs are absorbed here, messages need no
+# whitespace collapsing before matching (see normalise.py).
+_PHRASE_GAP = r"[\s\-_./'’]*"
 # An optional "s" after each word covers regular plurals ("clinics", "stem cells centre");
 # the edge already allows possessives ("clinic's").
 _PLURAL = "s?"
@@ -73,7 +75,7 @@ def _options() -> re2.Options:
 class CompiledMatcher:
     """An immutable, non-empty set of triggers compiled once; one pass finds every trigger present."""
 
-    __slots__ = ("find_utf8", "kinds", "labels", "triggers")
+    __slots__ = ("find_utf8", "kinds", "label_tuples", "labels", "triggers")
 
     def __init__(self, triggers: Sequence[Trigger]) -> None:
         if not triggers:
@@ -81,6 +83,8 @@ class CompiledMatcher:
         self.triggers: tuple[Trigger, ...] = tuple(triggers)
         self.kinds: tuple[TriggerKind, ...] = tuple(trigger.kind for trigger in self.triggers)
         self.labels: tuple[str, ...] = tuple(trigger.label for trigger in self.triggers)
+        # Most hits are a single trigger; a ready-made one-word tuple saves building one per hit.
+        self.label_tuples: tuple[tuple[str], ...] = tuple((label,) for label in self.labels)
         compiled = re2.Set.SearchSet(_options())
         for trigger in self.triggers:
             try:

@@ -1,9 +1,14 @@
 """One normal form for every matcher: each message is normalised once, then matched once.
 
 Case is folded, accents are dropped ("clínica" reads as "clinica"), compatibility forms are
-unified (full-width letters, ligatures, odd spaces) and runs of whitespace become one space.
-Words added by moderators and words in `content/clinic_watch.yaml` go through the same function,
-so a word always meets the message in the same form.
+unified (full-width letters, ligatures, odd spaces) and Discord markup is blanked out. Words
+added by moderators and words in `content/clinic_watch.yaml` go through the same folding, so a
+word always meets the message in the same form.
+
+Whitespace: `normalise` collapses runs of it, for words and for anything shown or compared as a
+whole. The scanner's hot path uses `fold` instead and leaves whitespace as typed, because the
+patterns absorb runs of it (a space in a phrase matches any run of spaces, hyphens and the
+like), which gives the same matches without rewriting every message.
 """
 
 from __future__ import annotations
@@ -30,18 +35,23 @@ MAX_WORD_LENGTH = 60
 MAX_WORD_TOKENS = 6
 
 
-def normalise(text: str) -> str:
-    """Return the matching form of a message; cheap on plain ASCII, the common case."""
+def fold(text: str) -> str:
+    """Case, accents, compatibility forms and markup: the form the matchers read (see module doc)."""
     if text.isascii():
         folded = text.lower()
+    elif unicodedata.is_normalized("NFKD", text) and unicodedata.is_normalized("NFC", text):
+        # Nothing to decompose and no loose accents: usually emoji, or Cyrillic typed as is.
+        folded = text.casefold()
     else:
         folded = _COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", text).casefold())
     if "<" in folded:
         folded = _DISCORD_MARKUP.sub(" ", folded)
-    # Collapsing costs more than the checks, and most messages have nothing to collapse.
-    if "  " in folded or "\n" in folded or "\t" in folded or "\r" in folded:
-        return " ".join(folded.split())
-    return folded.strip()
+    return folded
+
+
+def normalise(text: str) -> str:
+    """`fold`, then runs of whitespace become one space and the ends are trimmed."""
+    return " ".join(fold(text).split())
 
 
 def normalise_word(word: str) -> str:

@@ -21,7 +21,7 @@ from bot.core.scanning.context import (
 )
 from bot.core.scanning.cooldown import CooldownPolicy
 from bot.core.scanning.matcher import CompiledMatcher, Trigger, TriggerKind, word_trigger
-from bot.core.scanning.normalise import normalise
+from bot.core.scanning.normalise import fold
 from bot.core.scanning.settings import ClinicWatchSettings, ClinicWordLists, Sensitivity, WordKind
 
 _MAX_SHARED_MATCHERS = 64
@@ -82,7 +82,9 @@ class _GuildState:
 
     def is_complete(self, clinic: tuple[str, ...], context: tuple[str, ...]) -> bool:
         """Strict mode's test: a clinic word with context, or a clinic phrase that is its own context."""
-        return bool(clinic) and (bool(context) or not self.self_contained.isdisjoint(clinic))
+        if not clinic:
+            return False
+        return bool(context) or not self.self_contained.isdisjoint(clinic)
 
 
 class MessageScanner:
@@ -173,7 +175,13 @@ class MessageScanner:
         memory = self._window_channels.get(channel_id)
         if memory is not None:
             memory.seen += 1
-        hits = find_utf8(normalise(text).encode())
+        if text.isascii():  # fold()'s own first step, inlined for the common case
+            folded = text.lower()
+            if "<" in folded:
+                folded = fold(folded)
+        else:
+            folded = fold(text)
+        hits = find_utf8(folded.encode())
         if not hits:
             return NO_HITS
         return self._resolve(state, hits, channel_id, parent_channel_id, now)
@@ -200,13 +208,19 @@ class MessageScanner:
         matcher = state.matcher
         if matcher is None:  # cannot happen: only a built matcher produces hits
             return NO_HITS
-        clinic, context, rules = _labels(matcher, hits)
-        settings = state.settings
+        if len(hits) == 1:  # the usual case, without the sorting and list building
+            kind = matcher.kinds[hits[0]]
+            found = matcher.label_tuples[hits[0]]
+            clinic = found if kind is TriggerKind.CLINIC else ()
+            context = found if kind is TriggerKind.CONTEXT else ()
+            rules = found if kind is TriggerKind.RULE else ()
+        else:
+            clinic, context, rules = _labels(matcher, hits)
         caution = None
-        if (clinic or context) and not (
-            channel_id in settings.ignored_channel_ids or parent_channel_id in settings.ignored_channel_ids
-        ):
-            caution = self._decide(state, channel_id, clinic, context, now or self._clock.now())
+        if clinic or context:
+            ignored = state.settings.ignored_channel_ids
+            if channel_id not in ignored and parent_channel_id not in ignored:
+                caution = self._decide(state, channel_id, clinic, context, now or self._clock.now())
         if caution is None and not rules:
             return NO_HITS
         return ScanResult(caution=caution, rule_labels=rules)
@@ -222,14 +236,17 @@ class MessageScanner:
         sensitivity = state.settings.sensitivity
         strict = sensitivity is Sensitivity.STRICT
         found_clinic, found_context, joined = clinic, context, False
-        if strict:
-            if not state.is_complete(clinic, context):
-                earlier_clinic, earlier_context = self._windows.recall(channel_id, now.timestamp())
-                found_clinic, found_context = clinic or earlier_clinic, context or earlier_context
-                if not state.is_complete(found_clinic, found_context):
-                    self._windows.remember(channel_id, now.timestamp(), clinic, context)
-                    return None
-                joined = True
+        if strict and not state.is_complete(clinic, context):
+            at = now.timestamp()
+            if channel_id in self._window_channels:
+                if not clinic:
+                    found_clinic = self._windows.recall(channel_id, at, clinic=True)
+                if not context:
+                    found_context = self._windows.recall(channel_id, at, clinic=False)
+            if not (found_clinic and found_context):
+                self._windows.remember(channel_id, at, clinic, context)
+                return None
+            joined = True
         elif not clinic:
             return None
         if not state.cooldown.ready(self._last_fired.get(channel_id), now):
@@ -300,7 +317,7 @@ def _labels(matcher: CompiledMatcher, hits: list[int]) -> _Labels:
 
 
 def _split_hits(matcher: CompiledMatcher | None, text: str) -> _Labels:
-    hits = None if matcher is None else matcher.match(normalise(text))
+    hits = None if matcher is None else matcher.match(fold(text))
     return _labels(matcher, hits) if matcher is not None and hits else ((), (), ())
 
 
