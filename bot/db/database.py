@@ -19,41 +19,65 @@ class Database:
         self.connection = connection
         self.path = path
         self._closed = False
+        # One connection is shared by every task: while one task holds a transaction open, the
+        # others wait, so their statements never slip into (or roll back with) someone else's.
+        self._transaction_lock = asyncio.Lock()
+        self._transaction_owner: asyncio.Task[Any] | None = None
+
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        """Wait for any other task's open transaction; statements inside our own pass straight on."""
+        if self._transaction_owner is not None and self._transaction_owner is asyncio.current_task():
+            yield
+            return
+        async with self._transaction_lock:
+            yield
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one statement in its own implicit transaction; return the affected row count."""
-        cursor = await self.connection.execute(sql, tuple(params))
-        try:
-            return cursor.rowcount
-        finally:
-            await cursor.close()
+        async with self._turn():
+            cursor = await self.connection.execute(sql, tuple(params))
+            try:
+                return cursor.rowcount
+            finally:
+                await cursor.close()
 
     async def insert(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one INSERT and return the new row id."""
-        cursor = await self.connection.execute(sql, tuple(params))
-        try:
-            return int(cursor.lastrowid or 0)
-        finally:
-            await cursor.close()
+        async with self._turn():
+            cursor = await self.connection.execute(sql, tuple(params))
+            try:
+                return int(cursor.lastrowid or 0)
+            finally:
+                await cursor.close()
 
     async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        return list(await self.connection.execute_fetchall(sql, tuple(params)))
+        async with self._turn():
+            return list(await self.connection.execute_fetchall(sql, tuple(params)))
 
     async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
-        rows = await self.connection.execute_fetchall(sql, tuple(params))
+        rows = await self.fetch_all(sql, params)
         return rows[0] if rows else None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One explicit transaction: committed on success, rolled back on any error."""
-        await self.connection.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.connection
-        except BaseException:
-            await self.connection.execute("ROLLBACK")
-            raise
-        else:
-            await self.connection.execute("COMMIT")
+        """One explicit transaction: committed on success, rolled back on any error.
+
+        Inside it, use this object's methods (or the yielded connection) from the same task.
+        """
+        async with self._transaction_lock:
+            self._transaction_owner = asyncio.current_task()
+            try:
+                await self.connection.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self.connection
+                except BaseException:
+                    await self.connection.execute("ROLLBACK")
+                    raise
+                else:
+                    await self.connection.execute("COMMIT")
+            finally:
+                self._transaction_owner = None
 
     async def backup_to(self, target: Path) -> None:
         """Consistent online copy through SQLite's backup API (safe while the bot writes)."""

@@ -60,3 +60,27 @@ async def test_state_upsert_overwrites(db: Database, clock) -> None:
     await state.set("k", "1", clock.now())
     await state.set("k", "2", clock.now())
     assert await state.get("k") == "2"
+
+
+async def test_other_tasks_wait_for_an_open_transaction(db: Database, clock) -> None:
+    """A write from another task must not land inside, and roll back with, someone else's transaction."""
+    import asyncio
+
+    state = BotStateRepository(db)
+    inside = asyncio.Event()
+
+    async def failing_transaction() -> None:
+        async with db.transaction() as connection:
+            await connection.execute("INSERT INTO bot_state VALUES ('mine', 'x', 'now')")
+            inside.set()
+            await asyncio.sleep(0.05)
+            raise RuntimeError("roll back")
+
+    async def other_writer() -> None:
+        await inside.wait()
+        await state.set("theirs", "kept", clock.now())
+
+    results = await asyncio.gather(failing_transaction(), other_writer(), return_exceptions=True)
+    assert isinstance(results[0], RuntimeError)
+    assert await state.get("theirs") == "kept"
+    assert await state.get("mine") is None
