@@ -20,9 +20,11 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cogs._checks import NotAModerator
 from bot.cogs._replies import SOMETHING_WENT_WRONG, send_ephemeral
 from bot.core.clock import Clock, SystemClock
 from bot.core.content.model import ContentBundle
+from bot.core.scanning import MessageScanner
 from bot.db.database import Database, open_database
 from bot.db.migrate import apply_migrations
 from bot.db.repositories.bot_state import BotStateRepository
@@ -60,6 +62,8 @@ class StemcellTree(app_commands.CommandTree):
 def _message_for(error: BaseException) -> str | None:
     """The member-facing text for an expected error, or None for a bug."""
     if isinstance(error, UserFacingError):
+        return error.message
+    if isinstance(error, NotAModerator):
         return error.message
     if isinstance(error, app_commands.NoPrivateMessage):
         return "That command works in a server only, not in direct messages."
@@ -107,6 +111,7 @@ class StemcellBot(commands.Bot):
         self.clock: Clock = clock or SystemClock()
         self.state_repository = BotStateRepository(db)
         self.synced_scopes: list[str] = []
+        self.scanner = MessageScanner(content.clinic_words, self.clock)
 
     async def login(self, token: str) -> None:
         # The REST base is read on every request, so it must be set before the first one.
@@ -124,9 +129,11 @@ class StemcellBot(commands.Bot):
     def make_cogs(self) -> list[commands.Cog]:
         """Every feature's cog, built with this bot (cogs take what they need from it)."""
         from bot.cogs.caution import CautionCog
+        from bot.cogs.clinic_watch import ClinicWatchCog
         from bot.cogs.explainers import ExplainersCog
         from bot.cogs.glossary import GlossaryCog
         from bot.cogs.help import HelpCog
+        from bot.cogs.message_scan import MessageScanCog
         from bot.cogs.trials import TrialsCog
 
         cog_types: list[type[commands.Cog]] = [
@@ -134,6 +141,8 @@ class StemcellBot(commands.Bot):
             GlossaryCog,
             CautionCog,
             HelpCog,
+            MessageScanCog,
+            ClinicWatchCog,
             TrialsCog,
         ]
         return [cog_type(self) for cog_type in cog_types]  # type: ignore[call-arg]

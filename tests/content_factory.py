@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import copy
+import shutil
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from bot.settings import packaged_content_dir
 
 SOURCE = {"title": "National MS Society: Stem cells in MS", "url": "https://www.nationalmssociety.org/"}
 
@@ -63,8 +66,13 @@ def valid_content() -> dict[str, Any]:
     }
 
 
+SHIPPED_CLINIC_WORDS = packaged_content_dir() / "clinic_watch.yaml"
+
+
 def write_content(folder: Path, content: dict[str, Any] | None = None) -> Path:
+    """Write the YAML files; the clinic word list is the shipped one unless `content` gives its own."""
     folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(SHIPPED_CLINIC_WORDS, folder / "clinic_watch.yaml")
     for name, data in (content or valid_content()).items():
         text = data if isinstance(data, str) else yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
         (folder / name).write_text(text, encoding="utf-8")

@@ -31,11 +31,14 @@ from bot.core.content.render import (
     render_glossary_term,
     render_overview,
 )
+from bot.core.scanning.settings import ClinicWordLists
+from bot.core.scanning.words import FILE_NAME as CLINIC_WORDS_FILE
+from bot.core.scanning.words import ClinicWordsError, load_clinic_watch_words
 
 EXPLAINERS_FILE = "explainers.yaml"
 GLOSSARY_FILE = "glossary.yaml"
 CAUTION_FILE = "caution.yaml"
-CONTENT_FILES = (EXPLAINERS_FILE, GLOSSARY_FILE, CAUTION_FILE)
+CONTENT_FILES = (EXPLAINERS_FILE, GLOSSARY_FILE, CAUTION_FILE, CLINIC_WORDS_FILE)
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_SELECT_OPTIONS = 25
@@ -320,13 +323,23 @@ def load_content(content_dir: Path) -> ContentBundle:
     explainers = _load_explainers(_read_yaml(content_dir / EXPLAINERS_FILE, problems), problems)
     glossary = _load_glossary(_read_yaml(content_dir / GLOSSARY_FILE, problems), problems)
     caution = _load_caution(_read_yaml(content_dir / CAUTION_FILE, problems), problems)
+    clinic_words = ClinicWordLists(clinic=(), context=())
+    try:
+        clinic_words = load_clinic_watch_words(content_dir)
+    except ClinicWordsError as exc:
+        problems.extend(exc.problems)
 
     for term in glossary.values():
         if term.see_also and explainers and term.see_also not in explainers:
             problems.append(f"{GLOSSARY_FILE}: term {term.slug!r}: see_also: unknown topic {term.see_also!r}")
 
     # Render checks run even when other problems exist, so one `check` lists everything.
-    bundle = ContentBundle(explainers=explainers, glossary=glossary, caution=caution)  # type: ignore[arg-type]
+    bundle = ContentBundle(
+        explainers=explainers,
+        glossary=glossary,
+        caution=caution,  # type: ignore[arg-type]
+        clinic_words=clinic_words,
+    )
     for explainer in explainers.values():
         rendered = render_explainer(explainer, bundle).embed
         _check_embed(EXPLAINERS_FILE, f"topic {explainer.slug!r}", rendered, problems)

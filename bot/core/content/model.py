@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from bot.core.scanning.settings import ClinicWordLists
+
 
 @dataclass(frozen=True)
 class Source:
@@ -58,6 +60,7 @@ class ContentBundle:
     explainers: dict[str, Explainer]
     glossary: dict[str, GlossaryTerm]
     caution: CautionList
+    clinic_words: ClinicWordLists
 
     def explainer_list(self) -> list[Explainer]:
         """Topics in file order (the order editors chose for the overview)."""

@@ -1,0 +1,73 @@
+"""The only `on_message` listener: one scan per server message, then the caution if one is due.
+
+Everything that reacts to ordinary messages hangs off this listener, so each message is
+normalised and matched once however many features care about it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import discord
+from discord.ext import commands
+
+from bot.cogs._embeds import to_embed
+from bot.core.content.render import render_caution
+from bot.core.scanning import NO_HITS, CautionHit
+from bot.core.scanning.settings import MAX_COOLDOWN_MINUTES
+from bot.db.repositories.clinic_watch import ClinicWatchRepository
+
+if TYPE_CHECKING:
+    from bot.app import StemcellBot
+
+log = logging.getLogger(__name__)
+
+
+class MessageScanCog(commands.Cog, name="Message scan"):
+    def __init__(self, bot: StemcellBot) -> None:
+        self.bot = bot
+        self.scanner = bot.scanner
+        self.clinic_watch = ClinicWatchRepository(bot.db)
+        self.caution_embed = to_embed(render_caution(bot.content.caution))
+
+    async def cog_load(self) -> None:
+        """Settings and recent cooldowns from the database, so a restart repeats no caution."""
+        self.scanner.load_settings(await self.clinic_watch.all_configured())
+        since = self.bot.clock.now() - timedelta(minutes=MAX_COOLDOWN_MINUTES)
+        self.scanner.load_last_fired(await self.clinic_watch.all_last_fired(since))
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        guild = message.guild
+        if guild is None or message.author.bot or message.webhook_id is not None:
+            return
+        channel = message.channel
+        result = self.scanner.scan(
+            guild.id, channel.id, message.content, parent_channel_id=getattr(channel, "parent_id", None)
+        )
+        if result is NO_HITS:
+            return
+        if result.caution is not None:
+            await self._send_caution(message, result.caution)
+
+    async def _send_caution(self, message: discord.Message, caution: CautionHit) -> None:
+        """Reply once, pinging no one; remember the time so the cooldown outlives a restart."""
+        try:
+            await message.reply(
+                content=f"-# {caution.explanation()}",
+                embed=self.caution_embed,
+                mention_author=False,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+        except discord.HTTPException as error:
+            log.warning(
+                "Could not post the clinic caution (guild=%s channel=%s): %s",
+                message.guild and message.guild.id,
+                message.channel.id,
+                error.text or error.status,
+            )
+            return
+        assert message.guild is not None
+        await self.clinic_watch.record_fired(message.guild.id, message.channel.id, caution.fired_at)
