@@ -24,36 +24,38 @@ class Database:
         self._transaction_lock = asyncio.Lock()
         self._transaction_owner: asyncio.Task[Any] | None = None
 
-    @asynccontextmanager
-    async def _turn(self) -> AsyncIterator[None]:
-        """Wait for any other task's open transaction; statements inside our own pass straight on."""
-        if self._transaction_owner is not None and self._transaction_owner is asyncio.current_task():
-            yield
-            return
-        async with self._transaction_lock:
-            yield
+    async def _wait_for_other_transactions(self) -> None:
+        """Let another task's open transaction finish first; our own statements pass straight on.
+
+        The lock is not held while the statement runs: aiosqlite runs requests in the order they
+        are queued, and nothing awaits between this wait and queuing the statement, so it lands
+        before any transaction that starts later, and concurrent statements still overlap.
+        """
+        if self._transaction_lock.locked() and self._transaction_owner is not asyncio.current_task():
+            async with self._transaction_lock:
+                pass
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one statement in its own implicit transaction; return the affected row count."""
-        async with self._turn():
-            cursor = await self.connection.execute(sql, tuple(params))
-            try:
-                return cursor.rowcount
-            finally:
-                await cursor.close()
+        await self._wait_for_other_transactions()
+        cursor = await self.connection.execute(sql, tuple(params))
+        try:
+            return cursor.rowcount
+        finally:
+            await cursor.close()
 
     async def insert(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one INSERT and return the new row id."""
-        async with self._turn():
-            cursor = await self.connection.execute(sql, tuple(params))
-            try:
-                return int(cursor.lastrowid or 0)
-            finally:
-                await cursor.close()
+        await self._wait_for_other_transactions()
+        cursor = await self.connection.execute(sql, tuple(params))
+        try:
+            return int(cursor.lastrowid or 0)
+        finally:
+            await cursor.close()
 
     async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        async with self._turn():
-            return list(await self.connection.execute_fetchall(sql, tuple(params)))
+        await self._wait_for_other_transactions()
+        return list(await self.connection.execute_fetchall(sql, tuple(params)))
 
     async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
         rows = await self.fetch_all(sql, params)

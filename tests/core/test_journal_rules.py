@@ -1,0 +1,223 @@
+"""Journal rules: what members type is read kindly, and every mistake gets a clear message."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.core.journal import rules
+from bot.core.journal.model import EntryDraft, EntryKind, EntrySource, Phase, Therapy
+from bot.errors import InvalidInput, NotFound, UserFacingError
+
+TODAY = date(2026, 3, 15)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("today", TODAY),
+        ("  Today ", TODAY),
+        ("", TODAY),
+        ("yesterday", date(2026, 3, 14)),
+        ("2026-03-15", TODAY),
+        ("2025-1-5", date(2025, 1, 5)),
+    ],
+)
+def test_entry_dates_that_are_understood(text: str, expected: date) -> None:
+    assert rules.parse_entry_date(text, TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("2026-03-16", "in the future"),
+        ("tomorrow", "YYYY-MM-DD"),
+        ("15/03/2026", "YYYY-MM-DD"),
+        ("2026-02-30", "not a real date"),
+        ("1900-01-01", "too far back"),
+    ],
+)
+def test_bad_entry_dates_are_refused_kindly(text: str, message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        rules.parse_entry_date(text, TODAY)
+
+
+def test_today_follows_the_member_time_zone() -> None:
+    late_evening_utc = datetime(2026, 3, 15, 23, 0, tzinfo=UTC)
+    assert rules.member_today(late_evening_utc, None) == date(2026, 3, 15)
+    assert rules.member_today(late_evening_utc, ZoneInfo("Pacific/Auckland")) == date(2026, 3, 16)
+    assert rules.member_today(late_evening_utc, ZoneInfo("America/Los_Angeles")) == date(2026, 3, 15)
+    assert rules.latest_possible_today(late_evening_utc) == date(2026, 3, 16)
+
+
+@pytest.mark.parametrize(("text", "value"), [("7", 7), (" 0 ", 0), ("10/10", 10), ("", None), (None, None)])
+def test_ratings_from_forms(text: str | None, value: int | None) -> None:
+    assert rules.parse_rating("feeling", text) == value
+
+
+@pytest.mark.parametrize("text", ["11", "-1", "seven", "7.5"])
+def test_out_of_range_ratings_are_refused(text: str) -> None:
+    with pytest.raises(InvalidInput, match="0 to 10"):
+        rules.parse_rating("fatigue", text)
+
+
+def test_symptom_ratings_in_free_form() -> None:
+    assert rules.parse_symptom_ratings("fatigue 6, pain: 3; mob=4 cog 2/10") == {
+        "fatigue": 6,
+        "pain": 3,
+        "mobility": 4,
+        "cognition": 2,
+    }
+    assert rules.parse_symptom_ratings("  ") == {}
+
+
+@pytest.mark.parametrize("text", ["fatigue 12", "tiredness 5", "pain lots"])
+def test_unreadable_symptoms_name_the_fix(text: str) -> None:
+    with pytest.raises(InvalidInput, match="fatigue 6, pain 3"):
+        rules.parse_symptom_ratings(text)
+
+
+def test_text_is_cleaned_and_blank_is_nothing() -> None:
+    assert rules.clean_text("  hello\r\nthere\x00 ") == "hello\nthere"
+    assert rules.clean_text(" \n ") is None
+    assert rules.clean_text(None) is None
+
+
+def test_a_draft_with_several_problems_lists_them_all() -> None:
+    draft = EntryDraft(entry_date=date(2026, 3, 20), feeling=11, notes="x" * 4002)
+    with pytest.raises(InvalidInput) as caught:
+        rules.check_draft(draft, TODAY)
+    message = caught.value.message
+    assert "in the future" in message
+    assert "How you feel overall" in message
+    assert "4,002 characters" in message and "shorten by 2 characters" in message
+    assert message.endswith("Nothing was saved.")
+
+
+def test_notes_at_the_limit_are_fine() -> None:
+    draft = rules.check_draft(EntryDraft(entry_date=TODAY, notes="é" * rules.MAX_NOTES_CHARS), TODAY)
+    assert draft.notes is not None and len(draft.notes) == rules.MAX_NOTES_CHARS
+
+
+def test_therapy_description_only_with_other() -> None:
+    with pytest.raises(InvalidInput, match="Other"):
+        rules.check_draft(EntryDraft(entry_date=TODAY, therapy=Therapy.AHSCT, therapy_other="x"), TODAY)
+
+
+def test_quick_note_is_one_step() -> None:
+    draft = rules.quick_note("Tired but okay today", TODAY)
+    assert (draft.kind, draft.source, draft.entry_date, draft.notes) == (
+        EntryKind.NOTE,
+        EntrySource.DM_QUICK,
+        TODAY,
+        "Tired but okay today",
+    )
+
+
+def test_quick_note_over_the_limit_is_refused_politely() -> None:
+    with pytest.raises(InvalidInput, match="Nothing was saved"):
+        rules.quick_note("a" * (rules.MAX_NOTES_CHARS + 1), TODAY)
+    with pytest.raises(InvalidInput, match="no text"):
+        rules.quick_note("   ", TODAY)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("aHSCT", (Therapy.AHSCT, None)),
+        ("hsct", (Therapy.AHSCT, None)),
+        ("MSC", (Therapy.MSC, None)),
+        ("other", (Therapy.OTHER, None)),
+        ("Ocrelizumab infusion", (Therapy.OTHER, "Ocrelizumab infusion")),
+        ("", (None, None)),
+    ],
+)
+def test_therapy_words(text: str, expected: tuple[Therapy | None, str | None]) -> None:
+    assert rules.parse_therapy(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "phase"),
+    [
+        ("Mobilization", Phase.MOBILISATION),
+        ("in hospital / engraftment", Phase.IN_HOSPITAL),
+        ("engraftment", Phase.IN_HOSPITAL),
+        ("follow up", Phase.FOLLOW_UP),
+        ("follow_up", Phase.FOLLOW_UP),
+        ("Infusion (day 0)", Phase.INFUSION),
+    ],
+)
+def test_phase_words(text: str, phase: Phase) -> None:
+    assert rules.parse_phase(text) is phase
+
+
+def test_unknown_phase_lists_the_choices() -> None:
+    with pytest.raises(InvalidInput, match="Considering, Consultation"):
+        rules.parse_phase("waiting")
+
+
+def test_kinds() -> None:
+    assert rules.parse_kind("check-in") is EntryKind.CHECKIN
+    assert rules.parse_kind(None) is EntryKind.NOTE
+    with pytest.raises(InvalidInput):
+        rules.parse_kind("diary")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("21:00", time(21)), ("9pm", time(21)), ("9:30 am", time(9, 30)), ("0730", time(7, 30))],
+)
+def test_times_of_day(text: str, expected: time) -> None:
+    assert rules.parse_local_time(text) == expected
+
+
+@pytest.mark.parametrize("text", ["25:00", "13pm", "noonish", "9:75"])
+def test_bad_times_of_day(text: str) -> None:
+    with pytest.raises(InvalidInput, match="21:00"):
+        rules.parse_local_time(text)
+
+
+def test_time_zones() -> None:
+    assert rules.parse_timezone("Europe/London").key == "Europe/London"
+    assert rules.parse_timezone("utc").key == "UTC"
+    with pytest.raises(InvalidInput, match="Europe/Berlin"):
+        rules.parse_timezone("Berlin")
+    with pytest.raises(InvalidInput, match="Europe/London"):
+        rules.parse_timezone("../../etc/passwd")
+    assert "Europe/London" in rules.suggest_timezones("london")
+    assert len(rules.suggest_timezones("")) == 25
+
+
+def test_entry_numbers_and_not_found() -> None:
+    assert rules.parse_entry_number("#3") == 3
+    assert rules.parse_entry_number(12) == 12
+    with pytest.raises(InvalidInput):
+        rules.parse_entry_number("three")
+    with pytest.raises(InvalidInput):
+        rules.parse_entry_number(0)
+    error = rules.no_entry(4)
+    assert isinstance(error, NotFound) and isinstance(error, UserFacingError)
+    assert "no entry #4" in error.message
+
+
+def test_cadence_and_weekday() -> None:
+    assert rules.parse_cadence("Daily") is not None
+    assert rules.parse_cadence("off") is None
+    assert rules.parse_weekday("Mon") == 0 and rules.parse_weekday("su") == 6
+    with pytest.raises(InvalidInput):
+        rules.parse_weekday("t")  # Tuesday or Thursday?
+    with pytest.raises(InvalidInput):
+        rules.parse_cadence("hourly")
+
+
+def test_infusion_day_counting() -> None:
+    infusions = [date(2026, 1, 10), date(2026, 1, 11)]  # two notes in the infusion phase: one day 0
+    assert rules.infusion_day(date(2026, 1, 10), infusions) == 0
+    assert rules.infusion_day(date(2026, 2, 9), infusions) == 30
+    assert rules.infusion_day(date(2026, 1, 5), infusions) == -5
+    assert rules.infusion_day(date(2025, 6, 1), infusions) is None  # long before: no countdown
+    assert rules.infusion_day(date(2026, 1, 10), []) is None
+    second = [*infusions, date(2027, 1, 1)]
+    assert rules.infusion_day(date(2027, 1, 31), second) == 30
