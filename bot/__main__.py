@@ -24,6 +24,7 @@ from bot.core.content.loader import ContentError, load_content
 from bot.core.content.model import ContentBundle
 from bot.core.content.render import embed_as_text, render_caution, render_explainer, render_glossary_term
 from bot.core.content.search import Ranker
+from bot.core.journal.crypto import JournalKeyError
 from bot.db.database import open_database
 from bot.db.migrate import MigrationError, apply_migrations, available_migrations, current_version
 from bot.log import setup_logging
@@ -260,6 +261,8 @@ async def run_bot(settings: Settings, content: ContentBundle) -> int:
                 ) from None
     except MigrationError as exc:
         raise CliError(f"database: {exc}") from None
+    except JournalKeyError as exc:
+        raise CliError(f"JOURNAL_KEY: {exc}") from None
     log.info("Shut down cleanly")
     return 0
 

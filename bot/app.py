@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -24,10 +24,12 @@ from bot.cogs._checks import NotAModerator
 from bot.cogs._replies import SOMETHING_WENT_WRONG, send_ephemeral
 from bot.core.clock import Clock, SystemClock
 from bot.core.content.model import ContentBundle
+from bot.core.journal.crypto import JournalCipher, default_key_path
 from bot.core.scanning import MessageScanner
 from bot.db.database import Database, open_database
 from bot.db.migrate import apply_migrations
 from bot.db.repositories.bot_state import BotStateRepository
+from bot.db.repositories.journal import load_journal_cipher
 from bot.errors import UserFacingError
 from bot.settings import Settings
 
@@ -87,6 +89,7 @@ class StemcellBot(commands.Bot):
         settings: Settings,
         db: Database,
         content: ContentBundle,
+        journal_cipher: JournalCipher,
         *,
         http_session: aiohttp.ClientSession | None = None,
         clock: Clock | None = None,
@@ -107,11 +110,15 @@ class StemcellBot(commands.Bot):
         self.settings = settings
         self.db = db
         self.content = content
+        self.journal_cipher = journal_cipher
         self.http_session = http_session
         self.clock: Clock = clock or SystemClock()
         self.state_repository = BotStateRepository(db)
         self.synced_scopes: list[str] = []
         self.scanner = MessageScanner(content.clinic_words, self.clock)
+        # Handlers for plain direct messages (the journal's quick notes); the message-scan cog,
+        # the only on_message listener, hands every DM from a person to each of them.
+        self.direct_message_handlers: list[Callable[[discord.Message], Awaitable[None]]] = []
 
     async def login(self, token: str) -> None:
         # The REST base is read on every request, so it must be set before the first one.
@@ -199,8 +206,11 @@ async def open_bot(
         applied = await apply_migrations(db)
         if applied:
             log.info("Database migrated to schema version %d", applied[-1].version)
+        cipher = await load_journal_cipher(
+            db, settings.journal_key.get(), default_key_path(settings.database_path)
+        )
         async with aiohttp.ClientSession() as session:
-            bot = build_bot(settings, db, content, http_session=session, clock=clock)
+            bot = build_bot(settings, db, content, cipher, http_session=session, clock=clock)
             async with bot:
                 yield bot
     finally:
@@ -211,9 +221,10 @@ def build_bot(
     settings: Settings,
     db: Database,
     content: ContentBundle,
+    journal_cipher: JournalCipher,
     *,
     http_session: aiohttp.ClientSession | None = None,
     clock: Clock | None = None,
 ) -> StemcellBot:
     """Assemble the bot from resources the caller opened (and will close)."""
-    return StemcellBot(settings, db, content, http_session=http_session, clock=clock)
+    return StemcellBot(settings, db, content, journal_cipher, http_session=http_session, clock=clock)

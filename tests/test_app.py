@@ -12,6 +12,7 @@ from discord import app_commands
 from bot.app import StemcellBot, build_bot
 from bot.core.content.loader import load_content
 from bot.db.database import Database
+from bot.db.repositories.journal import load_journal_cipher
 from bot.settings import load_settings, packaged_content_dir
 
 NAME = re.compile(r"^[-_\w]{1,32}$")
@@ -20,7 +21,8 @@ NAME = re.compile(r"^[-_\w]{1,32}$")
 @pytest.fixture
 async def loaded_bot(db: Database, tmp_path: Path) -> AsyncIterator[StemcellBot]:
     settings = load_settings({"DISCORD_TOKEN": "x", "DATABASE_PATH": str(tmp_path / "db.sqlite3")})
-    bot = build_bot(settings, db, load_content(packaged_content_dir()))
+    cipher = await load_journal_cipher(db, "", tmp_path / "journal.key")
+    bot = build_bot(settings, db, load_content(packaged_content_dir()), cipher)
     for cog in bot.make_cogs():
         await bot.add_cog(cog)
     try:

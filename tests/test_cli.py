@@ -100,3 +100,48 @@ def test_help_documents_every_command(tmp_path: Path) -> None:
     assert result.returncode == 0
     for command in ("run", "check", "preview", "migrate", "backup"):
         assert command in result.stdout
+
+
+def test_wrong_journal_key_stops_the_bot_and_changes_nothing(tmp_path: Path) -> None:
+    """With journal data written under one key, starting with another is one clear line, exit 1."""
+    import asyncio
+    from datetime import date
+
+    from cryptography.fernet import Fernet
+
+    from bot.core.clock import SystemClock
+    from bot.core.journal.model import EntryDraft
+    from bot.db.database import open_database
+    from bot.db.migrate import apply_migrations
+    from bot.db.repositories.journal import JournalRepository, load_journal_cipher
+
+    database = tmp_path / "bot.sqlite3"
+    first_key = Fernet.generate_key().decode()
+
+    async def write_an_entry() -> None:
+        db = await open_database(database)
+        try:
+            await apply_migrations(db)
+            cipher = await load_journal_cipher(db, first_key, tmp_path / "unused.key")
+            repository = JournalRepository(db, cipher, SystemClock())
+            await repository.add(1, EntryDraft(entry_date=date(2026, 1, 5), notes="day +3, tired"))
+        finally:
+            await db.close()
+
+    asyncio.run(write_an_entry())
+    before = database.read_bytes()
+    result = run_cli(
+        "run",
+        cwd=tmp_path,
+        env={
+            "DISCORD_TOKEN": "x" * 20,
+            "DATABASE_PATH": str(database),
+            "JOURNAL_KEY": Fernet.generate_key().decode(),
+            "DISCORD_API_BASE": "http://127.0.0.1:9/api/v10",
+        },
+    )
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("JOURNAL_KEY:") and "Traceback" not in result.stderr
+    assert first_key not in result.stderr
+    assert database.read_bytes() == before

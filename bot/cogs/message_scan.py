@@ -41,7 +41,11 @@ class MessageScanCog(commands.Cog, name="Message scan"):
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         guild = message.guild
-        if guild is None or message.author.bot or message.webhook_id is not None:
+        if message.author.bot or message.webhook_id is not None:
+            return
+        if guild is None:
+            for handle in self.bot.direct_message_handlers:
+                await handle(message)
             return
         channel = message.channel
         result = self.scanner.scan(
