@@ -19,6 +19,12 @@ if TYPE_CHECKING:
     from bot.app import StemcellBot
 
 WORDS_SHOWN = 40
+WatchedChannel = discord.TextChannel | discord.ForumChannel
+
+
+def _channel_id(interaction: discord.Interaction, channel: WatchedChannel | None) -> int:
+    """The chosen channel, or the one the command was used in."""
+    return channel.id if channel is not None else interaction.channel_id or 0
 
 
 class ClinicWatchGroup(ModeratorGroup):
@@ -119,12 +125,8 @@ class ClinicWatchGroup(ModeratorGroup):
 
     @app_commands.command(name="ignore", description="Never post the caution in a channel")
     @app_commands.describe(channel="The channel to leave alone (default: this one)")
-    async def ignore(
-        self,
-        interaction: discord.Interaction,
-        channel: discord.TextChannel | discord.ForumChannel | None = None,
-    ) -> None:
-        channel_id = channel.id if channel else interaction.channel_id or 0
+    async def ignore(self, interaction: discord.Interaction, channel: WatchedChannel | None = None) -> None:
+        channel_id = _channel_id(interaction, channel)
         await self._change(
             interaction,
             "ignore",
@@ -135,12 +137,8 @@ class ClinicWatchGroup(ModeratorGroup):
 
     @app_commands.command(name="unignore", description="Watch an ignored channel again")
     @app_commands.describe(channel="The channel to watch again (default: this one)")
-    async def unignore(
-        self,
-        interaction: discord.Interaction,
-        channel: discord.TextChannel | discord.ForumChannel | None = None,
-    ) -> None:
-        channel_id = channel.id if channel else interaction.channel_id or 0
+    async def unignore(self, interaction: discord.Interaction, channel: WatchedChannel | None = None) -> None:
+        channel_id = _channel_id(interaction, channel)
         await self._change(
             interaction,
             "unignore",
