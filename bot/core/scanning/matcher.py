@@ -47,6 +47,11 @@ _PHRASE_GAP = r"[\s\-_./'’]*"
 # An optional "s" after each word covers regular plurals ("clinics", "stem cells centre");
 # the edge already allows possessives ("clinic's").
 _PLURAL = "s?"
+# The same edges and gap under public names, for patterns built elsewhere on these rules
+# (auto-response triggers), so a phrase or a word edge means one thing across the bot.
+PHRASE_GAP = _PHRASE_GAP
+UNICODE_WORD_BEFORE = _UNICODE_BEFORE
+UNICODE_WORD_AFTER = _UNICODE_AFTER
 _APOSTROPHE = re2.escape("'")
 
 
@@ -69,6 +74,7 @@ def _options() -> re2.Options:
     options = re2.Options()
     options.never_capture = True  # the set only says which triggers hit; captures would cost time
     options.max_mem = 64 << 20  # room for Unicode classes and large moderator rule sets
+    options.log_errors = False  # a refused pattern is reported through MatcherBuildError, not stderr
     return options
 
 

@@ -54,6 +54,7 @@ class CautionPreview:
     clinic_words: tuple[str, ...]
     context_words: tuple[str, ...]
     would_fire: bool
+    rule_labels: tuple[str, ...] = ()  # auto-response triggers found, for `/autoresponse test`
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +69,7 @@ NO_HITS = ScanResult()
 
 
 class _GuildState:
-    __slots__ = ("cooldown", "find_utf8", "matcher", "self_contained", "settings")
+    __slots__ = ("cooldown", "find_utf8", "matcher", "rule_results", "self_contained", "settings")
 
     def __init__(
         self, settings: ClinicWatchSettings, matcher: CompiledMatcher | None, self_contained: frozenset[str]
@@ -79,6 +80,8 @@ class _GuildState:
         self.cooldown = CooldownPolicy(settings.cooldown)
         # Clinic phrases that carry their own stem-cell context ("stem cell clinic").
         self.self_contained = self_contained
+        # One ready-made result per auto-response trigger, for messages that hit that rule alone.
+        self.rule_results: dict[int, ScanResult] = {}
 
     def is_complete(self, clinic: tuple[str, ...], context: tuple[str, ...]) -> bool:
         """Strict mode's test: a clinic word with context, or a clinic phrase that is its own context."""
@@ -187,13 +190,13 @@ class MessageScanner:
         return self._resolve(state, hits, channel_id, parent_channel_id, now)
 
     def preview(self, guild_id: int, text: str) -> CautionPreview:
-        """What the caution would see in `text` alone, without touching memory or cooldowns."""
+        """What the caution would see in `text` alone, and the rule triggers found; nothing is remembered."""
         state = self._guilds.get(guild_id) or self._build(guild_id)
-        clinic, context, _ = _split_hits(state.matcher, text)
+        clinic, context, rules = _split_hits(state.matcher, text)
         settings = state.settings
         broad = settings.sensitivity is Sensitivity.BROAD
         fires = settings.enabled and (bool(clinic) if broad else state.is_complete(clinic, context))
-        return CautionPreview(clinic, context, fires)
+        return CautionPreview(clinic, context, fires, rules)
 
     # --- the rare path: something matched ---
 
@@ -210,6 +213,13 @@ class MessageScanner:
             return NO_HITS
         if len(hits) == 1:  # the usual case, without the sorting and list building
             kind = matcher.kinds[hits[0]]
+            if kind is TriggerKind.RULE:
+                result = state.rule_results.get(hits[0])
+                if result is None:
+                    result = state.rule_results[hits[0]] = ScanResult(
+                        rule_labels=matcher.label_tuples[hits[0]]
+                    )
+                return result
             found = matcher.label_tuples[hits[0]]
             clinic = found if kind is TriggerKind.CLINIC else ()
             context = found if kind is TriggerKind.CONTEXT else ()

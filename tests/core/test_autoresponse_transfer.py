@@ -1,0 +1,167 @@
+"""YAML export and import: refused files say every problem with its rule and field; round trips are exact."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from bot.core.autoresponse import (
+    MAX_IMPORT_BYTES,
+    MAX_RULES_PER_GUILD,
+    ImportRejected,
+    MatchMode,
+    RuleDraft,
+    export_rules,
+    parse_import,
+    validate_draft,
+)
+
+# Stored rules are always cleaned drafts (trimmed, channels sorted): those are what an export holds.
+TRICKY = [
+    validate_draft(draft)
+    for draft in [
+        RuleDraft("hello", "Hi! Welcome 👋"),
+        RuleDraft(
+            "stem cell", "key: value # not a comment\n- not a list\n\nsecond paragraph", MatchMode.PHRASE
+        ),
+        RuleDraft("yes", "no", MatchMode.EXACT, channel_ids=(123456789012345678, 223456789012345678)),
+        RuleDraft("null", "~", MatchMode.STARTS, cooldown_seconds=0, enabled=False),
+        RuleDraft(r"ocre\w+ (?:a|b)*", "  indented\ttab 'quotes' \"double\"", MatchMode.REGEX),
+        RuleDraft("*cell*", "0x1F", MatchMode.WILDCARD, cooldown_seconds=604800),
+        RuleDraft("клиника", "Клиника: " + "длинный ответ " * 100, MatchMode.CONTAINS),
+        RuleDraft("'quoted'", "@everyone <@123> is plain text here"),
+    ]
+]
+
+
+def document(rules: list[dict[str, object]], version: object = 1) -> str:
+    return yaml.safe_dump({"version": version, "rules": rules}, allow_unicode=True)
+
+
+def good(index: int) -> dict[str, object]:
+    return {"trigger": f"word{index}", "response": f"answer {index}"}
+
+
+def test_export_then_import_round_trips_exactly() -> None:
+    text = export_rules(TRICKY)
+    drafts = parse_import(text)
+    assert drafts == TRICKY
+    assert export_rules(drafts) == text
+
+
+def test_the_export_is_a_versioned_document() -> None:
+    loaded = yaml.safe_load(export_rules(TRICKY[:1]))
+    assert loaded == {
+        "version": 1,
+        "rules": [
+            {
+                "trigger": "hello",
+                "mode": "word",
+                "response": "Hi! Welcome 👋",
+                "channels": [],
+                "cooldown_seconds": 60,
+                "enabled": True,
+            }
+        ],
+    }
+
+
+def test_defaults_fill_missing_optional_fields() -> None:
+    assert parse_import(document([good(1)])) == [RuleDraft("word1", "answer 1")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["rules: [\n  - trigger: a\n", "version: 1\nrules:\n - trigger: 'open", "\t- bad: indent\n", "{{{"],
+)
+def test_malformed_yaml_is_refused(text: str) -> None:
+    with pytest.raises(ImportRejected) as caught:
+        parse_import(text)
+    assert caught.value.problems[0].startswith("the file is not valid YAML")
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("- a\n- b\n", "must be a mapping"),
+        ("version: 2\nrules: []\n", "version: must be 1"),
+        ("version: 1\nrules: nope\n", "rules: must be a list"),
+        ("version: 1\nrules: []\nextra: 1\n", "extra: unknown top-level field"),
+    ],
+)
+def test_the_document_shape_is_checked(text: str, problem: str) -> None:
+    with pytest.raises(ImportRejected) as caught:
+        parse_import(text)
+    assert any(problem in line for line in caught.value.problems)
+
+
+def test_one_bad_rule_among_fifty_is_reported_with_its_index_and_field() -> None:
+    rules = [good(index) for index in range(1, 51)]
+    rules[36] = {"trigger": "(?<=a)b", "response": "x", "mode": "regex"}
+    with pytest.raises(ImportRejected) as caught:
+        parse_import(document(rules))
+    assert caught.value.problems == (
+        "rule 37: trigger: the regex engine (RE2) refused it: invalid perl operator: (?<=",
+    )
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    rules = [
+        good(1),
+        {"trigger": "x" * 201, "response": "ok"},
+        {"trigger": True, "response": "r" * 2001, "mode": "fuzzy"},
+        {"response": "ok", "colour": "red"},
+        {
+            "trigger": "hi",
+            "response": "ok",
+            "cooldown_seconds": "soon",
+            "channels": ["abc"],
+            "enabled": "yes",
+        },
+        good(1),
+        "just text",
+    ]
+    with pytest.raises(ImportRejected) as caught:
+        parse_import(document(rules))
+    assert caught.value.problems == (
+        "rule 2: trigger: is 201 characters long; the limit is 200",
+        "rule 3: mode: 'fuzzy' is not a match mode; "
+        "use one of exact, starts, phrase, word, wildcard, contains, regex",
+        "rule 3: trigger: must be text (put it in quotes)",
+        "rule 3: response: is 2,001 characters long; the limit is 2,000",
+        "rule 4: colour: unknown field",
+        "rule 4: trigger: missing",
+        "rule 5: cooldown_seconds: must be a whole number of seconds",
+        "rule 5: channels: 'abc' is not a channel id",
+        "rule 5: enabled: must be true or false",
+        "rule 6: trigger: same trigger and mode as rule 1",
+        "rule 7: must be a mapping of trigger, mode, response, ...",
+    )
+
+
+def test_a_file_over_the_rule_limit_is_refused() -> None:
+    rules = [good(index) for index in range(MAX_RULES_PER_GUILD + 1)]
+    with pytest.raises(ImportRejected) as caught:
+        parse_import(document(rules))
+    assert caught.value.problems == ("the file holds 501 rules; a server may have at most 500",)
+
+
+def test_a_file_over_one_megabyte_is_refused_before_parsing() -> None:
+    text = "# " + "x" * MAX_IMPORT_BYTES + "\nversion: 1\nrules: []\n"
+    with pytest.raises(ImportRejected) as caught:
+        parse_import(text.encode())
+    assert "the limit is 1,000,000 bytes" in caught.value.problems[0]
+
+
+def test_bytes_that_are_not_utf8_are_refused() -> None:
+    with pytest.raises(ImportRejected) as caught:
+        parse_import(b"version: 1\nrules: [\xff]\n")
+    assert caught.value.problems == ("the file is not UTF-8 text",)
+
+
+def test_the_message_is_capped_but_every_problem_is_kept() -> None:
+    rules = [{"trigger": "", "response": "ok"} for _ in range(80)]
+    with pytest.raises(ImportRejected) as caught:
+        parse_import(document(rules))
+    assert len(caught.value.problems) == 80
+    assert caught.value.message.endswith("... and 30 more")
