@@ -140,6 +140,7 @@ class StemcellBot(commands.Bot):
         from bot.cogs.explainers import ExplainersCog
         from bot.cogs.glossary import GlossaryCog
         from bot.cogs.help import HelpCog
+        from bot.cogs.journal import JournalCog
         from bot.cogs.message_scan import MessageScanCog
         from bot.cogs.trials import TrialsCog
 
@@ -151,6 +152,7 @@ class StemcellBot(commands.Bot):
             MessageScanCog,
             ClinicWatchCog,
             TrialsCog,
+            JournalCog,
         ]
         return [cog_type(self) for cog_type in cog_types]  # type: ignore[call-arg]
 

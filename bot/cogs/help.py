@@ -19,13 +19,18 @@ WHAT_IT_DOES = (
     "`/caution`: what to check before going to a stem-cell clinic (ISSCR).\n"
     "`/trials [near] [intervention]`: recruiting MS stem-cell studies from ClinicalTrials.gov, "
     "nearest first.\n"
+    "`/journal add|list|view|edit|delete`: your private therapy diary. You can also just send me a "
+    "direct message and I'll save it as a note, with an Undo button.\n"
+    "`/journal summary|export|remind|forget`: a chart of your ratings, a download of everything, "
+    "a gentle DM reminder, or deleting it all.\n"
     "When someone mentions a stem-cell clinic in a server, I may post the caution list once. "
     "Moderators can tune or switch this off."
 )
 WHAT_IT_STORES = (
     "Explainers, the glossary and the caution list store nothing about you.\n"
     "Server settings chosen by moderators are stored with the moderator's id, for the audit log.\n"
-    "I read messages in servers only to notice clinic mentions; I keep no message text."
+    "I read messages in servers only to notice clinic mentions; I keep no message text.\n"
+    "Your journal: encrypted text, only you can read it; `/journal forget` deletes it all."
 )
 PRIVACY = (
     "Anything you keep in your journal is yours alone: other members and moderators cannot see it, "

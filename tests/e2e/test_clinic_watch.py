@@ -82,12 +82,24 @@ async def test_clinical_trial_talk_is_not_a_clinic_mention(
     assert await stays_silent(fake_discord, mark)
 
 
-async def test_bots_webhooks_and_dms_get_nothing(fake_discord: FakeDiscord, bot: StemcellBot) -> None:
+async def test_bots_and_webhooks_get_nothing(fake_discord: FakeDiscord, bot: StemcellBot) -> None:
     mark = len(fake_discord.calls)
     await fake_discord.post_message(fake_discord.channel_id, CLINIC_MESSAGE, bot=True)
     await fake_discord.post_message(fake_discord.channel_id, CLINIC_MESSAGE, webhook_id=424242)
-    await fake_discord.post_message(fake_discord.member_dm_channel_id, CLINIC_MESSAGE)
     assert await stays_silent(fake_discord, mark)
+
+
+async def test_no_caution_in_direct_messages(fake_discord: FakeDiscord, bot: StemcellBot) -> None:
+    """A DM is the member's own journal space: it may be saved as a note, but never gets the caution."""
+    mark = len(fake_discord.calls)
+    await fake_discord.post_message(fake_discord.member_dm_channel_id, CLINIC_MESSAGE)
+    await asyncio.sleep(QUIET)
+    cautions = [
+        c
+        for c in bot_posts(fake_discord, mark)
+        if c.json.get("embeds") and c.json["embeds"][0].get("title") == bot.content.caution.title
+    ]
+    assert cautions == []
 
 
 async def test_a_member_cannot_turn_it_off(fake_discord: FakeDiscord, bot: StemcellBot) -> None:

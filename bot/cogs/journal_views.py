@@ -1,0 +1,665 @@
+"""What the journal shows and the components members press: embeds, the entry form, and buttons.
+
+Every button is a dynamic item whose custom id carries the owner's user id (and the page or
+entry number), so it keeps working after a restart; each one checks that the person pressing it
+is that owner and refuses privately otherwise. Nothing here logs journal text.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import discord
+
+from bot.cogs._replies import answers_errors, send_ephemeral
+from bot.core.journal import reminders, rules
+from bot.core.journal.model import (
+    RATING_HINTS,
+    SYMPTOMS,
+    EntryDraft,
+    EntryKind,
+    EntrySource,
+    JournalEntry,
+    JournalPage,
+    Phase,
+    ReminderSettings,
+    Therapy,
+)
+from bot.core.journal.summary import JournalSummary
+from bot.errors import InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from bot.cogs.journal import JournalCog
+    from bot.db.repositories.journal import JournalRepository
+
+log = logging.getLogger(__name__)
+
+JOURNAL_COLOUR = 0x4F8A8B
+SNIPPET_CHARS = 70
+SUMMARY_MONTHS_SHOWN = 12
+CHART_FILENAME = "journal-summary.png"
+
+NOT_YOURS = (
+    "These buttons belong to someone else's journal, so I can't use them for you. "
+    "Nothing was changed. Your own journal is always at `/journal list`."
+)
+EMPTY_JOURNAL = (
+    "Your journal is empty so far. Add an entry with `/journal add`, "
+    "or simply send me a direct message and I'll save it as a note."
+)
+
+T = TypeVar("T")
+
+
+def is_private(interaction: discord.Interaction) -> bool:
+    """Replies are ephemeral everywhere except the member's own DM with the bot."""
+    return not interaction.context.dm_channel
+
+
+async def reply(interaction: discord.Interaction, content: str | None = None, **kwargs: Any) -> None:
+    """Answer as the first response or a follow-up, privately unless in the member's DM."""
+    ephemeral = is_private(interaction)
+    if interaction.response.is_done():
+        await interaction.followup.send(content, ephemeral=ephemeral, **kwargs)
+    else:
+        await interaction.response.send_message(content, ephemeral=ephemeral, **kwargs)
+
+
+def journal_repository(interaction: discord.Interaction) -> JournalRepository:
+    """The repository of the loaded journal cog (components are built without a cog reference)."""
+    return journal_cog(interaction).repository
+
+
+def journal_cog(interaction: discord.Interaction) -> JournalCog:
+    cog = interaction.client.get_cog("Journal")  # type: ignore[union-attr]
+    assert cog is not None, "the journal cog is not loaded"
+    return cog  # type: ignore[return-value]
+
+
+async def only_owner(interaction: discord.Interaction, owner_id: int) -> bool:
+    """True for the journal's owner; anyone else gets a private refusal (and nothing changes)."""
+    if interaction.user.id == owner_id:
+        return True
+    log.info("Refused a journal component to a non-owner (user=%s owner=%s)", interaction.user.id, owner_id)
+    await send_ephemeral(interaction, NOT_YOURS)
+    return False
+
+
+# --- rendering --------------------------------------------------------------------------------
+
+
+def therapy_text(entry: JournalEntry | EntryDraft) -> str | None:
+    if entry.therapy is None:
+        return None
+    if entry.therapy is Therapy.OTHER and entry.therapy_other:
+        return entry.therapy_other
+    return entry.therapy.label
+
+
+def symptoms_text(entry: JournalEntry | EntryDraft, separator: str = ", ") -> str:
+    """'fatigue 6, pain 3': the same words the form accepts, so an edit round-trips."""
+    return separator.join(
+        f"{name} {getattr(entry, name)}" for name in SYMPTOMS if getattr(entry, name) is not None
+    )
+
+
+def snippet(text: str | None, limit: int = SNIPPET_CHARS) -> str:
+    if not text:
+        return ""
+    flat = " ".join(text.split())
+    shortened = flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+    return discord.utils.escape_markdown(shortened)
+
+
+def entry_title(entry: JournalEntry) -> str:
+    day = f" · {entry.day_label}" if entry.day_label else ""
+    return f"Entry #{entry.seq} · {entry.entry_date.isoformat()}{day}"
+
+
+def entry_embed(entry: JournalEntry) -> discord.Embed:
+    """One entry in full; the notes go in the description, which holds all 4,000 characters."""
+    embed = discord.Embed(
+        title=entry_title(entry),
+        description=discord.utils.escape_markdown(entry.notes) if entry.notes else None,
+        colour=discord.Colour(JOURNAL_COLOUR),
+    )
+    embed.add_field(name="Type", value=entry.kind.label)
+    if entry.feeling is not None:
+        embed.add_field(name="How I feel", value=f"{entry.feeling}/10")
+    symptoms = symptoms_text(entry, " · ")
+    if symptoms:
+        embed.add_field(name="Symptoms (0 = none, 10 = severe)", value=symptoms, inline=False)
+    therapy = therapy_text(entry)
+    if therapy:
+        embed.add_field(name="Therapy", value=discord.utils.escape_markdown(therapy))
+    if entry.phase is not None:
+        embed.add_field(name="Phase", value=entry.phase.label)
+    if entry.side_effects:
+        embed.add_field(
+            name="Side effects", value=discord.utils.escape_markdown(entry.side_effects)[:1024], inline=False
+        )
+    edited = " · edited" if entry.updated_at != entry.created_at else ""
+    embed.set_footer(text=f"Private to you{edited}")
+    return embed
+
+
+def entry_line(entry: JournalEntry) -> str:
+    parts = [f"**#{entry.seq}**", entry.entry_date.isoformat(), entry.kind.label]
+    if entry.feeling is not None:
+        parts.append(f"feeling {entry.feeling}/10")
+    if entry.phase is not None:
+        parts.append(entry.phase.label)
+    line = " · ".join(parts)
+    text = snippet(entry.notes) or snippet(entry.side_effects)
+    return f"{line}\n-# {text}" if text else line
+
+
+def list_message(page: JournalPage, owner_id: int) -> dict[str, Any]:
+    """One page of entries, newest first, with Previous/Next when there is more than one page."""
+    if page.total == 0:
+        return {"content": EMPTY_JOURNAL, "embed": None, "view": None}
+    embed = discord.Embed(
+        title="My journal",
+        description="\n".join(entry_line(e) for e in page.entries),
+        colour=discord.Colour(JOURNAL_COLOUR),
+    )
+    plural = "entry" if page.total == 1 else "entries"
+    embed.set_footer(
+        text=f"Page {page.page} of {page.pages} · {page.total} {plural}, newest first · "
+        "/journal view entry:<number> shows one in full"
+    )
+    view: discord.ui.View | None = None
+    if page.pages > 1:
+        view = discord.ui.View(timeout=None)
+        view.add_item(
+            ListPageButton(owner_id, max(page.page - 1, 1), "prev", disabled=not page.has_previous).item
+        )
+        view.add_item(
+            ListPageButton(owner_id, min(page.page + 1, page.pages), "next", disabled=not page.has_next).item
+        )
+    return {"content": None, "embed": embed, "view": view}
+
+
+def summary_embed(summary: JournalSummary) -> discord.Embed:
+    """Counts, date range and monthly averages; the chart is attached as the embed's image."""
+    assert summary.first_date is not None and summary.last_date is not None
+    plural = "entry" if summary.total == 1 else "entries"
+    kinds = ", ".join(f"{count} × {kind.label}" for kind, count in summary.by_kind.items())
+    lines = [
+        f"**{summary.total} {plural}** from {summary.first_date.isoformat()} "
+        f"to {summary.last_date.isoformat()}",
+        kinds,
+        f"{summary.rated_entries} with ratings",
+    ]
+    if summary.infusion_dates:
+        lines.append("Infusion (day 0): " + ", ".join(d.isoformat() for d in summary.infusion_dates))
+    embed = discord.Embed(
+        title="My journal at a glance", description="\n".join(lines), colour=discord.Colour(JOURNAL_COLOUR)
+    )
+    months = summary.months[-SUMMARY_MONTHS_SHOWN:]
+    for month in months:
+        rated = [
+            f"{RATING_HINTS[name].split(':')[0]} {value:.1f}"
+            for name, value in month.averages.items()
+            if value is not None
+        ]
+        plural = "entry" if month.entries == 1 else "entries"
+        embed.add_field(
+            name=f"{month.month} ({month.entries} {plural})",
+            value=" · ".join(rated) if rated else "No ratings this month",
+            inline=False,
+        )
+    hidden = len(summary.months) - len(months)
+    note = f"Showing the last {len(months)} months of {len(summary.months)}. " if hidden else ""
+    embed.set_footer(text=note + "Monthly averages, 0-10. For symptoms, 0 means no trouble.")
+    embed.set_image(url=f"attachment://{CHART_FILENAME}")
+    return embed
+
+
+def reminder_text(settings: ReminderSettings) -> str:
+    stamp = int(settings.next_due_at.timestamp())
+    return (
+        f"I'll send you a gentle reminder {reminders.describe(settings)} by direct message. "
+        f"The next one is <t:{stamp}:F> (<t:{stamp}:R>)."
+    )
+
+
+# --- the entry form ---------------------------------------------------------------------------
+
+_THERAPY_PHASE_SPLIT = re.compile(r"[,;](?=[^,;]*$)")
+
+
+def parse_therapy_and_phase(text: str) -> tuple[Therapy | None, str | None, Phase | None]:
+    """'aHSCT, recovery' / 'recovery' / 'aHSCT': therapy before the last comma, phase after it."""
+    cleaned = text.strip()
+    if not cleaned:
+        return None, None, None
+    parts = _THERAPY_PHASE_SPLIT.split(cleaned, maxsplit=1)
+    if len(parts) == 2:
+        therapy, other = rules.parse_therapy(parts[0])
+        try:
+            return therapy, other, rules.parse_phase(parts[1])
+        except InvalidInput:
+            if other is None:
+                raise  # a known therapy before the comma, so the phase after it was mistyped
+            # The member's own words for a therapy may hold a comma ('ocrelizumab, 600 mg').
+            therapy, other = rules.parse_therapy(cleaned)
+            return therapy, other, None
+    try:
+        return None, None, rules.parse_phase(cleaned)
+    except InvalidInput:
+        therapy, other = rules.parse_therapy(cleaned)
+        return therapy, other, None
+
+
+def attempt(problems: list[str], action: Callable[[], T]) -> T | None:
+    """Run one parser, keeping its kind message so every problem is reported at once."""
+    try:
+        return action()
+    except InvalidInput as error:
+        problems.append(error.message)
+        return None
+
+
+def raise_problems(problems: list[str]) -> None:
+    if len(problems) == 1:
+        raise InvalidInput(problems[0] + " Nothing was saved.")
+    if problems:
+        raise InvalidInput(
+            "A few things need fixing before I can save this:\n"
+            + "\n".join(f"- {p}" for p in problems)
+            + "\nNothing was saved."
+        )
+
+
+def has_content(draft: EntryDraft) -> bool:
+    """An entry needs something besides its date: a rating, a therapy or phase, or some text."""
+    return any(
+        value is not None
+        for value in (
+            *draft.ratings().values(),
+            draft.therapy,
+            draft.phase,
+            draft.notes,
+            draft.side_effects,
+        )
+    )
+
+
+NOTHING_TO_SAVE = (
+    "There was nothing to save yet: please add how you feel, a symptom, your therapy or phase, "
+    "or a few words in the notes. Nothing was saved."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EntryForm:
+    """What the member typed into the entry modal, kept as text so a failed save can be retried."""
+
+    date: str = "today"
+    feeling: str = ""
+    symptoms: str = ""
+    therapy_phase: str = ""
+    notes: str = ""
+
+    @classmethod
+    def from_entry(cls, entry: JournalEntry) -> EntryForm:
+        therapy = therapy_text(entry) or ""
+        phase = entry.phase.label if entry.phase else ""
+        therapy_phase = f"{therapy}, {phase}" if therapy and phase else therapy or phase
+        return cls(
+            date=entry.entry_date.isoformat(),
+            feeling="" if entry.feeling is None else str(entry.feeling),
+            symptoms=symptoms_text(entry),
+            therapy_phase=therapy_phase,
+            notes=entry.notes or "",
+        )
+
+    def to_draft(self, today: date, base: EntryDraft | None) -> EntryDraft:
+        """A checked draft; `base` is the stored entry for an edit (its kind and side effects stay)."""
+        problems: list[str] = []
+        entry_date = attempt(problems, lambda: rules.parse_entry_date(self.date, today))
+        feeling = attempt(problems, lambda: rules.parse_rating("feeling", self.feeling))
+        symptoms = attempt(problems, lambda: rules.parse_symptom_ratings(self.symptoms)) or {}
+        therapy_phase = attempt(problems, lambda: parse_therapy_and_phase(self.therapy_phase))
+        raise_problems(problems)
+        assert entry_date is not None and therapy_phase is not None
+        therapy, therapy_other, phase = therapy_phase
+        rated = feeling is not None or bool(symptoms)
+        kind = EntryKind.CHECKIN if rated else EntryKind.NOTE
+        if base is not None and base.kind not in (EntryKind.NOTE, EntryKind.CHECKIN):
+            kind = base.kind  # a milestone or relapse stays one
+        draft = EntryDraft(
+            entry_date=entry_date,
+            kind=kind,
+            source=base.source if base is not None else EntrySource.MODAL,
+            therapy=therapy,
+            therapy_other=therapy_other,
+            phase=phase,
+            feeling=feeling,
+            side_effects=base.side_effects if base is not None else None,
+            notes=self.notes,
+            **{name: symptoms.get(name) for name in SYMPTOMS},
+        )
+        draft = rules.check_draft(draft, today)
+        if not has_content(draft):
+            raise InvalidInput(NOTHING_TO_SAVE)
+        return draft
+
+
+class EntryModal(discord.ui.Modal):
+    """The entry form, new or prefilled for an edit: five text inputs, Discord's maximum."""
+
+    def __init__(self, owner_id: int, form: EntryForm, *, seq: int | None = None) -> None:
+        # An hour: writing can be slow on a hard day, and a form that times out loses its text.
+        super().__init__(title=f"Edit entry #{seq}" if seq else "New journal entry", timeout=3600)
+        self.owner_id = owner_id
+        self.seq = seq
+        self.date_input: discord.ui.TextInput[EntryModal] = discord.ui.TextInput(
+            label="Date (YYYY-MM-DD, today or yesterday)",
+            custom_id="date",
+            default=form.date,
+            placeholder="today",
+            required=False,
+            max_length=20,
+        )
+        self.feeling_input: discord.ui.TextInput[EntryModal] = discord.ui.TextInput(
+            label="How I feel, 0 (very bad) to 10 (very good)",
+            custom_id="feeling",
+            default=form.feeling or None,
+            placeholder="for example 6 (leave empty to skip)",
+            required=False,
+            max_length=5,
+        )
+        self.symptoms_input: discord.ui.TextInput[EntryModal] = discord.ui.TextInput(
+            label="Symptoms 0-10 (e.g. fatigue 6, pain 3)",
+            custom_id="symptoms",
+            default=form.symptoms or None,
+            placeholder="fatigue, mobility, pain, cognition, mood (0 = none)",
+            required=False,
+            max_length=200,
+        )
+        self.therapy_phase_input: discord.ui.TextInput[EntryModal] = discord.ui.TextInput(
+            label="Therapy, phase (e.g. aHSCT, recovery)",
+            custom_id="therapy_phase",
+            default=form.therapy_phase or None,
+            placeholder="aHSCT, MSC or your own words; then a phase such as mobilisation",
+            required=False,
+            max_length=rules.MAX_THERAPY_OTHER_CHARS + 40,
+        )
+        self.notes_input: discord.ui.TextInput[EntryModal] = discord.ui.TextInput(
+            label="Notes",
+            custom_id="notes",
+            style=discord.TextStyle.paragraph,
+            default=form.notes or None,
+            placeholder="How was today? Anything you want to remember.",
+            required=False,
+            max_length=rules.MAX_NOTES_CHARS,
+        )
+        for item in (
+            self.date_input,
+            self.feeling_input,
+            self.symptoms_input,
+            self.therapy_phase_input,
+            self.notes_input,
+        ):
+            self.add_item(item)
+
+    def typed(self) -> EntryForm:
+        return EntryForm(
+            date=self.date_input.value or "",
+            feeling=self.feeling_input.value or "",
+            symptoms=self.symptoms_input.value or "",
+            therapy_phase=self.therapy_phase_input.value or "",
+            notes=self.notes_input.value or "",
+        )
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        return await only_owner(interaction, self.owner_id)
+
+    @answers_errors
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        repository = journal_repository(interaction)
+        form = self.typed()
+        try:
+            today = await repository.member_today(self.owner_id)
+            if self.seq is None:
+                draft = form.to_draft(today, None)
+                entry = await repository.add(self.owner_id, draft)
+                log.info("Journal entry added (user=%s seq=%s source=modal)", self.owner_id, entry.seq)
+                message = f"Saved to your journal as entry #{entry.seq}."
+            else:
+                stored = await repository.get(self.owner_id, self.seq)
+                draft = form.to_draft(today, stored.to_draft())
+                entry = await repository.update(self.owner_id, self.seq, draft)
+                log.info("Journal entry edited (user=%s seq=%s)", self.owner_id, entry.seq)
+                message = f"Entry #{entry.seq} is updated."
+        except InvalidInput as error:
+            # Offer the typed text back, so a long note is never lost to a typo in a rating.
+            await send_private(interaction, error.message, view=RetryView(self.owner_id, form, self.seq))
+            return
+        await reply(interaction, message, embed=entry_embed(entry))
+
+
+async def send_private(interaction: discord.Interaction, content: str, **kwargs: Any) -> None:
+    if interaction.response.is_done():
+        await interaction.followup.send(content, ephemeral=True, **kwargs)
+    else:
+        await interaction.response.send_message(content, ephemeral=True, **kwargs)
+
+
+class RetryView(discord.ui.View):
+    """'Try again' after a refused form: reopens it with everything the member typed."""
+
+    def __init__(self, owner_id: int, form: EntryForm, seq: int | None) -> None:
+        super().__init__(timeout=1800)
+        self.owner_id = owner_id
+        self.form = form
+        self.seq = seq
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        return await only_owner(interaction, self.owner_id)
+
+    @discord.ui.button(label="Try again", style=discord.ButtonStyle.primary, custom_id="journal:retry")
+    async def try_again(self, interaction: discord.Interaction, button: discord.ui.Button[RetryView]) -> None:
+        await interaction.response.send_modal(EntryModal(self.owner_id, self.form, seq=self.seq))
+
+
+# --- buttons that survive restarts ------------------------------------------------------------
+
+
+class ListPageButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"journal:page:(?P<owner>\d+):(?P<page>\d+):(?P<direction>prev|next)",
+):
+    """Previous / Next on `/journal list`: turns the page in place, for the owner only."""
+
+    def __init__(self, owner_id: int, page: int, direction: str, *, disabled: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Previous" if direction == "prev" else "Next",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"journal:page:{owner_id}:{page}:{direction}",
+                disabled=disabled,
+            )
+        )
+        self.owner_id = owner_id
+        self.page = page
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> ListPageButton:
+        return cls(int(match["owner"]), max(1, int(match["page"])), match["direction"])
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        return await only_owner(interaction, self.owner_id)
+
+    @answers_errors
+    async def callback(self, interaction: discord.Interaction) -> None:
+        page = await journal_repository(interaction).list_page(self.owner_id, self.page)
+        await interaction.response.edit_message(**list_message(page, self.owner_id))
+
+
+class DeleteEntryButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"journal:delete:(?P<action>confirm|cancel):(?P<owner>\d+):(?P<seq>\d+)",
+):
+    """Confirm or cancel `/journal delete`; only the confirm button deletes, and only that entry."""
+
+    def __init__(self, action: str, owner_id: int, seq: int) -> None:
+        confirm = action == "confirm"
+        super().__init__(
+            discord.ui.Button(
+                label=f"Yes, delete #{seq}" if confirm else "No, keep it",
+                style=discord.ButtonStyle.danger if confirm else discord.ButtonStyle.secondary,
+                custom_id=f"journal:delete:{action}:{owner_id}:{seq}",
+            )
+        )
+        self.confirm = confirm
+        self.owner_id = owner_id
+        self.seq = seq
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> DeleteEntryButton:
+        return cls(match["action"], int(match["owner"]), int(match["seq"]))
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        return await only_owner(interaction, self.owner_id)
+
+    @answers_errors
+    async def callback(self, interaction: discord.Interaction) -> None:
+        if not self.confirm:
+            content = f"Okay, entry #{self.seq} stays just as it was. Nothing was deleted."
+        else:
+            try:
+                entry = await journal_repository(interaction).delete(self.owner_id, self.seq)
+            except NotFound:
+                content = f"Entry #{self.seq} was already deleted, so there was nothing more to do."
+            else:
+                log.info("Journal entry deleted (user=%s seq=%s)", self.owner_id, self.seq)
+                content = f"Entry #{entry.seq} from {entry.entry_date.isoformat()} is deleted."
+        await interaction.response.edit_message(content=content, embed=None, view=None)
+
+
+class ForgetButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"journal:forget:(?P<action>confirm|cancel):(?P<owner>\d+)",
+):
+    """Confirm or cancel `/journal forget`; the confirm deletes every journal row of the owner."""
+
+    def __init__(self, action: str, owner_id: int) -> None:
+        confirm = action == "confirm"
+        super().__init__(
+            discord.ui.Button(
+                label="Yes, delete everything" if confirm else "No, keep my journal",
+                style=discord.ButtonStyle.danger if confirm else discord.ButtonStyle.secondary,
+                custom_id=f"journal:forget:{action}:{owner_id}",
+            )
+        )
+        self.confirm = confirm
+        self.owner_id = owner_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> ForgetButton:
+        return cls(match["action"], int(match["owner"]))
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        return await only_owner(interaction, self.owner_id)
+
+    @answers_errors
+    async def callback(self, interaction: discord.Interaction) -> None:
+        if not self.confirm:
+            content = "Nothing was deleted. Your journal is just as you left it."
+        else:
+            report = await journal_repository(interaction).forget_member(self.owner_id)
+            content = (
+                report.describe()
+                + " If you write to me again, a new, empty journal starts. Take care of yourself."
+            )
+        await interaction.response.edit_message(content=content, embed=None, view=None)
+
+
+class UndoQuickNoteButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"journal:undo:(?P<owner>\d+):(?P<seq>\d+)"
+):
+    """Undo on a DM quick note: deletes exactly that entry (numbers are never reused)."""
+
+    def __init__(self, owner_id: int, seq: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Undo", style=discord.ButtonStyle.secondary, custom_id=f"journal:undo:{owner_id}:{seq}"
+            )
+        )
+        self.owner_id = owner_id
+        self.seq = seq
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> UndoQuickNoteButton:
+        return cls(int(match["owner"]), int(match["seq"]))
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        return await only_owner(interaction, self.owner_id)
+
+    @answers_errors
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            await journal_repository(interaction).delete(self.owner_id, self.seq)
+        except NotFound:
+            content = f"Entry #{self.seq} was already removed, so there was nothing to undo."
+        else:
+            log.info("Journal quick note undone (user=%s seq=%s)", self.owner_id, self.seq)
+            content = f"Undone: that note (entry #{self.seq}) is no longer in your journal."
+        await interaction.response.edit_message(content=content, view=None)
+
+
+class AddEntryButton(discord.ui.DynamicItem[discord.ui.Button], template=r"journal:add:(?P<owner>\d+)"):
+    """'Write an entry' on a reminder: opens the entry form straight away."""
+
+    def __init__(self, owner_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Write an entry", style=discord.ButtonStyle.primary, custom_id=f"journal:add:{owner_id}"
+            )
+        )
+        self.owner_id = owner_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> AddEntryButton:
+        return cls(int(match["owner"]))
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        return await only_owner(interaction, self.owner_id)
+
+    @answers_errors
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_modal(EntryModal(self.owner_id, EntryForm()))
+
+
+DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+    ListPageButton,
+    DeleteEntryButton,
+    ForgetButton,
+    UndoQuickNoteButton,
+    AddEntryButton,
+)
+
+
+def buttons_view(item: discord.ui.DynamicItem[Any], *more: discord.ui.DynamicItem[Any]) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for each in (item, *more):
+        view.add_item(each.item)
+    return view

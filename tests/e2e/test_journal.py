@@ -1,0 +1,415 @@
+"""`/journal` and DM quick notes through the real discord.py client: private, validated, and deletable."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fake_discord import FakeDiscord, InteractionHandle, RestCall
+from running_bot import start_bot
+
+from bot.app import StemcellBot
+from bot.cogs.journal import REMINDER_MESSAGE, JournalCog
+from bot.cogs.journal_views import NOT_YOURS, parse_therapy_and_phase
+from bot.core.clock import FakeClock
+from bot.core.journal.export import entries_from_csv, entries_from_json
+from bot.core.journal.model import Phase, Therapy
+from bot.db.repositories.journal import JournalRepository
+from bot.errors import InvalidInput
+
+EPHEMERAL = 1 << 6
+MODAL, UPDATE_MESSAGE = 9, 7
+MESSAGES_ROUTE = "/channels/{channel_id}/messages"
+
+
+def repository(bot: StemcellBot) -> JournalRepository:
+    cog = bot.get_cog("Journal")
+    assert isinstance(cog, JournalCog)
+    return cog.repository
+
+
+def user_id(user: dict[str, Any]) -> int:
+    return int(user["id"])
+
+
+def custom_ids(message: dict[str, Any]) -> list[str]:
+    return [c["custom_id"] for row in message.get("components", []) for c in row.get("components", [])]
+
+
+def modal_fields(response: dict[str, Any]) -> dict[str, str | None]:
+    """custom_id -> prefilled value of every text input in a modal response."""
+    found: dict[str, str | None] = {}
+
+    def walk(components: list[dict[str, Any]]) -> None:
+        for component in components:
+            if component.get("type") == 4:
+                found[component["custom_id"]] = component.get("value")
+            walk(component.get("components") or [])
+            if isinstance(component.get("component"), dict):
+                walk([component["component"]])
+
+    walk(response["data"]["components"])
+    return found
+
+
+def dm_post(fake: FakeDiscord, channel_id: int) -> Callable[[RestCall], bool]:
+    return lambda c: (
+        c.method == "POST" and c.route == MESSAGES_ROUTE and c.params["channel_id"] == str(channel_id)
+    )
+
+
+async def add_entry(fake: FakeDiscord, options: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    reply = await (await fake.invoke("journal add", options, **kwargs)).wait_response()
+    assert "Saved to your journal" in reply["data"]["content"], reply
+    return reply
+
+
+async def send_dm(fake: FakeDiscord, text: str) -> tuple[RestCall, dict[str, Any]]:
+    """The member DMs the bot; returns the bot's answer (the call and the message as stored)."""
+    mark = len(fake.calls)
+    await fake.post_message(fake.member_dm_channel_id, text)
+    call = await fake.wait_for_call(dm_post(fake, fake.member_dm_channel_id), after=mark)
+    return call, fake.channel_messages(fake.member_dm_channel_id)[-1]
+
+
+async def test_add_modal_then_list_shows_the_entry_privately_in_a_server(
+    fake_discord: FakeDiscord, bot: StemcellBot
+) -> None:
+    """The form opens with the date prefilled; what it saves is listed, and only the member sees it."""
+    handle = await fake_discord.invoke("journal add")
+    response = await handle.wait_response()
+    assert response["type"] == MODAL
+    assert modal_fields(response)["date"] == "today"
+    assert len(modal_fields(response)) == 5
+    submitted = await fake_discord.submit_modal(
+        handle,
+        {
+            "feeling": "6",
+            "symptoms": "fatigue 6, pain 3",
+            "therapy_phase": "aHSCT, recovery",
+            "notes": "Walked to the corner shop today",
+        },
+    )
+    saved = (await submitted.wait_response())["data"]
+    assert saved["flags"] & EPHEMERAL and "entry #1" in saved["content"]
+
+    listed = await (await fake_discord.invoke("journal list")).wait_response()
+    assert listed["data"]["flags"] & EPHEMERAL
+    description = listed["data"]["embeds"][0]["description"]
+    assert "**#1**" in description and "Walked to the corner shop" in description
+    [entry] = await repository(bot).all_entries(user_id(fake_discord.member))
+    assert (entry.feeling, entry.fatigue, entry.pain) == (6, 6, 3)
+    assert entry.therapy is not None and entry.therapy.value == "ahsct"
+    assert entry.phase is not None and entry.phase.value == "recovery"
+
+
+async def test_guild_list_is_ephemeral_even_when_empty(fake_discord: FakeDiscord, bot: StemcellBot) -> None:
+    reply = await (await fake_discord.invoke("journal list")).wait_response()
+    assert reply["data"]["flags"] & EPHEMERAL and "empty" in reply["data"]["content"]
+
+
+async def test_dm_replies_are_not_ephemeral(fake_discord: FakeDiscord, bot: StemcellBot) -> None:
+    await add_entry(fake_discord, {"notes": "First day home"}, dm=True)
+    reply = await (await fake_discord.invoke("journal view", {"entry": "#1"}, dm=True)).wait_response()
+    assert not reply["data"].get("flags", 0) & EPHEMERAL
+    assert reply["data"]["embeds"][0]["description"] == "First day home"
+
+
+async def test_dm_quick_note_is_saved_and_undo_removes_exactly_it(
+    fake_discord: FakeDiscord, bot: StemcellBot
+) -> None:
+    member = user_id(fake_discord.member)
+    await add_entry(fake_discord, {"notes": "An earlier entry"}, dm=True)
+    call, message = await send_dm(fake_discord, "Tired after the infusion, slept most of the day")
+    assert "entry #2" in call.json["content"]
+    undo_id = f"journal:undo:{member}:2"
+    assert custom_ids(message) == [undo_id]
+    [_, note] = await repository(bot).all_entries(member)
+    assert note.notes == "Tired after the infusion, slept most of the day" and note.source.value == "dm_quick"
+
+    click = await fake_discord.click(message, undo_id)
+    response = await click.wait_response()
+    assert response["type"] == UPDATE_MESSAGE and "Undone" in response["data"]["content"]
+    assert [e.seq for e in await repository(bot).all_entries(member)] == [1]
+
+
+async def test_an_overlong_dm_is_refused_and_nothing_is_saved(
+    fake_discord: FakeDiscord, bot: StemcellBot
+) -> None:
+    call, message = await send_dm(fake_discord, "x" * 4001)
+    assert "Nothing was saved" in call.json["content"] and "4,000" in call.json["content"]
+    assert custom_ids(message) == []
+    assert await repository(bot).count(user_id(fake_discord.member)) == 0
+
+
+async def test_export_attachments_parse_as_json_and_csv_with_the_same_entries(
+    fake_discord: FakeDiscord, bot: StemcellBot
+) -> None:
+    member = user_id(fake_discord.member)
+    await add_entry(fake_discord, {"notes": "=1+1 looks like a formula", "feeling": 4})
+    await add_entry(fake_discord, {"date": "yesterday", "symptoms": "fatigue 7", "phase": "recovery"})
+    handle = await fake_discord.invoke("journal export")
+    await handle.wait_followup()
+    call = next(c for c in fake_discord.calls if c.files and handle.token in c.path)
+    json_file = next(f for f in call.files if f.filename.endswith(".json"))
+    csv_file = next(f for f in call.files if f.filename.endswith(".csv"))
+    from_json = entries_from_json(json_file.data, member)
+    from_csv = entries_from_csv(csv_file.data, member)
+    stored = await repository(bot).all_entries(member)
+    assert from_json == from_csv == stored
+    assert {e.notes for e in from_json} == {"=1+1 looks like a formula", None}
+
+
+async def test_summary_attaches_a_png_chart_as_the_embed_image(
+    fake_discord: FakeDiscord, bot: StemcellBot
+) -> None:
+    await add_entry(fake_discord, {"feeling": 5, "symptoms": "fatigue 6, pain 2"}, dm=True)
+    await add_entry(fake_discord, {"date": "yesterday", "feeling": 7}, dm=True)
+    handle = await fake_discord.invoke("journal summary", dm=True)
+    message = await handle.wait_followup()
+    call = next(c for c in fake_discord.calls if c.files and handle.token in c.path)
+    [chart] = call.files
+    assert chart.data.startswith(b"\x89PNG\r\n\x1a\n")
+    embed = message["embeds"][0]
+    assert embed["image"]["url"] == f"attachment://{chart.filename}"
+    assert "2 entries" in embed["description"]
+    assert any("How I feel" in f["value"] for f in embed["fields"])
+
+
+async def test_forget_leaves_no_row_about_the_member_in_any_table(
+    fake_discord: FakeDiscord, bot: StemcellBot
+) -> None:
+    member = user_id(fake_discord.member)
+    await add_entry(fake_discord, {"notes": "Something private", "feeling": 3}, dm=True)
+    await send_dm(fake_discord, "A quick note")
+    remind = fake_discord.invoke(
+        "journal remind", {"cadence": "daily", "time": "20:30", "timezone": "Europe/London"}, dm=True
+    )
+    assert "reminder" in (await (await remind).wait_response())["data"]["content"]
+
+    handle = await fake_discord.invoke("journal forget", dm=True)
+    question = (await handle.wait_response())["data"]
+    assert "2 journal entries" in question["content"]
+    click = await fake_discord.click(handle, f"journal:forget:confirm:{member}")
+    answer = (await click.wait_response())["data"]["content"]
+    assert "Deleted 2 journal entries, your reminder and your journal settings" in answer
+
+    tables = await bot.db.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table'")
+    for table in (row["name"] for row in tables):
+        columns = await bot.db.fetch_all("SELECT name FROM pragma_table_info(?)", (table,))
+        for column in (row["name"] for row in columns):
+            # Names come from sqlite_master itself; identifiers cannot be bound as parameters.
+            query = f'SELECT 1 FROM "{table}" WHERE "{column}" = ? OR "{column}" = ?'  # noqa: S608
+            rows = await bot.db.fetch_all(query, (member, str(member)))
+            assert rows == [], f"{table}.{column} still holds the member's id"
+
+
+async def test_a_reminder_due_moments_ago_is_sent_once_by_dm(
+    fake_discord: FakeDiscord, bot_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FakeClock(datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
+    monkeypatch.setattr(JournalCog, "reminder_interval", 0.05)
+    async with start_bot(fake_discord, bot_env, clock=clock) as running:
+        reply = await (
+            await fake_discord.invoke(
+                "journal remind", {"cadence": "daily", "time": "12:30", "timezone": "UTC"}
+            )
+        ).wait_response()
+        assert reply["data"]["flags"] & EPHEMERAL and "daily at 12:30 (UTC)" in reply["data"]["content"]
+        mark = len(fake_discord.calls)
+        clock.set(datetime(2026, 3, 2, 12, 30, 4, tzinfo=UTC))
+        call = await fake_discord.wait_for_call(
+            dm_post(fake_discord, fake_discord.member_dm_channel_id), after=mark
+        )
+        assert call.json["content"] == REMINDER_MESSAGE
+        await asyncio.sleep(0.4)  # several more rounds of the loop
+        assert (
+            len(
+                [
+                    c
+                    for c in fake_discord.calls[mark:]
+                    if dm_post(fake_discord, fake_discord.member_dm_channel_id)(c)
+                ]
+            )
+            == 1
+        )
+        settings = await repository(running).get_reminder(user_id(fake_discord.member))
+        assert settings is not None
+        assert settings.next_due_at == datetime(2026, 3, 3, 12, 30, tzinfo=UTC)
+
+
+async def test_a_reminder_missed_long_ago_is_skipped_not_sent_late(
+    fake_discord: FakeDiscord, bot_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FakeClock(datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
+    monkeypatch.setattr(JournalCog, "reminder_interval", 0.05)
+    async with start_bot(fake_discord, bot_env, clock=clock) as running:
+        await (
+            await fake_discord.invoke(
+                "journal remind", {"cadence": "daily", "time": "12:30", "timezone": "UTC"}
+            )
+        ).wait_response()
+        mark = len(fake_discord.calls)
+        clock.set(datetime(2026, 3, 9, 9, 0, tzinfo=UTC))  # a week of downtime
+        member = user_id(fake_discord.member)
+
+        async def moved_on() -> bool:
+            settings = await repository(running).get_reminder(member)
+            return settings is not None and settings.next_due_at > clock.now()
+
+        for _ in range(50):
+            if await moved_on():
+                break
+            await asyncio.sleep(0.05)
+        assert await moved_on()
+        assert not [
+            c
+            for c in fake_discord.calls[mark:]
+            if dm_post(fake_discord, fake_discord.member_dm_channel_id)(c)
+        ]
+
+
+async def test_another_member_gets_no_entry_for_a_number_only_someone_else_has(
+    fake_discord: FakeDiscord, bot: StemcellBot
+) -> None:
+    await add_entry(fake_discord, {"notes": "Ana's private note"})
+    reply = await (
+        await fake_discord.invoke("journal view", {"entry": "1"}, user=fake_discord.moderator)
+    ).wait_response()
+    assert reply["data"]["flags"] & EPHEMERAL
+    assert "You have no entry #1" in reply["data"]["content"]
+    assert "Ana" not in str(reply)
+
+
+async def test_another_member_cannot_press_the_owners_buttons(
+    fake_discord: FakeDiscord, bot: StemcellBot
+) -> None:
+    member = user_id(fake_discord.member)
+    await add_entry(fake_discord, {"notes": "Keep me"})
+    handle = await fake_discord.invoke("journal delete", {"entry": "1"})
+    await handle.wait_response()
+    for custom_id in (f"journal:delete:confirm:{member}:1", f"journal:undo:{member}:1"):
+        if custom_id.startswith("journal:undo"):
+            _, message = await send_dm(fake_discord, "Another note")
+            custom_id = custom_ids(message)[0]
+            target: InteractionHandle | dict[str, Any] = message
+        else:
+            target = handle
+        click = await fake_discord.click(target, custom_id, user=fake_discord.moderator)
+        refusal = await click.wait_response()
+        assert refusal["data"]["flags"] & EPHEMERAL and refusal["data"]["content"] == NOT_YOURS
+    assert await repository(bot).count(member) == 2
+
+
+async def test_delete_asks_then_deletes_only_on_confirm(fake_discord: FakeDiscord, bot: StemcellBot) -> None:
+    member = user_id(fake_discord.member)
+    await add_entry(fake_discord, {"notes": "one"})
+    await add_entry(fake_discord, {"notes": "two"})
+    handle = await fake_discord.invoke("journal delete", {"entry": "2"})
+    await handle.wait_response()
+    cancel = await fake_discord.click(handle, f"journal:delete:cancel:{member}:2")
+    assert "Nothing was deleted" in (await cancel.wait_response())["data"]["content"]
+    handle = await fake_discord.invoke("journal delete", {"entry": "#2"})
+    await handle.wait_response()
+    confirm = await fake_discord.click(handle, f"journal:delete:confirm:{member}:2")
+    assert "Entry #2" in (await confirm.wait_response())["data"]["content"]
+    assert [e.seq for e in await repository(bot).all_entries(member)] == [1]
+
+
+async def test_edit_opens_the_form_prefilled_and_saves_changes(
+    fake_discord: FakeDiscord, bot: StemcellBot
+) -> None:
+    member = user_id(fake_discord.member)
+    await add_entry(
+        fake_discord, {"notes": "Before", "feeling": 5, "symptoms": "pain 4", "phase": "infusion"}
+    )
+    handle = await fake_discord.invoke("journal edit", {"entry": "1"})
+    response = await handle.wait_response()
+    assert response["type"] == MODAL
+    fields = modal_fields(response)
+    assert fields["notes"] == "Before" and fields["feeling"] == "5" and fields["symptoms"] == "pain 4"
+    assert fields["therapy_phase"] == "Infusion (day 0)"
+    submitted = await fake_discord.submit_modal(handle, {"notes": "After", "feeling": "7"})
+    assert "updated" in (await submitted.wait_response())["data"]["content"]
+    entry = await repository(bot).get(member, 1)
+    assert (entry.notes, entry.feeling, entry.pain) == ("After", 7, 4)
+
+
+async def test_list_pages_with_next_and_previous(fake_discord: FakeDiscord, bot: StemcellBot) -> None:
+    member = user_id(fake_discord.member)
+    today = datetime.now(UTC).date()
+    for day in range(12):
+        await add_entry(
+            fake_discord, {"notes": f"day {day}", "date": (today - timedelta(days=day)).isoformat()}
+        )
+    handle = await fake_discord.invoke("journal list")
+    first = (await handle.wait_response())["data"]
+    assert "Page 1 of 2" in first["embeds"][0]["footer"]["text"]
+    click = await fake_discord.click(handle, f"journal:page:{member}:2:next")
+    second = (await click.wait_response())["data"]
+    assert "Page 2 of 2" in second["embeds"][0]["footer"]["text"]
+    assert "**#11**" in second["embeds"][0]["description"]
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({"notes": "x", "date": "2999-01-01"}, "is in the future"),
+        ({"notes": "x", "date": "03/02/2026"}, "YYYY-MM-DD"),
+        ({"feeling": 11}, "from 0 to 10"),
+        ({"symptoms": "fatigue 12"}, "from 0 to 10"),
+        ({"notes": "x" * 4001}, "the limit is 4,000"),
+    ],
+)
+async def test_bad_options_get_a_kind_message_and_change_nothing(
+    fake_discord: FakeDiscord, bot: StemcellBot, options: dict[str, Any], expected: str
+) -> None:
+    reply = await (await fake_discord.invoke("journal add", options)).wait_response()
+    assert reply["data"]["flags"] & EPHEMERAL
+    assert expected in reply["data"]["content"] and "Nothing was saved" in reply["data"]["content"]
+    assert await repository(bot).count(user_id(fake_discord.member)) == 0
+
+
+async def test_a_refused_form_offers_to_try_again_with_the_text_kept(
+    fake_discord: FakeDiscord, bot: StemcellBot
+) -> None:
+    handle = await fake_discord.invoke("journal add")
+    await handle.wait_response()
+    submitted = await fake_discord.submit_modal(handle, {"feeling": "12", "notes": "A long day"})
+    refusal = (await submitted.wait_response())["data"]
+    assert refusal["flags"] & EPHEMERAL and "Nothing was saved" in refusal["content"]
+    retry = await fake_discord.click(submitted, "journal:retry")
+    reopened = await retry.wait_response()
+    assert reopened["type"] == MODAL and modal_fields(reopened)["notes"] == "A long day"
+    assert await repository(bot).count(user_id(fake_discord.member)) == 0
+
+
+async def test_unknown_entry_numbers_get_a_kind_message(fake_discord: FakeDiscord, bot: StemcellBot) -> None:
+    for name in ("journal view", "journal edit", "journal delete"):
+        reply = await (await fake_discord.invoke(name, {"entry": "7"})).wait_response()
+        assert "You have no entry #7" in reply["data"]["content"], name
+    reply = await (await fake_discord.invoke("journal view", {"entry": "seven"})).wait_response()
+    assert "is not an entry number" in reply["data"]["content"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("aHSCT, recovery", (Therapy.AHSCT, None, Phase.RECOVERY)),
+        ("recovery", (None, None, Phase.RECOVERY)),
+        ("MSC", (Therapy.MSC, None, None)),
+        ("ocrelizumab, 600 mg", (Therapy.OTHER, "ocrelizumab, 600 mg", None)),
+        ("ocrelizumab; In hospital / engraftment", (Therapy.OTHER, "ocrelizumab", Phase.IN_HOSPITAL)),
+        ("", (None, None, None)),
+    ],
+)
+def test_the_therapy_and_phase_field_reads_both_halves(typed: str, expected: tuple[object, ...]) -> None:
+    assert parse_therapy_and_phase(typed) == expected
+
+
+def test_a_mistyped_phase_after_a_known_therapy_is_reported() -> None:
+    with pytest.raises(InvalidInput, match="I don't know the phase 'recovry'"):
+        parse_therapy_and_phase("aHSCT, recovry")
