@@ -7,6 +7,7 @@ import re
 import sqlite3
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
 from bot.db.database import Database
 
@@ -58,10 +59,25 @@ async def pending_migrations(db: Database) -> list[Migration]:
     return [m for m in migrations if m.version > version]
 
 
+def backup_path_before(db: Database, version: int) -> Path:
+    """Where the copy taken before migrating a database at `version` goes (beside the database)."""
+    return db.path.with_name(f"{db.path.name}.before-{version:04d}.bak")
+
+
 async def apply_migrations(db: Database) -> list[Migration]:
-    """Apply every pending migration, each in its own transaction with its version bump."""
+    """Apply every pending migration, each in its own transaction with its version bump.
+
+    A database that already holds data is first copied beside itself, so a migration that goes
+    wrong in production can be undone by putting the copy back.
+    """
     applied: list[Migration] = []
-    for migration in await pending_migrations(db):
+    pending = await pending_migrations(db)
+    version = await current_version(db)
+    if pending and version > 0:
+        target = backup_path_before(db, version)
+        await db.backup_to(target)
+        log.info("Copied the database to %s before migrating from %04d", target, version)
+    for migration in pending:
         statements = _split_statements(migration.sql)
         async with db.transaction() as connection:
             for statement in statements:

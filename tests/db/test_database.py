@@ -84,3 +84,30 @@ async def test_other_tasks_wait_for_an_open_transaction(db: Database, clock) -> 
     assert isinstance(results[0], RuntimeError)
     assert await state.get("theirs") == "kept"
     assert await state.get("mine") is None
+
+
+async def test_a_database_with_data_is_copied_before_migrating(tmp_path: Path, clock) -> None:
+    from bot.db.migrate import backup_path_before
+
+    database = await open_database(tmp_path / "bot.sqlite3")
+    try:
+        await database.execute("CREATE TABLE bot_state (key TEXT PRIMARY KEY, value TEXT, updated_at TEXT)")
+        await database.execute("INSERT INTO bot_state VALUES ('k', 'old', 'then')")
+        await database.execute("PRAGMA user_version = 1")
+        await apply_migrations(database)
+        copy_path = backup_path_before(database, 1)
+    finally:
+        await database.close()
+    with sqlite3.connect(copy_path) as copy:
+        assert copy.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert copy.execute("SELECT value FROM bot_state").fetchone() == ("old",)
+    copy.close()
+
+
+async def test_a_new_database_is_not_copied(tmp_path: Path) -> None:
+    database = await open_database(tmp_path / "fresh.sqlite3")
+    try:
+        await apply_migrations(database)
+    finally:
+        await database.close()
+    assert not list(tmp_path.glob("*.bak"))  # noqa: ASYNC240 - a test reading its own tmp folder
