@@ -135,6 +135,7 @@ class StemcellBot(commands.Bot):
 
     def make_cogs(self) -> list[commands.Cog]:
         """Every feature's cog, built with this bot (cogs take what they need from it)."""
+        from bot.cogs.autoresponse import AutoresponseCog
         from bot.cogs.caution import CautionCog
         from bot.cogs.clinic_watch import ClinicWatchCog
         from bot.cogs.explainers import ExplainersCog
@@ -142,6 +143,7 @@ class StemcellBot(commands.Bot):
         from bot.cogs.help import HelpCog
         from bot.cogs.journal import JournalCog
         from bot.cogs.message_scan import MessageScanCog
+        from bot.cogs.modlog import ModlogCog
         from bot.cogs.trials import TrialsCog
 
         cog_types: list[type[commands.Cog]] = [
@@ -151,6 +153,8 @@ class StemcellBot(commands.Bot):
             HelpCog,
             MessageScanCog,
             ClinicWatchCog,
+            AutoresponseCog,
+            ModlogCog,
             TrialsCog,
             JournalCog,
         ]

@@ -10,9 +10,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs._checks import ModeratorGroup
+from bot.cogs.modlog import report_change
 from bot.core.content.render import COLOUR_CAUTION
 from bot.core.scanning import ClinicWatchSettings, WordKind
 from bot.core.scanning.settings import MAX_COOLDOWN_MINUTES, MIN_COOLDOWN_MINUTES
+from bot.db.repositories.audit import changed_fields
 from bot.db.repositories.clinic_watch import ClinicWatchRepository
 
 if TYPE_CHECKING:
@@ -54,6 +56,17 @@ class ClinicWatchGroup(ModeratorGroup):
             target=target,
         )
         self.bot.scanner.set_settings(change.after)
+        if change.changed:
+            before, after = changed_fields(change.before.audit_view(), change.after.audit_view())
+            await report_change(
+                self.bot,
+                interaction.guild_id,
+                interaction.user.id,
+                f"clinicwatch.{action}",
+                target,
+                before,
+                after,
+            )
         message = done if change.changed else "That was already the setting; nothing changed."
         await interaction.response.send_message(message, ephemeral=True)
 

@@ -24,7 +24,8 @@ WHAT_IT_DOES = (
     "`/journal summary|export|remind|forget`: a chart of your ratings, a download of everything, "
     "a gentle DM reminder, or deleting it all.\n"
     "When someone mentions a stem-cell clinic in a server, I may post the caution list once. "
-    "Moderators can tune or switch this off."
+    "Moderators can tune or switch this off.\n"
+    "Moderators: `/autoresponse` sets the server's own automatic answers; `/modlog` reports each change."
 )
 WHAT_IT_STORES = (
     "Explainers, the glossary and the caution list store nothing about you.\n"

@@ -1,7 +1,12 @@
-"""The only `on_message` listener: one scan per server message, then the caution if one is due.
+"""The only `on_message` listener: one scan per server message, then the caution or a rule's answer.
 
 Everything that reacts to ordinary messages hangs off this listener, so each message is
 normalised and matched once however many features care about it.
+
+One bot reply per message, which is calmer for the channel: when the clinic caution fires for a
+message, the moderators' auto-responses stay quiet for it (and take no cooldown). Replies never
+ping anyone, whatever the stored text says, and bots, webhooks, the bot itself and DMs never
+get an auto-response.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import discord
 from discord.ext import commands
 
 from bot.cogs._embeds import to_embed
+from bot.cogs.autoresponse import COG_NAME as AUTORESPONSE_COG
+from bot.cogs.autoresponse import AutoresponseCog
 from bot.core.content.render import render_caution
 from bot.core.scanning import NO_HITS, CautionHit
 from bot.core.scanning.settings import MAX_COOLDOWN_MINUTES
@@ -48,13 +55,15 @@ class MessageScanCog(commands.Cog, name="Message scan"):
                 await handle(message)
             return
         channel = message.channel
-        result = self.scanner.scan(
-            guild.id, channel.id, message.content, parent_channel_id=getattr(channel, "parent_id", None)
-        )
+        parent_id = getattr(channel, "parent_id", None)
+        result = self.scanner.scan(guild.id, channel.id, message.content, parent_channel_id=parent_id)
         if result is NO_HITS:
             return
         if result.caution is not None:
             await self._send_caution(message, result.caution)
+            return  # one reply per message: the caution speaks, the rules stay quiet
+        if result.rule_labels:
+            await self._send_rule_answer(message, guild.id, result.rule_labels, parent_id)
 
     async def _send_caution(self, message: discord.Message, caution: CautionHit) -> None:
         """Reply once, pinging no one; remember the time so the cooldown outlives a restart."""
@@ -75,3 +84,37 @@ class MessageScanCog(commands.Cog, name="Message scan"):
             return
         assert message.guild is not None
         await self.clinic_watch.record_fired(message.guild.id, message.channel.id, caution.fired_at)
+
+    async def _send_rule_answer(
+        self, message: discord.Message, guild_id: int, labels: tuple[str, ...], parent_id: int | None
+    ) -> None:
+        """Reply with the one rule that answers (its cooldown taken), pinging no one; count the hit."""
+        responder = self.bot.get_cog(AUTORESPONSE_COG)
+        if not isinstance(responder, AutoresponseCog):
+            return
+        now = self.bot.clock.now()
+        channel_id = message.channel.id
+        rule = responder.book.answer(
+            guild_id,
+            labels,
+            text=message.content,
+            channel_id=channel_id,
+            now=now,
+            parent_channel_id=parent_id,
+        )
+        if rule is None:
+            return
+        try:
+            await message.reply(
+                content=rule.response, mention_author=False, allowed_mentions=discord.AllowedMentions.none()
+            )
+        except discord.HTTPException as error:
+            log.warning(
+                "Could not post auto-response #%s (guild=%s channel=%s): %s",
+                rule.number,
+                guild_id,
+                channel_id,
+                error.text or error.status,
+            )
+            return
+        await responder.repository.record_hit(guild_id, rule.number, channel_id, now)
