@@ -35,6 +35,10 @@ class Database:
             async with self._transaction_lock:
                 pass
 
+    def in_own_transaction(self) -> bool:
+        """True inside the current task's `transaction()`: work handed to another task would wait for it."""
+        return self._transaction_owner is not None and self._transaction_owner is asyncio.current_task()
+
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one statement in its own implicit transaction; return the affected row count."""
         await self._wait_for_other_transactions()

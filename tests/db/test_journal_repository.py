@@ -7,15 +7,18 @@ import sqlite3
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.core.clock import FakeClock
+from bot.core.journal import rules
 from bot.core.journal.crypto import JournalCipher, JournalKeyError, default_key_path, generate_key
 from bot.core.journal.model import Cadence, EntryDraft, EntryKind, EntrySource, Phase, Therapy
 from bot.db.database import Database, open_database
 from bot.db.migrate import apply_migrations
+from bot.db.repositories import journal as journal_module
 from bot.db.repositories.journal import MEMBER_TABLES, JournalRepository, load_journal_cipher
 from bot.errors import InvalidInput, NotFound
 
@@ -55,6 +58,86 @@ async def test_numbers_are_never_reused_after_a_delete(journal: JournalRepositor
 async def test_concurrent_adds_get_distinct_numbers(journal: JournalRepository) -> None:
     entries = await asyncio.gather(*(journal.add(ALICE, note(f"n{i}")) for i in range(30)))
     assert sorted(e.seq for e in entries) == list(range(1, 31))
+
+
+@pytest.fixture
+def batch_sizes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Sizes of the multi-row inserts the writer sends, so a test can prove it batched."""
+    sizes: list[int] = []
+    original = journal_module._batch_statement
+
+    def spy(batch: list[Any]) -> tuple[str, list[object]]:
+        sizes.append(len(batch))
+        return original(batch)
+
+    monkeypatch.setattr(journal_module, "_batch_statement", spy)
+    return sizes
+
+
+async def test_concurrent_adds_from_many_members_are_numbered_gap_free(
+    journal: JournalRepository, batch_sizes: list[int]
+) -> None:
+    """Batched adds: every member counts 1..n in the order they asked, each caller gets its own entry."""
+    members = [1000 + index for index in range(7)]
+    calls = [(member, round_) for round_ in range(6) for member in members] + [(ALICE, i) for i in range(20)]
+    await journal.add(ALICE, note("first, alone"))
+    entries = await asyncio.gather(*(journal.add(user, note(f"{user}-{i}")) for user, i in calls))
+
+    assert max(batch_sizes) > 1, "the adds should have gone in together"
+    for (user, i), entry in zip(calls, entries, strict=True):
+        assert (entry.user_id, entry.notes) == (user, f"{user}-{i}")
+        assert await journal.get(user, entry.seq) == entry
+    for member in members:
+        mine = [entry.seq for (user, _), entry in zip(calls, entries, strict=True) if user == member]
+        assert mine == list(range(1, 7))  # gap-free, in the order the adds were made
+    assert [e.seq for (user, _), e in zip(calls, entries, strict=True) if user == ALICE] == list(range(2, 22))
+    assert (await journal.add(ALICE, note("after the batch"))).seq == 22
+
+
+async def test_batched_add_sees_infusions_queued_before_it(journal: JournalRepository) -> None:
+    infusion, later = await asyncio.gather(
+        journal.add(ALICE, note("day zero", date(2025, 12, 1), phase=Phase.INFUSION)),
+        journal.add(ALICE, note("home", date(2025, 12, 31))),
+    )
+    assert (infusion.infusion_day, later.infusion_day) == (0, 30)
+    assert await journal.get(ALICE, later.seq) == later
+
+
+async def test_a_failing_add_in_a_batch_loses_no_other_entry(
+    journal: JournalRepository, monkeypatch: pytest.MonkeyPatch, batch_sizes: list[int]
+) -> None:
+    """A row the database refuses fails alone; the rest are stored and numbering has no gap."""
+    monkeypatch.setattr(rules, "check_draft", lambda draft, today: draft)  # let a bad rating reach SQLite
+    drafts = [(ALICE, note("a1")), (BOB, note("b1")), (ALICE, note("bad", feeling=11))]
+    drafts += [(ALICE, note("a2")), (BOB, note("b2"))]
+    results = await asyncio.gather(
+        *(journal.add(user, draft) for user, draft in drafts), return_exceptions=True
+    )
+
+    assert batch_sizes == [5]
+    assert isinstance(results[2], sqlite3.IntegrityError)
+    stored = [result for result in results if not isinstance(result, BaseException)]
+    assert [(e.user_id, e.seq, e.notes) for e in stored] == [
+        (ALICE, 1, "a1"),
+        (BOB, 1, "b1"),
+        (ALICE, 2, "a2"),
+        (BOB, 2, "b2"),
+    ]
+    assert [e.notes for e in await journal.all_entries(ALICE)] == ["a1", "a2"]
+    assert (await journal.add(ALICE, note("a3"))).seq == 3
+
+
+async def test_an_add_cancelled_while_queued_is_not_written(journal: JournalRepository) -> None:
+    first = asyncio.create_task(journal.add(ALICE, note("written")))
+    await asyncio.sleep(0)  # the writer now holds the first add; the next one waits in the queue
+    queued = asyncio.create_task(journal.add(ALICE, note("cancelled")))
+    await asyncio.sleep(0)
+    queued.cancel()
+    assert (await first).seq == 1
+    with pytest.raises(asyncio.CancelledError):
+        await queued
+    assert [e.notes for e in await journal.all_entries(ALICE)] == ["written"]
+    assert (await journal.add(ALICE, note("next"))).seq == 2
 
 
 async def test_add_then_get_round_trips_every_field(journal: JournalRepository, clock: FakeClock) -> None:
@@ -419,3 +502,24 @@ async def test_raw_schema_rejects_out_of_range_ratings(tmp_path: Path) -> None:
             "updated_at) VALUES (1, 1, '2026-01-01', 'note', 'slash', 11, 'x', 'x')"
         )
     connection.close()
+
+
+async def test_add_inside_the_callers_transaction_is_part_of_it(
+    db: Database, journal: JournalRepository
+) -> None:
+    """Handing the add to the writer task would wait for this very transaction: it must not."""
+    with pytest.raises(RuntimeError, match="undo"):
+        async with db.transaction(), asyncio.timeout(5):  # a timeout in this task, not a new task
+            entry = await journal.add(ALICE, note("rolled back"))
+            assert entry.seq == 1
+            raise RuntimeError("undo")
+    assert await journal.count(ALICE) == 0
+    assert (await journal.add(ALICE, note("kept"))).seq == 1
+
+
+async def test_forget_comes_after_adds_made_before_it(journal: JournalRepository) -> None:
+    adds = [asyncio.create_task(journal.add(ALICE, note(f"n{i}"))) for i in range(5)]
+    await asyncio.sleep(0)  # the adds are queued for the writer, none written yet
+    report = await journal.forget_member(ALICE)
+    assert [entry.seq for entry in await asyncio.gather(*adds)] == [1, 2, 3, 4, 5]
+    assert report.entries == 5 and await journal.count(ALICE) == 0

@@ -9,9 +9,11 @@ coroutines sharing the one connection); `forget_member` is one explicit transact
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import sqlite3
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -93,6 +95,30 @@ _INSERT_ENTRY = (
     "(SELECT group_concat(entry_date) FROM journal_entries WHERE user_id = ? AND phase = 'infusion') "
     "AS infusion_dates"
 )
+# Adds waiting together go in as one statement (one commit). Each member's numbers continue from
+# their base, read once before any row is written (MATERIALIZED), in the order the adds arrived.
+# Rows with a NULL position pad the statement to a few fixed sizes, so few texts are ever compiled.
+_BATCH_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_BATCH_INSERT = (
+    "WITH batch (pos, user_id, entry_date, kind, source, therapy, phase, feeling, fatigue, mobility, "
+    "pain, cognition, mood, sealed_text, created_at) AS (VALUES {rows}), "
+    "base (user_id, last_seq) AS MATERIALIZED (SELECT b.user_id, "
+    "(SELECT coalesce(max(n), 0) FROM (SELECT last_seq AS n FROM journal_members AS m "
+    "WHERE m.user_id = b.user_id UNION ALL SELECT max(seq) FROM journal_entries AS e "
+    "WHERE e.user_id = b.user_id)) FROM (SELECT DISTINCT user_id FROM batch WHERE pos IS NOT NULL) AS b) "
+    "INSERT INTO journal_entries (user_id, seq, entry_date, kind, source, therapy, phase, feeling, "
+    "fatigue, mobility, pain, cognition, mood, sealed_text, created_at, updated_at) "
+    "SELECT b.user_id, base.last_seq + row_number() OVER (PARTITION BY b.user_id ORDER BY b.pos), "
+    "b.entry_date, b.kind, b.source, b.therapy, b.phase, b.feeling, b.fatigue, b.mobility, b.pain, "
+    "b.cognition, b.mood, b.sealed_text, b.created_at, b.created_at "
+    "FROM batch AS b JOIN base USING (user_id) WHERE b.pos IS NOT NULL ORDER BY b.pos "
+    # Evaluated after each row is written: an add sees the infusions stored before it, as alone.
+    "RETURNING user_id, seq, (SELECT group_concat(i.entry_date) FROM journal_entries AS i "
+    "WHERE i.user_id = journal_entries.user_id AND i.phase = 'infusion') AS infusion_dates"
+)
+_BATCH_SIZES = (2, 4, 8, 16, 32, 64, 128)
+_MAX_BATCH = _BATCH_SIZES[-1]
+_PAD_ROW = (None,) * 15
 _UPDATE_ENTRY = (
     "UPDATE journal_entries SET entry_date = ?, kind = ?, therapy = ?, phase = ?, feeling = ?, "
     "fatigue = ?, mobility = ?, pain = ?, cognition = ?, mood = ?, sealed_text = ?, updated_at = ? "
@@ -131,6 +157,146 @@ def _from_ts(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
 
 
+@dataclass(slots=True)
+class _PendingAdd:
+    """One `add` waiting for the writer: its column values (text already sealed) and its answer."""
+
+    user_id: int
+    values: tuple[object, ...]
+    stamp: str
+    future: asyncio.Future[tuple[int, str | None]]
+
+    def single_params(self) -> tuple[object, ...]:
+        user_id = self.user_id
+        return (user_id, user_id, user_id, *self.values, self.stamp, self.stamp, user_id)
+
+
+class _EntryWriter:
+    """Group commit for new entries: adds that arrive while a write runs go in together next.
+
+    Under load this turns many statements, commits and worker-thread hops into one; alone, an add
+    is written at once by the single-row statement. A statement that fails as a batch changed
+    nothing (SQLite undoes the whole statement), so its adds are retried one by one and only the
+    faulty one fails. An add cancelled before its batch starts is never written.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._queue: list[_PendingAdd] = []
+        self._in_flight: list[_PendingAdd] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def write(self, user_id: int, values: tuple[object, ...], stamp: str) -> tuple[int, str | None]:
+        """Store one entry; returns its number and the member's infusion dates as stored with it."""
+        loop = asyncio.get_running_loop()
+        pending = _PendingAdd(user_id, values, stamp, loop.create_future())
+        if self._db.in_own_transaction():
+            await self._write_one(pending)  # part of the caller's transaction: write it here, now
+        else:
+            self._queue.append(pending)
+            if self._task is None:
+                self._task = loop.create_task(self._run(), name="journal-entry-writer")
+        return await pending.future
+
+    async def _run(self) -> None:
+        try:
+            while self._queue:
+                batch = [pending for pending in self._queue[:_MAX_BATCH] if not pending.future.done()]
+                del self._queue[:_MAX_BATCH]
+                self._in_flight = batch
+                if batch:
+                    await self._write_batch(batch)
+        except BaseException as exc:  # never leave a caller waiting, whatever stopped the writer
+            for pending in self._queue:
+                _fail(pending, exc)
+            self._queue.clear()
+            raise
+        finally:
+            self._in_flight = []
+            self._task = None
+
+    async def settle(self) -> None:
+        """Wait until every add made so far is written or has failed (later adds are not waited for)."""
+        waiting = [
+            pending.future for pending in (*self._in_flight, *self._queue) if not pending.future.done()
+        ]
+        if waiting:
+            await asyncio.wait(waiting)
+
+    async def _write_batch(self, batch: list[_PendingAdd]) -> None:
+        try:
+            if len(batch) == 1:
+                await self._write_one(batch[0])
+                return
+            try:
+                rows = await self._db.fetch_all(*_batch_statement(batch))
+            except sqlite3.Error:
+                # Nothing of the batch was written; one by one, each add gets its own outcome.
+                for pending in batch:
+                    await self._write_one(pending)
+                return
+            _deliver(batch, rows)
+        except BaseException as exc:
+            for pending in batch:
+                _fail(pending, exc)
+            if not isinstance(exc, Exception):
+                raise
+
+    async def _write_one(self, pending: _PendingAdd) -> None:
+        try:
+            row = await self._db.fetch_one(_INSERT_ENTRY, pending.single_params())
+        except Exception as exc:
+            _fail(pending, exc)
+            return
+        assert row is not None  # RETURNING always yields the inserted row
+        if not pending.future.done():
+            pending.future.set_result((int(row["seq"]), row["infusion_dates"]))
+
+
+def _batch_statement(batch: list[_PendingAdd]) -> tuple[str, list[object]]:
+    size = next(size for size in _BATCH_SIZES if size >= len(batch))
+    params: list[object] = []
+    for position, pending in enumerate(batch):
+        params += (position, pending.user_id, *pending.values, pending.stamp)
+    for _ in range(size - len(batch)):
+        params += _PAD_ROW
+    return _batch_insert_text(size), params
+
+
+@functools.cache
+def _batch_insert_text(size: int) -> str:
+    # Only "?" placeholders are spliced in; every value travels as a parameter.
+    return _BATCH_INSERT.format(rows=", ".join([_BATCH_ROW] * size))
+
+
+def _deliver(batch: list[_PendingAdd], rows: list[sqlite3.Row]) -> None:
+    """Hand each add its row: a member's numbers rise in the order their adds were queued."""
+    by_member: dict[int, list[_PendingAdd]] = {}
+    for pending in batch:
+        by_member.setdefault(pending.user_id, []).append(pending)
+    returned: dict[int, list[tuple[int, str | None]]] = {}
+    for row in rows:
+        returned.setdefault(int(row["user_id"]), []).append((int(row["seq"]), row["infusion_dates"]))
+    for user_id, waiting in by_member.items():
+        results = sorted(returned.get(user_id, ()))
+        if len(results) != len(waiting):
+            error = RuntimeError("the journal batch insert returned an unexpected number of rows")
+            for pending in waiting:
+                _fail(pending, error)
+            continue
+        for pending, result in zip(waiting, results, strict=True):
+            if not pending.future.done():
+                pending.future.set_result(result)
+
+
+def _fail(pending: _PendingAdd, exc: BaseException) -> None:
+    if not pending.future.done():
+        if isinstance(exc, asyncio.CancelledError):
+            pending.future.cancel()
+        else:
+            pending.future.set_exception(exc)
+
+
 class JournalRepository:
     """All journal reads and writes, returning `bot.core.journal` models with text decrypted."""
 
@@ -140,6 +306,7 @@ class JournalRepository:
         self._clock = clock
         # Serialises this repository's multi-statement transactions on the shared connection.
         self._transaction_lock = asyncio.Lock()
+        self._writer = _EntryWriter(db)
 
     # --- entries --------------------------------------------------------------------------------
 
@@ -152,25 +319,13 @@ class JournalRepository:
         now = self._clock.now()
         draft = rules.check_draft(draft, rules.latest_possible_today(now))
         stamp = _ts(now)
-        row = await self._db.fetch_one(
-            _INSERT_ENTRY,
-            (
-                user_id,
-                user_id,
-                user_id,
-                *self._entry_values(user_id, draft),
-                stamp,
-                stamp,
-                user_id,
-            ),
-        )
-        assert row is not None  # RETURNING always yields the inserted row
-        infusions = _parse_dates(row["infusion_dates"])
+        seq, infusion_dates = await self._writer.write(user_id, self._entry_values(user_id, draft), stamp)
+        infusions = _parse_dates(infusion_dates)
         if draft.phase is Phase.INFUSION:
             infusions.append(draft.entry_date)
         return JournalEntry(
             user_id=user_id,
-            seq=int(row["seq"]),
+            seq=seq,
             **_draft_fields(draft),
             created_at=_from_ts(stamp),
             updated_at=_from_ts(stamp),
@@ -201,9 +356,7 @@ class JournalRepository:
             if total and page > last_page:
                 page = last_page
                 rows = await self._page_rows(user_id, page, per_page)
-        return JournalPage(
-            entries=tuple(self._entry(row) for row in rows), page=page, per_page=per_page, total=total
-        )
+        return JournalPage(entries=tuple(self._entries(rows)), page=page, per_page=per_page, total=total)
 
     async def _page_rows(self, user_id: int, page: int, per_page: int) -> list[sqlite3.Row]:
         return await self._db.fetch_all(
@@ -244,7 +397,7 @@ class JournalRepository:
             _SELECT_ALL,
             (user_id, user_id),
         )
-        return [self._entry(row) for row in rows]
+        return self._entries(rows)
 
     async def rating_points(self, user_id: int) -> list[RatingPoint]:
         """The numbers of every entry, oldest first: nothing is decrypted for a summary or chart."""
@@ -367,6 +520,7 @@ class JournalRepository:
     async def forget_member(self, user_id: int) -> DeletionReport:
         """Delete every row about the member from every journal table, at once or not at all."""
         counts: dict[str, int] = {}
+        await self._writer.settle()  # an add made before the forget lands before it, as it always did
         async with self._transaction_lock, self._db.transaction() as connection:
             for table, statement in _FORGET_STATEMENTS:
                 rows = await connection.execute_fetchall(statement, (user_id,))
@@ -405,31 +559,42 @@ class JournalRepository:
         texts = json.loads(document) if document else {}
         return {name: texts.get(name) for name in _SEALED_FIELDS}
 
-    def _entry(self, row: sqlite3.Row) -> JournalEntry:
-        user_id = int(row["user_id"])
-        entry_date = date.fromisoformat(row["entry_date"])
-        opened = self._open_text(user_id, row["sealed_text"])
+    def _entry(self, row: sqlite3.Row, infusions: tuple[date, ...] | None = None) -> JournalEntry:
+        """One row as the member sees it; a page passes its infusion dates, parsed once for all rows."""
+        (user_id, seq, entry_date, kind, source, therapy, phase, feeling, fatigue, mobility, pain, cognition,
+         mood, sealed_text, created_at, updated_at, infusion_dates) = row[:17]  # fmt: skip
+        day = date.fromisoformat(entry_date)
+        opened = self._open_text(user_id, sealed_text)
+        if infusions is None:
+            infusions = rules.infusion_starts(_parse_dates(infusion_dates))
         return JournalEntry(
             user_id=user_id,
-            seq=int(row["seq"]),
-            entry_date=entry_date,
-            kind=EntryKind(row["kind"]),
-            source=EntrySource(row["source"]),
-            therapy=Therapy(row["therapy"]) if row["therapy"] else None,
+            seq=seq,
+            entry_date=day,
+            kind=_KINDS[kind],
+            source=_SOURCES[source],
+            therapy=_THERAPIES[therapy] if therapy else None,
             therapy_other=opened["therapy_other"],
-            phase=Phase(row["phase"]) if row["phase"] else None,
-            feeling=row["feeling"],
-            fatigue=row["fatigue"],
-            mobility=row["mobility"],
-            pain=row["pain"],
-            cognition=row["cognition"],
-            mood=row["mood"],
+            phase=_PHASES[phase] if phase else None,
+            feeling=feeling,
+            fatigue=fatigue,
+            mobility=mobility,
+            pain=pain,
+            cognition=cognition,
+            mood=mood,
             side_effects=opened["side_effects"],
             notes=opened["notes"],
-            created_at=_from_ts(row["created_at"]),
-            updated_at=_from_ts(row["updated_at"]),
-            infusion_day=rules.infusion_day(entry_date, _parse_dates(row["infusion_dates"])),
+            created_at=_from_ts(created_at),
+            updated_at=_from_ts(updated_at),
+            infusion_day=rules.infusion_day(day, infusions),
         )
+
+    def _entries(self, rows: list[sqlite3.Row]) -> list[JournalEntry]:
+        """Rows of one member: their infusion dates ride on every row, so they are worked out once."""
+        if not rows:
+            return []
+        infusions = rules.infusion_starts(_parse_dates(rows[0]["infusion_dates"]))
+        return [self._entry(row, infusions) for row in rows]
 
 
 def _draft_fields(draft: EntryDraft) -> dict[str, object]:
@@ -449,6 +614,13 @@ def _draft_fields(draft: EntryDraft) -> dict[str, object]:
         "side_effects": draft.side_effects,
         "notes": draft.notes,
     }
+
+
+# Stored values to members of the enums, without the enum call machinery on every row read.
+_KINDS = {member.value: member for member in EntryKind}
+_SOURCES = {member.value: member for member in EntrySource}
+_THERAPIES = {member.value: member for member in Therapy}
+_PHASES = {member.value: member for member in Phase}
 
 
 def _parse_dates(joined: str | None) -> list[date]:
