@@ -3,7 +3,7 @@
     python bench/bench_journal.py [--members 100] [--entries 30] [--rounds 2]
 
 Each of `--members` concurrent members adds `--entries` entries, listing their newest page after
-each add, through `JournalRepository` (validation, Fernet encryption, per-member numbering,
+each add, through `JournalRepository` (validation, AES-GCM encryption, per-member numbering,
 day-N derivation, decryption on list). The floor does the same with bare aiosqlite: one plain
 INSERT of the same text and one SELECT of the newest ten rows, on a connection with the same
 pragmas. Rounds alternate floor and repository so drift on the machine hits both alike.
@@ -163,7 +163,7 @@ async def main(members: int, entries: int, rounds: int) -> int:
             await apply_migrations(database)
             cipher = await load_journal_cipher(database, generate_key(), default_key_path(database.path))
             journal = JournalRepository(database, cipher, SystemClock())
-            # Warm-up: first statements compile, pages fault in, Fernet and the thread pool wake up.
+            # Warm-up: first statements compile, pages fault in, the cipher and the thread pool wake up.
             await _floor_round(floor, 10, 5, base=10_000_000)
             await _repository_round(journal, 10, 5, base=10_000_000)
 
@@ -196,7 +196,7 @@ async def main(members: int, entries: int, rounds: int) -> int:
     print(_line("select newest page", floor_all.list, floor_all.wall, adds))
     print(f"  {'add + list together':<28} {2 * adds / floor_all.wall:47.0f} ops/s")
     print(f"  {'CPU per add + list':<28} {floor_all.cpu / adds * 1e6:41.0f} µs")
-    print("JournalRepository (validation, Fernet, numbering, day N, decryption):")
+    print("JournalRepository (validation, AES-GCM, numbering, day N, decryption):")
     print(_line("add", repo_all.add, repo_all.wall, adds))
     print(_line("list_page", repo_all.list, repo_all.wall, adds))
     print(f"  {'add + list together':<28} {2 * adds / repo_all.wall:47.0f} ops/s")

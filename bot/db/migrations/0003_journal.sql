@@ -1,6 +1,6 @@
 -- Reason: the private journal. Entries are numbered per member (#1, #2, ...) so nobody can
 -- address another member's entry; an entry's free text (therapy description, side effects,
--- notes) is stored only as one Fernet token in a BLOB column (one authenticated unit per entry,
+-- notes) is stored only as one AES-GCM sealed value in a BLOB column (one authenticated unit per entry,
 -- one decryption per entry read, and no hint of which text fields are filled in); no guild id is
 -- kept, nothing links a journal
 -- to a server. journal_members keeps the member's entry counter (numbers are never reused, even
@@ -30,7 +30,7 @@ CREATE TABLE journal_entries (
     pain              INTEGER CHECK (pain BETWEEN 0 AND 10),
     cognition         INTEGER CHECK (cognition BETWEEN 0 AND 10),
     mood              INTEGER CHECK (mood BETWEEN 0 AND 10),
-    -- Fernet token of {"therapy_other", "side_effects", "notes"} as JSON; NULL when all are empty.
+    -- AES-GCM sealed value of {"therapy_other", "side_effects", "notes"} as JSON; NULL when all are empty.
     sealed_text       BLOB,
     created_at        TEXT NOT NULL,
     updated_at        TEXT NOT NULL,
