@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
+from channel_watch import CLINIC_MESSAGE, MESSAGES_ROUTE, QUIET, bot_posts, reply_to, stays_silent
 from fake_discord import FakeDiscord, InteractionHandle, RestCall
 from running_bot import start_bot
 
@@ -17,35 +18,11 @@ from bot.db.repositories.audit import AuditRepository
 from bot.db.repositories.autoresponses import AutoresponseRepository
 
 EPHEMERAL = 1 << 6
-MESSAGES_ROUTE = "/channels/{channel_id}/messages"
 FOLLOWUP_ROUTE = "/webhooks/{application_id}/{token}"
-QUIET = 0.4  # how long to wait before concluding that the bot stayed silent
 WELCOME = "Hi! The pinned post has our reading list."
-CLINIC_MESSAGE = "Has anyone been to a stem cell clinic in Mexico? They quote $30k."
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-
-def bot_posts(fake: FakeDiscord, after: int = 0) -> list[RestCall]:
-    return [c for c in fake.calls[after:] if c.method == "POST" and c.route == MESSAGES_ROUTE]
-
-
-async def reply_to(fake: FakeDiscord, message: dict[str, Any], after: int) -> RestCall:
-    """The bot's reply to `message` (a POST that references it)."""
-    return await fake.wait_for_call(
-        lambda c: (
-            c.method == "POST"
-            and c.route == MESSAGES_ROUTE
-            and str(c.json.get("message_reference", {}).get("message_id")) == str(message["id"])
-        ),
-        after=after,
-    )
-
-
-async def stays_silent(fake: FakeDiscord, after: int) -> bool:
-    await asyncio.sleep(QUIET)
-    return bot_posts(fake, after) == []
 
 
 async def run(

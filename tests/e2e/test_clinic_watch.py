@@ -5,36 +5,14 @@ from __future__ import annotations
 
 import asyncio
 
-from fake_discord import FakeDiscord, RestCall
+from channel_watch import CLINIC_MESSAGE, QUIET, bot_posts, reply_to, stays_silent
+from fake_discord import FakeDiscord
 from running_bot import start_bot
 
 from bot.app import StemcellBot
 from bot.db.repositories.audit import AuditRepository
 
 EPHEMERAL = 1 << 6
-CLINIC_MESSAGE = "Has anyone been to a stem cell clinic in Mexico? They quote $30k."
-MESSAGES_ROUTE = "/channels/{channel_id}/messages"
-QUIET = 0.4  # how long to wait before concluding that the bot stayed silent
-
-
-def bot_posts(fake: FakeDiscord, after: int = 0) -> list[RestCall]:
-    return [c for c in fake.calls[after:] if c.method == "POST" and c.route == MESSAGES_ROUTE]
-
-
-async def caution_reply(fake: FakeDiscord, message: dict, after: int) -> RestCall:
-    return await fake.wait_for_call(
-        lambda c: (
-            c.method == "POST"
-            and c.route == MESSAGES_ROUTE
-            and str(c.json.get("message_reference", {}).get("message_id")) == str(message["id"])
-        ),
-        after=after,
-    )
-
-
-async def stays_silent(fake: FakeDiscord, after: int) -> bool:
-    await asyncio.sleep(QUIET)
-    return bot_posts(fake, after) == []
 
 
 async def test_clinic_message_gets_the_caution_as_a_reply_that_pings_no_one(
@@ -42,7 +20,7 @@ async def test_clinic_message_gets_the_caution_as_a_reply_that_pings_no_one(
 ) -> None:
     mark = len(fake_discord.calls)
     message = await fake_discord.post_message(fake_discord.channel_id, CLINIC_MESSAGE)
-    call = await caution_reply(fake_discord, message, mark)
+    call = await reply_to(fake_discord, message, mark)
     body = call.json
     assert body["allowed_mentions"]["parse"] == [] and body["allowed_mentions"].get("replied_user") is False
     assert "Why am I seeing this?" in body["content"] and "stem cell clinic" in body["content"]
@@ -54,7 +32,7 @@ async def test_a_second_mention_within_the_cooldown_gets_nothing(
 ) -> None:
     mark = len(fake_discord.calls)
     first = await fake_discord.post_message(fake_discord.channel_id, CLINIC_MESSAGE)
-    await caution_reply(fake_discord, first, mark)
+    await reply_to(fake_discord, first, mark)
     mark = len(fake_discord.calls)
     await fake_discord.post_message(fake_discord.channel_id, "Another stem cell clinic in Panama emailed me")
     assert await stays_silent(fake_discord, mark)
@@ -68,7 +46,7 @@ async def test_strict_mode_joins_context_from_earlier_messages(
     second = await fake_discord.post_message(
         fake_discord.channel_id, "there's a clinic in Cancun that offers it"
     )
-    call = await caution_reply(fake_discord, second, mark)
+    call = await reply_to(fake_discord, second, mark)
     assert "mesenchymal" in call.json["content"]
 
 
@@ -107,7 +85,7 @@ async def test_a_member_cannot_turn_it_off(fake_discord: FakeDiscord, bot: Stemc
     assert reply["data"]["flags"] & EPHEMERAL and "Manage Server" in reply["data"]["content"]
     mark = len(fake_discord.calls)
     message = await fake_discord.post_message(fake_discord.channel_id, CLINIC_MESSAGE)
-    await caution_reply(fake_discord, message, mark)
+    await reply_to(fake_discord, message, mark)
     assert await AuditRepository(bot.db).recent(fake_discord.guild_id) == []
 
 
@@ -149,7 +127,7 @@ async def test_ignored_channels_are_ignored(fake_discord: FakeDiscord, bot: Stem
     await fake_discord.post_message(fake_discord.other_channel_id, CLINIC_MESSAGE)
     assert await stays_silent(fake_discord, mark)
     message = await fake_discord.post_message(fake_discord.channel_id, CLINIC_MESSAGE)
-    await caution_reply(fake_discord, message, mark)
+    await reply_to(fake_discord, message, mark)
 
 
 async def test_broad_mode_and_added_words(fake_discord: FakeDiscord, bot: StemcellBot) -> None:
@@ -164,14 +142,14 @@ async def test_broad_mode_and_added_words(fake_discord: FakeDiscord, bot: Stemce
     message = await fake_discord.post_message(
         fake_discord.channel_id, "My cousin swears by a medspa in Tijuana"
     )
-    call = await caution_reply(fake_discord, message, mark)
+    call = await reply_to(fake_discord, message, mark)
     assert "medspa" in call.json["content"]
 
 
 async def test_status_shows_settings_and_last_caution(fake_discord: FakeDiscord, bot: StemcellBot) -> None:
     mark = len(fake_discord.calls)
     message = await fake_discord.post_message(fake_discord.channel_id, CLINIC_MESSAGE)
-    await caution_reply(fake_discord, message, mark)
+    await reply_to(fake_discord, message, mark)
     reply = await (
         await fake_discord.invoke("clinicwatch status", user=fake_discord.moderator)
     ).wait_response()
@@ -198,7 +176,7 @@ async def test_the_cooldown_survives_a_restart(fake_discord: FakeDiscord, bot_en
     async with start_bot(fake_discord, bot_env):
         mark = len(fake_discord.calls)
         message = await fake_discord.post_message(fake_discord.channel_id, CLINIC_MESSAGE)
-        await caution_reply(fake_discord, message, mark)
+        await reply_to(fake_discord, message, mark)
     async with start_bot(fake_discord, bot_env):
         mark = len(fake_discord.calls)
         await fake_discord.post_message(fake_discord.channel_id, CLINIC_MESSAGE)
