@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time
 from enum import StrEnum
+from typing import TypeVar
 
 
 class Therapy(StrEnum):
@@ -169,35 +170,18 @@ class JournalEntry:
 
     def to_draft(self) -> EntryDraft:
         """The editable part, so an edit can start from what is stored (`dataclasses.replace`)."""
-        return EntryDraft(
-            entry_date=self.entry_date,
-            kind=self.kind,
-            source=self.source,
-            therapy=self.therapy,
-            therapy_other=self.therapy_other,
-            phase=self.phase,
-            feeling=self.feeling,
-            fatigue=self.fatigue,
-            mobility=self.mobility,
-            pain=self.pain,
-            cognition=self.cognition,
-            mood=self.mood,
-            side_effects=self.side_effects,
-            notes=self.notes,
-        )
+        return _project(self, EntryDraft)
 
     def rating_point(self) -> RatingPoint:
-        return RatingPoint(
-            entry_date=self.entry_date,
-            kind=self.kind,
-            phase=self.phase,
-            feeling=self.feeling,
-            fatigue=self.fatigue,
-            mobility=self.mobility,
-            pain=self.pain,
-            cognition=self.cognition,
-            mood=self.mood,
-        )
+        return _project(self, RatingPoint)
+
+
+_T = TypeVar("_T")
+
+
+def _project(source: object, target: type[_T]) -> _T:
+    """Build `target` from the same-named fields of `source` (the entry holds a superset)."""
+    return target(**{f.name: getattr(source, f.name) for f in fields(target)})  # type: ignore[arg-type]
 
 
 def format_infusion_day(offset: int) -> str:
