@@ -8,7 +8,7 @@ times (`record_hit`) so a restart does not repeat an answer.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 DEFAULT_MAX_ENTRIES = 50_000
 
@@ -31,6 +31,24 @@ class RuleCooldowns:
 
     def last(self, guild_id: int, number: int, channel_id: int) -> datetime | None:
         return self._fired.get((guild_id, number, channel_id))
+
+    def take(self, guild_id: int, number: int, channel_id: int, now: datetime, cooldown: timedelta) -> bool:
+        """Check and mark in one step: True (and `now` recorded) when the rule may answer now.
+
+        `CooldownPolicy.ready` on the stored time, inlined for the hot path: a clock set
+        backwards never unlocks a rule early.
+        """
+        key = (guild_id, number, channel_id)
+        fired = self._fired
+        last = fired.get(key)
+        if last is not None:
+            if now - last < cooldown:
+                return False
+            del fired[key]  # re-inserted below, so the least recently used entries are first to go
+        fired[key] = now
+        if len(fired) > self._max_entries:
+            del fired[next(iter(fired))]
+        return True
 
     def mark(self, guild_id: int, number: int, channel_id: int, at: datetime) -> None:
         key = (guild_id, number, channel_id)

@@ -12,7 +12,7 @@ that channel answers. Pure: rules, cooldown times and the clock are passed in.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -84,26 +84,6 @@ NO_SELECTION = Selection(None, ())
 def rank_key(rule: Rule) -> tuple[int, int, int]:
     """Sort key of the answer order: mode, then longer trigger, then lower number."""
     return _MODE_RANK[rule.mode], -trigger_weight(rule.mode, rule.trigger), rule.number
-
-
-def pick_rule(
-    matched: Sequence[Rule],
-    *,
-    text: str,
-    channel_id: int,
-    now: datetime,
-    last_fired: LastFired,
-    parent_channel_id: int | None = None,
-) -> Rule | None:
-    """The hot path of `select_rule`: the same answer, without building explanations."""
-    if not matched:
-        return None
-    ordered = matched if len(matched) == 1 else sorted(matched, key=rank_key)
-    folded = None if text.isascii() else fold(text)
-    for rule in ordered:
-        if _verdict(rule, folded, channel_id, parent_channel_id, now, last_fired) is Verdict.ANSWERS:
-            return rule
-    return None
 
 
 def select_rule(

@@ -65,8 +65,48 @@ class ContextWindows:
         latest_position, latest_time = memory.last_clinic if clinic else memory.last_context
         if latest_position < oldest_position or latest_time < oldest_time:
             return ()
+        return self._collect(memory, oldest_position, oldest_time, 2 if clinic else 3)
+
+    def join(
+        self, channel_id: int, at: float, clinic_words: tuple[str, ...], context_words: tuple[str, ...]
+    ) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        """Complete half a mention from the window: both halves, or None once this half is remembered.
+
+        `recall` and `remember` in one call, for strict mode's usual step: a clinic word said in
+        passing, with nothing recent to join, costs one lookup, two comparisons and one append.
+        """
+        memory = self.channels.get(channel_id)
+        if memory is None:
+            self.remember(channel_id, at, clinic_words, context_words)
+            return None
+        seen = memory.seen
+        oldest_position = seen - self.messages
+        oldest_time = at - self.max_age_seconds
+        clinic, context = clinic_words, context_words
+        if not clinic:
+            position, when = memory.last_clinic
+            if position >= oldest_position and when >= oldest_time:
+                clinic = self._collect(memory, oldest_position, oldest_time, 2)
+        if not context:
+            position, when = memory.last_context
+            if position >= oldest_position and when >= oldest_time:
+                context = self._collect(memory, oldest_position, oldest_time, 3)
+        if clinic and context:
+            return clinic, context
+        self.channels.move_to_end(channel_id)
+        memory.entries.append((seen, at, clinic_words, context_words))
+        if clinic_words:
+            memory.last_clinic = (seen, at)
+        if context_words:
+            memory.last_context = (seen, at)
+        return None
+
+    @staticmethod
+    def _collect(
+        memory: ChannelMemory, oldest_position: int, oldest_time: float, slot: int
+    ) -> tuple[str, ...]:
+        """The words in `slot` (2: clinic, 3: context) of the entries still inside the window."""
         found: tuple[str, ...] = ()
-        slot = 2 if clinic else 3
         for entry in memory.entries:
             if entry[0] >= oldest_position and entry[1] >= oldest_time:
                 found += entry[slot]

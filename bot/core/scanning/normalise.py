@@ -35,6 +35,29 @@ MAX_WORD_LENGTH = 60
 MAX_WORD_TOKENS = 6
 
 
+def _fold_fully(text: str) -> str:
+    """The reference folding: decompose, case-fold, drop the accents (every other path agrees with it)."""
+    return _COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", text).casefold())
+
+
+def _latin1_table() -> bytes:
+    """`_fold_fully` of each Latin-1 character as one byte; 0 where it is not one Latin-1 character.
+
+    Latin-1 characters are all starters whose decompositions hold at most one accent, so folding a
+    Latin-1 text character by character gives exactly `_fold_fully` of the whole text. Only µ, ß, ¼,
+    ½ and ¾ fold to something else; they (and a NUL in the text) send the text the long way.
+    """
+    table = bytearray(256)
+    for code in range(1, 256):
+        folded = _fold_fully(chr(code))
+        if len(folded) == 1 and ord(folded) < 256:
+            table[code] = ord(folded)
+    return bytes(table)
+
+
+_LATIN1_FOLD = _latin1_table()
+
+
 def fold(text: str) -> str:
     """Case, accents, compatibility forms and markup: the form the matchers read (see module doc)."""
     if text.isascii():
@@ -43,10 +66,21 @@ def fold(text: str) -> str:
         # Nothing to decompose and no loose accents: usually emoji, or Cyrillic typed as is.
         folded = text.casefold()
     else:
-        folded = _COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", text).casefold())
+        # Accented Western European text ("clínica", "diagnostiquée") is Latin-1: one byte table
+        # lookup per character does what NFKD, case folding and the accent regex do, five times faster.
+        latin1 = text.encode("latin-1", "ignore")
+        if len(latin1) == len(text) and 0 not in (latin1 := latin1.translate(_LATIN1_FOLD)):
+            folded = latin1.decode("latin-1")
+        else:
+            folded = _fold_fully(text)
     if "<" in folded:
         folded = _DISCORD_MARKUP.sub(" ", folded)
     return folded
+
+
+def blank_markup(folded: str) -> str:
+    """`fold`'s last step alone, for a caller that has already lower-cased an ASCII text."""
+    return _DISCORD_MARKUP.sub(" ", folded)
 
 
 def normalise(text: str) -> str:

@@ -1,6 +1,6 @@
 """The single pass over each server message: normalise once, match once, then decide.
 
-The clinic caution and (later) the moderators' auto-responses share one compiled matcher per
+The clinic caution and the moderators' auto-responses share one compiled matcher per
 server, so a message costs one normalisation and one re2 pass however many features listen.
 Matchers are built lazily from the server's settings and dropped by `invalidate` when those
 settings change; servers with identical word lists share one compiled matcher.
@@ -8,11 +8,12 @@ settings change; servers with identical word lists share one compiled matcher.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from bot.core.clock import Clock
+from bot.core.clock import Clock, SystemClock
 from bot.core.scanning.context import (
     DEFAULT_MAX_CHANNELS,
     DEFAULT_WINDOW_AGE,
@@ -21,11 +22,14 @@ from bot.core.scanning.context import (
 )
 from bot.core.scanning.cooldown import CooldownPolicy
 from bot.core.scanning.matcher import CompiledMatcher, Trigger, TriggerKind, word_trigger
-from bot.core.scanning.normalise import fold
+from bot.core.scanning.normalise import blank_markup, fold
 from bot.core.scanning.settings import ClinicWatchSettings, ClinicWordLists, Sensitivity, WordKind
 
 _MAX_SHARED_MATCHERS = 64
 _MAX_REMEMBERED_COOLDOWNS = 10_000
+_MAX_REMEMBERED_COMBINATIONS = 4096  # distinct multi-trigger hits per server with a ready answer
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_MICROSECOND = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +72,29 @@ class ScanResult:
 NO_HITS = ScanResult()
 
 
+# What a hit means for the caution, worked out once per trigger (or combination of triggers):
+_RULES_ONLY = 0  # no clinic or context word: the answer is the ready-made result
+_COMPLETE = 1  # a caution is due unless the channel is ignored or cooling down
+_HALF = 2  # strict mode, one half of a mention: the channel's window may hold the other half
+
+# (clinic words, context words, rule labels, the result when no caution fires, step above)
+_Plan = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], "ScanResult", int]
+
+
 class _GuildState:
-    __slots__ = ("cooldown", "find_utf8", "matcher", "rule_results", "self_contained", "settings")
+    """A server's compiled matcher with everything a hit needs, decided at build time, not per message."""
+
+    __slots__ = (
+        "combinations",
+        "cooldown_ns",
+        "find_utf8",
+        "ignored",
+        "matcher",
+        "plans",
+        "self_contained",
+        "settings",
+        "strict",
+    )
 
     def __init__(
         self, settings: ClinicWatchSettings, matcher: CompiledMatcher | None, self_contained: frozenset[str]
@@ -77,17 +102,51 @@ class _GuildState:
         self.settings = settings
         self.matcher = matcher
         self.find_utf8 = None if matcher is None else matcher.find_utf8
-        self.cooldown = CooldownPolicy(settings.cooldown)
+        self.strict = settings.sensitivity is Sensitivity.STRICT
+        self.ignored = settings.ignored_channel_ids
+        self.cooldown_ns = settings.cooldown // _ONE_MICROSECOND * 1000
         # Clinic phrases that carry their own stem-cell context ("stem cell clinic").
         self.self_contained = self_contained
-        # One ready-made result per auto-response trigger, for messages that hit that rule alone.
-        self.rule_results: dict[int, ScanResult] = {}
+        # One plan per trigger, for the usual message that hits one trigger alone.
+        self.plans: list[_Plan] = []
+        if matcher is not None:
+            for kind, words in zip(matcher.kinds, matcher.label_tuples, strict=True):
+                self.plans.append(
+                    self.plan(
+                        words if kind is TriggerKind.CLINIC else (),
+                        words if kind is TriggerKind.CONTEXT else (),
+                        words if kind is TriggerKind.RULE else (),
+                    )
+                )
+        # Plans for combinations of triggers, keyed by their sorted indices, made on first sight.
+        self.combinations: dict[tuple[int, ...], _Plan] = {}
 
     def is_complete(self, clinic: tuple[str, ...], context: tuple[str, ...]) -> bool:
         """Strict mode's test: a clinic word with context, or a clinic phrase that is its own context."""
         if not clinic:
             return False
         return bool(context) or not self.self_contained.isdisjoint(clinic)
+
+    def plan(self, clinic: tuple[str, ...], context: tuple[str, ...], rules: tuple[str, ...]) -> _Plan:
+        """What a hit of these words means for the caution, and the result when no caution fires."""
+        quiet = ScanResult(rule_labels=rules) if rules else NO_HITS
+        if self.strict and (clinic or context):
+            step = _COMPLETE if self.is_complete(clinic, context) else _HALF
+        else:
+            step = _COMPLETE if clinic else _RULES_ONLY
+        return clinic, context, rules, quiet, step
+
+    def plan_for(self, hits: list[int]) -> _Plan:
+        """The plan of a multi-trigger hit (re2 reports indices in no particular order)."""
+        hits.sort()
+        key = tuple(hits)
+        plan = self.combinations.get(key)
+        if plan is None:
+            if len(self.combinations) >= _MAX_REMEMBERED_COMBINATIONS:
+                self.combinations.clear()
+            assert self.matcher is not None  # only a built matcher produces hits
+            plan = self.combinations[key] = self.plan(*_labels(self.matcher, hits))
+        return plan
 
 
 class MessageScanner:
@@ -104,13 +163,21 @@ class MessageScanner:
     ) -> None:
         self.defaults = defaults
         self._clock = clock
+        # Cooldowns and the window run on integer nanoseconds: the system clock is read without
+        # building a datetime, and one is made only for a caution that fires.
+        self._now_ns: Callable[[], int] = (
+            time.time_ns if type(clock) is SystemClock else lambda: _to_ns(clock.now())
+        )
         self._windows = ContextWindows(window_messages, window_age, max_channels)
         self._window_channels = self._windows.channels
+        self._join_window = self._windows.join
         self._settings: dict[int, ClinicWatchSettings] = {}
         self._rule_triggers: dict[int, tuple[Trigger, ...]] = {}
         self._guilds: dict[int, _GuildState] = {}
+        # The hot path's first lookup: each built server's compiled set (None: nothing to look for).
+        self._finders: dict[int, Callable[[bytes], list[int] | None] | None] = {}
         self._shared: dict[tuple[Trigger, ...], CompiledMatcher] = {}
-        self._last_fired: dict[int, datetime] = {}
+        self._last_fired: dict[int, int] = {}  # channel id -> when its last caution fired (ns)
         self.builds = 0  # matchers compiled so far; lets tests prove "once, not per message"
 
     # --- configuration (called by the cog at start-up and after each settings change) ---
@@ -136,17 +203,20 @@ class MessageScanner:
     def invalidate(self, guild_id: int) -> None:
         """Forget a server's compiled matcher; the next message rebuilds it from current settings."""
         self._guilds.pop(guild_id, None)
+        self._finders.pop(guild_id, None)
 
     def load_last_fired(self, last_fired: Mapping[int, datetime]) -> None:
         """Seed cooldowns from the database at start-up, so a restart does not repeat a caution."""
-        self._last_fired.update(last_fired)
+        for channel_id, fired_at in last_fired.items():
+            self._last_fired[channel_id] = _to_ns(fired_at)
 
     def last_fired(self, channel_id: int) -> datetime | None:
-        return self._last_fired.get(channel_id)
+        fired = self._last_fired.get(channel_id)
+        return None if fired is None else _from_ns(fired)
 
     def cooldown_remaining(self, guild_id: int, channel_id: int, now: datetime | None = None) -> timedelta:
         policy = CooldownPolicy(self.settings_for(guild_id).cooldown)
-        return policy.remaining(self._last_fired.get(channel_id), now or self._clock.now())
+        return policy.remaining(self.last_fired(channel_id), now or self._clock.now())
 
     def effective_words(self, guild_id: int, kind: WordKind) -> tuple[str, ...]:
         return self.settings_for(guild_id).effective_words(kind, self.defaults)
@@ -169,25 +239,26 @@ class MessageScanner:
         `caution.fired_at` so the cooldown survives a restart.
         """
         # Every statement here runs for every server message: keep it to lookups and one re2 call.
-        state = self._guilds.get(guild_id)
-        if state is None:
-            state = self._build(guild_id)
-        find_utf8 = state.find_utf8
+        find_utf8 = self._finders.get(guild_id)
         if find_utf8 is None:
-            return NO_HITS
+            if guild_id in self._finders:  # built, and there is nothing to look for
+                return NO_HITS
+            find_utf8 = self._build(guild_id).find_utf8
+            if find_utf8 is None:
+                return NO_HITS
         memory = self._window_channels.get(channel_id)
         if memory is not None:
             memory.seen += 1
         if text.isascii():  # fold()'s own first step, inlined for the common case
             folded = text.lower()
             if "<" in folded:
-                folded = fold(folded)
+                folded = blank_markup(folded)
         else:
             folded = fold(text)
         hits = find_utf8(folded.encode())
         if not hits:
             return NO_HITS
-        return self._resolve(state, hits, channel_id, parent_channel_id, now)
+        return self._resolve(self._guilds[guild_id], hits, channel_id, parent_channel_id, now)
 
     def preview(self, guild_id: int, text: str) -> CautionPreview:
         """What the caution would see in `text` alone, and the rule triggers found; nothing is remembered."""
@@ -208,68 +279,37 @@ class MessageScanner:
         parent_channel_id: int | None,
         now: datetime | None,
     ) -> ScanResult:
-        matcher = state.matcher
-        if matcher is None:  # cannot happen: only a built matcher produces hits
-            return NO_HITS
-        if len(hits) == 1:  # the usual case, without the sorting and list building
-            kind = matcher.kinds[hits[0]]
-            if kind is TriggerKind.RULE:
-                result = state.rule_results.get(hits[0])
-                if result is None:
-                    result = state.rule_results[hits[0]] = ScanResult(
-                        rule_labels=matcher.label_tuples[hits[0]]
-                    )
-                return result
-            found = matcher.label_tuples[hits[0]]
-            clinic = found if kind is TriggerKind.CLINIC else ()
-            context = found if kind is TriggerKind.CONTEXT else ()
-            rules = found if kind is TriggerKind.RULE else ()
-        else:
-            clinic, context, rules = _labels(matcher, hits)
-        caution = None
-        if clinic or context:
-            ignored = state.settings.ignored_channel_ids
-            if channel_id not in ignored and parent_channel_id not in ignored:
-                caution = self._decide(state, channel_id, clinic, context, now or self._clock.now())
-        if caution is None and not rules:
-            return NO_HITS
+        clinic, context, rules, quiet, step = state.plans[hits[0]] if len(hits) == 1 else state.plan_for(hits)
+        if step == _RULES_ONLY:
+            return quiet
+        ignored = state.ignored
+        if ignored and (channel_id in ignored or parent_channel_id in ignored):
+            return quiet
+        at = self._now_ns() if now is None else _to_ns(now)
+        # CooldownPolicy.ready on nanoseconds: a clock set backwards never unlocks it early. Checked
+        # first: while the channel cools down the window's words are not needed, only kept.
+        last = self._last_fired.get(channel_id)
+        if last is not None and at - last < state.cooldown_ns:
+            if state.strict:  # the conversation may still be about a clinic when the cooldown ends
+                self._windows.remember(channel_id, at * 1e-9, clinic, context)
+            return quiet
+        found_clinic, found_context, joined = clinic, context, False
+        if step == _HALF:
+            found = self._join_window(channel_id, at * 1e-9, clinic, context)
+            if found is None:
+                return quiet
+            found_clinic, found_context = found
+            joined = True
+        at -= at % 1000  # whole microseconds, as the datetime persisted by the caller
+        fired_at = _from_ns(at) if now is None else now
+        self._mark_fired(channel_id, at)
+        self._windows.forget(channel_id)  # this caution answered what the window held
+        caution = CautionHit(found_clinic, found_context, state.settings.sensitivity, joined, fired_at)
         return ScanResult(caution=caution, rule_labels=rules)
 
-    def _decide(
-        self,
-        state: _GuildState,
-        channel_id: int,
-        clinic: tuple[str, ...],
-        context: tuple[str, ...],
-        now: datetime,
-    ) -> CautionHit | None:
-        sensitivity = state.settings.sensitivity
-        strict = sensitivity is Sensitivity.STRICT
-        found_clinic, found_context, joined = clinic, context, False
-        if strict and not state.is_complete(clinic, context):
-            at = now.timestamp()
-            if channel_id in self._window_channels:
-                if not clinic:
-                    found_clinic = self._windows.recall(channel_id, at, clinic=True)
-                if not context:
-                    found_context = self._windows.recall(channel_id, at, clinic=False)
-            if not (found_clinic and found_context):
-                self._windows.remember(channel_id, at, clinic, context)
-                return None
-            joined = True
-        elif not clinic:
-            return None
-        if not state.cooldown.ready(self._last_fired.get(channel_id), now):
-            if strict:  # the conversation may still be about a clinic when the cooldown ends
-                self._windows.remember(channel_id, now.timestamp(), clinic, context)
-            return None
-        self._mark_fired(channel_id, now)
-        self._windows.forget(channel_id)  # this caution answered what the window held
-        return CautionHit(found_clinic, found_context, sensitivity, joined, now)
-
-    def _mark_fired(self, channel_id: int, now: datetime) -> None:
+    def _mark_fired(self, channel_id: int, fired_ns: int) -> None:
         self._last_fired.pop(channel_id, None)  # re-insert so the oldest entries are first to go
-        self._last_fired[channel_id] = now
+        self._last_fired[channel_id] = fired_ns
         if len(self._last_fired) > _MAX_REMEMBERED_COOLDOWNS:
             del self._last_fired[next(iter(self._last_fired))]
 
@@ -292,6 +332,7 @@ class MessageScanner:
         matcher = self._shared_matcher(tuple(triggers)) if triggers else None
         state = _GuildState(settings, matcher, self_contained)
         self._guilds[guild_id] = state
+        self._finders[guild_id] = state.find_utf8
         return state
 
     def _shared_matcher(self, triggers: tuple[Trigger, ...]) -> CompiledMatcher:
@@ -324,6 +365,18 @@ def _labels(matcher: CompiledMatcher, hits: list[int]) -> _Labels:
         else:
             rules.append(labels[index])
     return tuple(clinic), tuple(context), tuple(rules)
+
+
+def _to_ns(moment: datetime) -> int:
+    """Exact nanoseconds since the epoch (a datetime holds whole microseconds); naive means UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment - _EPOCH) // _ONE_MICROSECOND * 1000
+
+
+def _from_ns(ns: int) -> datetime:
+    """The aware UTC datetime of a nanosecond time, truncated to whole microseconds."""
+    return _EPOCH + timedelta(microseconds=ns // 1000)
 
 
 def _split_hits(matcher: CompiledMatcher | None, text: str) -> _Labels:
