@@ -294,7 +294,7 @@ def measure_once(
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=5000, help="corpus size (default 5000)")
-    parser.add_argument("--repeats", type=int, default=7, help="timed repeats; the best counts (default 7)")
+    parser.add_argument("--repeats", type=int, default=15, help="timed repeats; the best counts (default 15)")
     args = parser.parse_args(argv)
 
     corpus = build_corpus(args.messages)
