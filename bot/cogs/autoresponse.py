@@ -51,7 +51,7 @@ from bot.core.autoresponse import (
 from bot.core.scanning import CautionPreview, ClinicWatchSettings, Sensitivity
 from bot.db.repositories.audit import changed_fields
 from bot.db.repositories.autoresponses import AutoresponseRepository, DraftEdit
-from bot.errors import InvalidInput
+from bot.errors import InvalidInput, UserFacingError
 
 if TYPE_CHECKING:
     from bot.app import StemcellBot
@@ -66,6 +66,7 @@ MESSAGE_LIMIT = 2000
 EXPORT_IN_THREAD_FROM_RULES = 50
 PARSE_IN_THREAD_FROM_BYTES = 32_000
 PROBLEMS_FILENAME = "import-problems.txt"
+KEPT_RESPONSE_FILENAME = "your-response.txt"
 # Stands in for the response while a trigger is checked before the response form opens.
 _PLACEHOLDER_RESPONSE = "-"
 
@@ -321,10 +322,21 @@ class ResponseForm(discord.ui.Modal):
     @answers_errors
     async def on_submit(self, interaction: discord.Interaction) -> None:
         response = self.response_input.value
-        if self.number is None:
-            await self.cog.add_rule(interaction, self.draft.with_changes(response=response))
-        else:
-            await self.cog.edit_rule(interaction, self.number, lambda d: d.with_changes(response=response))
+        try:
+            if self.number is None:
+                await self.cog.add_rule(interaction, self.draft.with_changes(response=response))
+            else:
+                await self.cog.edit_rule(
+                    interaction, self.number, lambda d: d.with_changes(response=response)
+                )
+        except UserFacingError as error:
+            if interaction.response.is_done():
+                raise
+            # A refused form would otherwise lose what the moderator wrote: hand it back as a file.
+            kept = discord.File(io.BytesIO(response.encode("utf-8")), filename=KEPT_RESPONSE_FILENAME)
+            await interaction.response.send_message(
+                f"{error.message}\nWhat you wrote is attached, so nothing is lost.", file=kept, ephemeral=True
+            )
 
 
 class ListPageButton(

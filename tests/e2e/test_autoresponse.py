@@ -194,6 +194,26 @@ async def test_add_without_a_response_opens_a_form_showing_the_trigger(
     assert (await reply_to(fake_discord, message, mark)).json["content"] == rule.response
 
 
+async def test_a_refused_form_hands_the_written_response_back(
+    fake_discord: FakeDiscord, bot: StemcellBot
+) -> None:
+    """Two forms open for the same trigger: the second save is refused, and its text comes back as a file."""
+    first = await fake_discord.invoke("autoresponse add", {"trigger": "welcome"}, user=fake_discord.moderator)
+    second = await fake_discord.invoke(
+        "autoresponse add", {"trigger": "welcome"}, user=fake_discord.moderator
+    )
+    await first.wait_response()
+    await second.wait_response()
+    await (await fake_discord.submit_modal(first, {"response": "Hello and welcome!"})).wait_response()
+    mark = len(fake_discord.calls)
+    refused = await fake_discord.submit_modal(second, {"response": "A long, careful welcome text."})
+    data = (await refused.wait_response())["data"]
+    assert data["flags"] & EPHEMERAL and "nothing is lost" in data["content"]
+    callback = next(c for c in fake_discord.calls[mark:] if c.route.endswith("/callback"))
+    assert callback.file("your-response.txt").text() == "A long, careful welcome text."
+    assert [r.number for r in await AutoresponseRepository(bot.db).list(fake_discord.guild_id)] == [1]
+
+
 async def test_a_bad_trigger_is_refused_before_the_form_opens(
     fake_discord: FakeDiscord, bot: StemcellBot
 ) -> None:
