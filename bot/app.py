@@ -7,7 +7,9 @@ reconnect).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import io
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -35,6 +37,31 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
+
+FORM_RESCUE_DELAY = 2.0  # seconds: a live form answers within milliseconds; Discord allows three
+FORM_EXPIRED = (
+    "Sorry, that form had expired (it was open a long time, or I restarted), so it was not saved. "
+    "Please open it again."
+)
+
+
+def form_text(data: dict[str, Any]) -> str:
+    """Every value typed into a submitted form, in order, one block per field."""
+    blocks: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            value = node.get("value")
+            if isinstance(value, str) and value.strip():
+                blocks.append(f"{node.get('custom_id', 'field')}:\n{value}")
+            for child in ("components", "component"):
+                walk(node.get(child))
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(data.get("components"))
+    return "\n\n".join(blocks)
 
 
 def tree_hash_key(guild_id: int | None) -> str:
@@ -195,6 +222,25 @@ class StemcellBot(commands.Bot):
 
     async def on_message(self, message: discord.Message) -> None:
         """No prefix commands: message handling lives in the message-scan cog alone."""
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Rescue the text of a form nobody answered (it expired, or the bot restarted while it was open).
+
+        Forms live in memory only; without this, a member who wrote a long journal entry in a
+        form opened before a restart would see "Something went wrong" and lose every word.
+        """
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        await asyncio.sleep(FORM_RESCUE_DELAY)
+        if interaction.response.is_done():
+            return
+        written = form_text(interaction.data or {})
+        reply = FORM_EXPIRED + (" What you wrote is attached, so nothing is lost." if written else "")
+        files = [discord.File(io.BytesIO(written.encode("utf-8")), "your-text.txt")] if written else []
+        try:
+            await interaction.response.send_message(reply, files=files, ephemeral=True)
+        except discord.HTTPException:
+            log.warning("Could not answer an expired form (interaction %s)", interaction.id)
 
     async def on_ready(self) -> None:
         log.info(

@@ -413,3 +413,31 @@ def test_the_therapy_and_phase_field_reads_both_halves(typed: str, expected: tup
 def test_a_mistyped_phase_after_a_known_therapy_is_reported() -> None:
     with pytest.raises(InvalidInput, match="I don't know the phase 'recovry'"):
         parse_therapy_and_phase("aHSCT, recovry")
+
+
+async def test_a_form_open_across_a_restart_hands_the_text_back(
+    fake_discord: FakeDiscord, bot_env: dict[str, str]
+) -> None:
+    """Forms live in memory: after a restart nothing can save one, but the member's words come back."""
+    async with start_bot(fake_discord, bot_env) as first:
+        handle = await fake_discord.invoke("journal add", dm=True)
+        await handle.wait_response()
+        await first.wait_until_ready()  # let discord.py's delayed ready event run before closing
+    async with start_bot(fake_discord, bot_env) as restarted:
+        submitted = await fake_discord.submit_modal(
+            handle, {"notes": "Day +9. Counts coming back.", "feeling": "6"}
+        )
+        data = (await submitted.wait_response())["data"]
+        assert (
+            data["flags"] & EPHEMERAL
+            and "not saved" in data["content"]
+            and "nothing is lost" in data["content"]
+        )
+        callback = fake_discord.calls_to("POST", "/interactions/{interaction_id}/{token}/callback")[-1]
+        kept = callback.file("your-text.txt").text()
+        assert "Day +9. Counts coming back." in kept and "6" in kept
+        assert (
+            await JournalRepository(restarted.db, restarted.journal_cipher, restarted.clock).count(
+                int(fake_discord.member["id"])
+            )
+        ) == 0
