@@ -26,7 +26,6 @@ from bot.core.journal.model import (
     EntrySource,
     JournalEntry,
     JournalPage,
-    Phase,
     ReminderSettings,
     Therapy,
 )
@@ -231,31 +230,6 @@ def reminder_text(settings: ReminderSettings) -> str:
 
 # --- the entry form ---------------------------------------------------------------------------
 
-_THERAPY_PHASE_SPLIT = re.compile(r"[,;](?=[^,;]*$)")
-
-
-def parse_therapy_and_phase(text: str) -> tuple[Therapy | None, str | None, Phase | None]:
-    """'aHSCT, recovery' / 'recovery' / 'aHSCT': therapy before the last comma, phase after it."""
-    cleaned = text.strip()
-    if not cleaned:
-        return None, None, None
-    parts = _THERAPY_PHASE_SPLIT.split(cleaned, maxsplit=1)
-    if len(parts) == 2:
-        therapy, other = rules.parse_therapy(parts[0])
-        try:
-            return therapy, other, rules.parse_phase(parts[1])
-        except InvalidInput:
-            if other is None:
-                raise  # a known therapy before the comma, so the phase after it was mistyped
-            # The member's own words for a therapy may hold a comma ('ocrelizumab, 600 mg').
-            therapy, other = rules.parse_therapy(cleaned)
-            return therapy, other, None
-    try:
-        return None, None, rules.parse_phase(cleaned)
-    except InvalidInput:
-        therapy, other = rules.parse_therapy(cleaned)
-        return therapy, other, None
-
 
 def attempt(problems: list[str], action: Callable[[], T]) -> T | None:
     """Run one parser, keeping its kind message so every problem is reported at once."""
@@ -326,7 +300,7 @@ class EntryForm:
         entry_date = attempt(problems, lambda: rules.parse_entry_date(self.date, today))
         feeling = attempt(problems, lambda: rules.parse_rating("feeling", self.feeling))
         symptoms = attempt(problems, lambda: rules.parse_symptom_ratings(self.symptoms)) or {}
-        therapy_phase = attempt(problems, lambda: parse_therapy_and_phase(self.therapy_phase))
+        therapy_phase = attempt(problems, lambda: rules.parse_therapy_and_phase(self.therapy_phase))
         raise_problems(problems)
         assert entry_date is not None and therapy_phase is not None
         therapy, therapy_other, phase = therapy_phase

@@ -221,3 +221,23 @@ def test_infusion_day_counting() -> None:
     assert rules.infusion_day(date(2026, 1, 10), []) is None
     second = [*infusions, date(2027, 1, 1)]
     assert rules.infusion_day(date(2027, 1, 31), second) == 30
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("aHSCT, recovery", (Therapy.AHSCT, None, Phase.RECOVERY)),
+        ("recovery", (None, None, Phase.RECOVERY)),
+        ("MSC", (Therapy.MSC, None, None)),
+        ("ocrelizumab, 600 mg", (Therapy.OTHER, "ocrelizumab, 600 mg", None)),
+        ("ocrelizumab; In hospital / engraftment", (Therapy.OTHER, "ocrelizumab", Phase.IN_HOSPITAL)),
+        ("", (None, None, None)),
+    ],
+)
+def test_the_therapy_and_phase_field_reads_both_halves(typed: str, expected: tuple[object, ...]) -> None:
+    assert rules.parse_therapy_and_phase(typed) == expected
+
+
+def test_a_mistyped_phase_after_a_known_therapy_is_reported() -> None:
+    with pytest.raises(InvalidInput, match="I don't know the phase 'recovry'"):
+        rules.parse_therapy_and_phase("aHSCT, recovry")

@@ -13,12 +13,10 @@ from running_bot import start_bot
 
 from bot.app import StemcellBot
 from bot.cogs.journal import REMINDER_MESSAGE, JournalCog
-from bot.cogs.journal_views import NOT_YOURS, parse_therapy_and_phase
+from bot.cogs.journal_views import NOT_YOURS
 from bot.core.clock import FakeClock
 from bot.core.journal.export import entries_from_csv, entries_from_json
-from bot.core.journal.model import Phase, Therapy
 from bot.db.repositories.journal import JournalRepository
-from bot.errors import InvalidInput
 
 EPHEMERAL = 1 << 6
 MODAL, UPDATE_MESSAGE = 9, 7
@@ -393,26 +391,6 @@ async def test_unknown_entry_numbers_get_a_kind_message(fake_discord: FakeDiscor
         assert "You have no entry #7" in reply["data"]["content"], name
     reply = await (await fake_discord.invoke("journal view", {"entry": "seven"})).wait_response()
     assert "is not an entry number" in reply["data"]["content"]
-
-
-@pytest.mark.parametrize(
-    ("typed", "expected"),
-    [
-        ("aHSCT, recovery", (Therapy.AHSCT, None, Phase.RECOVERY)),
-        ("recovery", (None, None, Phase.RECOVERY)),
-        ("MSC", (Therapy.MSC, None, None)),
-        ("ocrelizumab, 600 mg", (Therapy.OTHER, "ocrelizumab, 600 mg", None)),
-        ("ocrelizumab; In hospital / engraftment", (Therapy.OTHER, "ocrelizumab", Phase.IN_HOSPITAL)),
-        ("", (None, None, None)),
-    ],
-)
-def test_the_therapy_and_phase_field_reads_both_halves(typed: str, expected: tuple[object, ...]) -> None:
-    assert parse_therapy_and_phase(typed) == expected
-
-
-def test_a_mistyped_phase_after_a_known_therapy_is_reported() -> None:
-    with pytest.raises(InvalidInput, match="I don't know the phase 'recovry'"):
-        parse_therapy_and_phase("aHSCT, recovry")
 
 
 async def test_a_form_open_across_a_restart_hands_the_text_back(

@@ -499,3 +499,32 @@ def _normalise_word(text: str) -> str:
 def _shorten(text: str, limit: int = 40) -> str:
     """Echo at most a little of what was typed back (never a whole journal text)."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_THERAPY_PHASE_SPLIT = re.compile(r"[,;](?=[^,;]*$)")
+
+
+def parse_therapy_and_phase(text: str) -> tuple[Therapy | None, str | None, Phase | None]:
+    """One form field for both: 'aHSCT, recovery' / 'recovery' / 'aHSCT'.
+
+    Therapy before the last comma (or semicolon), phase after it.
+    """
+    cleaned = text.strip()
+    if not cleaned:
+        return None, None, None
+    parts = _THERAPY_PHASE_SPLIT.split(cleaned, maxsplit=1)
+    if len(parts) == 2:
+        therapy, other = parse_therapy(parts[0])
+        try:
+            return therapy, other, parse_phase(parts[1])
+        except InvalidInput:
+            if other is None:
+                raise  # a known therapy before the comma, so the phase after it was mistyped
+            # The member's own words for a therapy may hold a comma ('ocrelizumab, 600 mg').
+            therapy, other = parse_therapy(cleaned)
+            return therapy, other, None
+    try:
+        return None, None, parse_phase(cleaned)
+    except InvalidInput:
+        therapy, other = parse_therapy(cleaned)
+        return therapy, other, None
