@@ -24,7 +24,7 @@ from bot.core.content.loader import ContentError, load_content
 from bot.core.content.model import ContentBundle
 from bot.core.content.render import embed_as_text, render_caution, render_explainer, render_glossary_term
 from bot.core.content.search import Ranker
-from bot.core.journal.crypto import JournalKeyError
+from bot.core.journal.crypto import JournalKeyError, default_key_path
 from bot.db.database import open_database
 from bot.db.migrate import MigrationError, apply_migrations, available_migrations, current_version
 from bot.log import setup_logging
@@ -107,10 +107,12 @@ def command_check() -> int:
             bundle = _content(settings)
             notes.append(
                 f"content: {len(bundle.explainers)} topics, {len(bundle.glossary)} glossary terms, "
-                f"{len(bundle.caution.points)} caution points"
+                f"{len(bundle.caution.points)} caution points, {len(bundle.clinic_words.clinic)} clinic "
+                f"words and {len(bundle.clinic_words.context)} stem-cell context words"
             )
         except CliError as exc:
             problems.extend(exc.lines)
+        notes.append(_journal_key_note(settings))
     try:
         notes.append(asyncio.run(_check_migrations(settings)))
     except MigrationError as exc:
@@ -124,6 +126,16 @@ def command_check() -> int:
         print(line)
     print("All clear.")
     return 0
+
+
+def _journal_key_note(settings: Settings) -> str:
+    """Where the journal key will come from, without reading or printing it."""
+    if settings.journal_key:
+        return "journal key: from JOURNAL_KEY"
+    key_file = default_key_path(settings.database_path)
+    if key_file.is_file():
+        return f"journal key: from {key_file} (keep a copy of it with your database backups)"
+    return f"journal key: none yet; {key_file} will be created at first start"
 
 
 async def _check_migrations(settings: Settings | None) -> str:

@@ -55,6 +55,8 @@ def test_check_passes_on_shipped_content(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "All clear." in result.stdout
     assert "migrations:" in result.stdout and "apply cleanly" in result.stdout
+    assert "clinic words" in result.stdout
+    assert "journal key: none yet" in result.stdout
 
 
 def test_check_names_file_and_entry_of_broken_content(tmp_path: Path) -> None:
