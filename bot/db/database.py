@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -67,7 +69,7 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One explicit transaction: committed on success, rolled back on any error.
+        """One explicit transaction: committed on success, rolled back on any error or cancellation.
 
         Inside it, use this object's methods (or the yielded connection) from the same task.
         """
@@ -75,24 +77,35 @@ class Database:
             self._transaction_owner = asyncio.current_task()
             try:
                 await self.connection.execute("BEGIN IMMEDIATE")
-                try:
-                    yield self.connection
-                except BaseException:
-                    await self.connection.execute("ROLLBACK")
-                    raise
-                else:
-                    await self.connection.execute("COMMIT")
+                yield self.connection
+                await self.connection.execute("COMMIT")
+            except BaseException:
+                # Also when cancelled while BEGIN or COMMIT was still queued: the worker thread runs
+                # them anyway, so queue a ROLLBACK behind them rather than leave a transaction open
+                # for the next statement to fall into.
+                await asyncio.shield(self._roll_back_if_open())
+                raise
             finally:
                 self._transaction_owner = None
 
+    async def _roll_back_if_open(self) -> None:
+        with contextlib.suppress(sqlite3.OperationalError):  # none was open (BEGIN itself failed)
+            await self.connection.execute("ROLLBACK")
+
     async def backup_to(self, target: Path) -> None:
-        """Consistent online copy through SQLite's backup API (safe while the bot writes)."""
-        await asyncio.to_thread(_prepare_backup_target, target)
-        destination = await aiosqlite.connect(target)
+        """Consistent online copy through SQLite's backup API (safe while the bot writes).
+
+        Written to a temporary file beside `target` and moved into place, so an interrupted
+        backup never replaces a good one with half a copy.
+        """
+        partial = target.with_name(f".{target.name}.partial")
+        await asyncio.to_thread(_prepare_backup_target, partial)
+        destination = await aiosqlite.connect(partial)
         try:
             await self.connection.backup(destination)
         finally:
             await destination.close()
+        await asyncio.to_thread(_move_into_place, partial, target)
 
     async def close(self) -> None:
         if not self._closed:
@@ -109,6 +122,18 @@ def _prepare_backup_target(target: Path) -> None:
     target.unlink(missing_ok=True)
 
 
+def _move_into_place(partial: Path, target: Path) -> None:
+    """fsync the finished copy, rename it over `target`, fsync the folder: all or nothing."""
+    with partial.open("rb") as copy:
+        os.fsync(copy.fileno())
+    os.replace(partial, target)
+    folder = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
 async def open_database(path: Path) -> Database:
     """Open (creating the folder if needed) with WAL, foreign keys and rows by name.
 
@@ -123,6 +148,8 @@ async def open_database(path: Path) -> Database:
         await connection.execute("PRAGMA journal_mode=WAL")
         await connection.execute("PRAGMA synchronous=NORMAL")
         await connection.execute("PRAGMA foreign_keys=ON")
+        # Deleted rows (a member's `/journal forget`) are overwritten, not left in free pages.
+        await connection.execute("PRAGMA secure_delete=ON")
         await connection.execute("PRAGMA busy_timeout=5000")
     except BaseException:
         await connection.close()

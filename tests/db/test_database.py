@@ -111,3 +111,45 @@ async def test_a_new_database_is_not_copied(tmp_path: Path) -> None:
     finally:
         await database.close()
     assert not list(tmp_path.glob("*.bak"))  # noqa: ASYNC240 - a test reading its own tmp folder
+
+
+async def test_a_transaction_cancelled_before_it_began_leaves_nothing_open(db: Database, clock) -> None:
+    """Cancelled while BEGIN waits behind slow work: later writes must not fall into a stale transaction."""
+    import asyncio
+
+    slow = asyncio.ensure_future(
+        db.fetch_all(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000) "
+            "SELECT count(*) FROM n"
+        )
+    )
+    await asyncio.sleep(0)
+
+    async def doomed() -> None:
+        async with db.transaction() as connection:
+            await connection.execute("INSERT INTO bot_state VALUES ('doomed', 'x', 'now')")
+
+    task = asyncio.ensure_future(doomed())
+    await asyncio.sleep(0.005)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await slow
+    state = BotStateRepository(db)
+    await state.set("after", "kept", clock.now())
+    async with db.transaction() as connection:
+        await connection.execute("INSERT INTO bot_state VALUES ('later', 'y', 'now')")
+    assert not db.connection.in_transaction
+    assert await state.get("after") == "kept" and await state.get("later") == "y"
+    assert await state.get("doomed") is None
+
+
+async def test_backup_replaces_an_old_copy_whole(db: Database, clock, tmp_path: Path) -> None:
+    target = tmp_path / "copy.sqlite3"
+    target.write_bytes(b"an older backup")
+    await BotStateRepository(db).set("k", "v", clock.now())
+    await db.backup_to(target)
+    with sqlite3.connect(target) as copy:
+        assert copy.execute("SELECT value FROM bot_state").fetchone() == ("v",)
+    copy.close()
+    assert not list(tmp_path.glob(".*.partial"))  # noqa: ASYNC240 - the test's own tmp folder
