@@ -165,3 +165,24 @@ def test_the_message_is_capped_but_every_problem_is_kept() -> None:
         parse_import(document(rules))
     assert len(caught.value.problems) == 80
     assert caught.value.message.endswith("... and 30 more")
+
+
+def test_anchors_and_aliases_are_refused_before_anything_expands() -> None:
+    """A "billion laughs" file: a few hundred bytes that would expand to gigabytes if resolved."""
+    levels = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    levels += [f"a{n}: &a{n} [{', '.join(['*a' + str(n - 1)] * 10)}]" for n in range(1, 10)]
+    rule = "\nrules:\n  - trigger: hi\n    response: hello\n    mode: *a9\n"
+    text = "version: 1\n" + "\n".join(levels) + rule
+    assert len(text) < 1_000
+    with pytest.raises(ImportRejected) as caught:
+        parse_import(text)
+    assert any("anchors or aliases" in problem for problem in caught.value.problems)
+
+
+def test_a_structured_value_in_a_scalar_field_is_named_briefly() -> None:
+    huge_list = "[" + ", ".join(["x"] * 5000) + "]"
+    text = f"version: 1\nrules:\n  - trigger: hi\n    response: hello\n    mode: {huge_list}\n"
+    with pytest.raises(ImportRejected) as caught:
+        parse_import(text)
+    [problem] = caught.value.problems
+    assert problem.startswith("rule 1: mode: a list is not a match mode") and len(problem) < 200

@@ -187,16 +187,28 @@ def validate_draft(draft: RuleDraft) -> RuleDraft:
     return cleaned
 
 
+def brief(value: object, limit: int = 60) -> str:
+    """A short picture of a value from an import file, for a problem message (never the whole of it)."""
+    if isinstance(value, str | int | float | bool) or value is None:
+        shown = repr(value)
+        return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+    return f"a {type(value).__name__}"
+
+
 def check_draft(draft: RuleDraft) -> tuple[RuleDraft, list[FieldProblem]]:
     """Clean a draft and list every problem at once, so an import can report them all."""
     problems: list[FieldProblem] = []
     mode = draft.mode
     if not isinstance(mode, MatchMode):
         try:
-            mode = MatchMode(str(mode).strip().lower())
+            if not isinstance(mode, str):
+                raise ValueError(mode)
+            mode = MatchMode(mode.strip().lower())
         except ValueError:
             modes = ", ".join(m.value for m in MatchMode)
-            problems.append(FieldProblem("mode", f"{draft.mode!r} is not a match mode; use one of {modes}"))
+            problems.append(
+                FieldProblem("mode", f"{brief(draft.mode)} is not a match mode; use one of {modes}")
+            )
             mode = MatchMode.WORD
     trigger = draft.trigger.strip() if isinstance(draft.trigger, str) else draft.trigger
     response = draft.response.strip() if isinstance(draft.response, str) else draft.response
@@ -269,7 +281,7 @@ def _clean_channels(channel_ids: object) -> tuple[tuple[int, ...], list[FieldPro
     cleaned: set[int] = set()
     for channel_id in channel_ids:
         if isinstance(channel_id, bool) or not isinstance(channel_id, int):
-            return (), [FieldProblem("channels", f"{channel_id!r} is not a channel id")]
+            return (), [FieldProblem("channels", f"{brief(channel_id)} is not a channel id")]
         if not 0 < channel_id <= _MAX_SNOWFLAKE:
             return (), [FieldProblem("channels", f"{channel_id} is not a channel id")]
         cleaned.add(channel_id)

@@ -31,6 +31,7 @@ from bot.core.autoresponse.rules import (
     MatchMode,
     Rule,
     RuleDraft,
+    brief,
     check_draft,
     check_rule_set,
 )
@@ -89,6 +90,10 @@ def parse_import(data: str | bytes) -> list[RuleDraft]:
         except UnicodeDecodeError:
             raise ImportRejected(["the file is not UTF-8 text"]) from None
     try:
+        # Anchors and aliases let a few hundred bytes expand into gigabytes ("billion laughs");
+        # an export never uses them, so a file that does is refused before anything is built.
+        if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(data, Loader=_Loader)):
+            raise ImportRejected(["the file uses YAML anchors or aliases (& and *): write each rule in full"])
         document = yaml.load(data, Loader=_Loader)  # a safe loader, never the full one
     except yaml.YAMLError as exc:
         raise ImportRejected([f"the file is not valid YAML: {_yaml_reason(exc)}"]) from None
@@ -124,7 +129,7 @@ def _document_rules(document: object) -> list[Any]:
     problems = [f"{key}: unknown top-level field" for key in document if key not in ("version", "rules")]
     version = document.get("version")
     if version != FORMAT_VERSION or isinstance(version, bool):
-        problems.append(f"version: must be {FORMAT_VERSION} (found {version!r})")
+        problems.append(f"version: must be {FORMAT_VERSION} (found {brief(version)})")
     rules = document.get("rules")
     if not isinstance(rules, list):
         problems.append("rules: must be a list of rules")
