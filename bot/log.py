@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 LOG_FORMAT = "[{asctime}] [{levelname:<8}] {name}: {message}"
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
+PAYLOAD_LOGGERS = ("discord.gateway", "discord.client", "discord.state", "discord.webhook", "discord.ui")
 
 
 class RedactSecrets(logging.Filter):
@@ -39,5 +40,10 @@ def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
         root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(level)
-    logging.getLogger("discord.http").setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    numeric = logging.getLevelName(level)
+    logging.getLogger("discord.http").setLevel(max(logging.WARNING, numeric))
+    # At DEBUG these log whole gateway payloads and interaction data: DM quick notes and journal
+    # forms would reach the log. They never go below INFO, whatever LOG_LEVEL says.
+    for payload_logger in PAYLOAD_LOGGERS:
+        logging.getLogger(payload_logger).setLevel(max(logging.INFO, numeric))
     logging.getLogger("aiosqlite").setLevel(logging.WARNING)
