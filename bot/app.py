@@ -38,7 +38,7 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 
-FORM_RESCUE_DELAY = 2.0  # seconds: a live form answers within milliseconds; Discord allows three
+FORM_RESCUE_DELAY = 2.0  # seconds, only when live forms cannot be told apart; Discord allows three
 FORM_EXPIRED = (
     "Sorry, that form had expired (it was open a long time, or I restarted), so it was not saved. "
     "Please open it again."
@@ -224,16 +224,20 @@ class StemcellBot(commands.Bot):
         """No prefix commands: message handling lives in the message-scan cog alone."""
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """Rescue the text of a form nobody answered (it expired, or the bot restarted while it was open).
+        """Rescue the text of a form nobody can answer (it expired, or the bot restarted while it was open).
 
         Forms live in memory only; without this, a member who wrote a long journal entry in a
         form opened before a restart would see "Something went wrong" and lose every word.
         """
         if interaction.type is not discord.InteractionType.modal_submit:
             return
-        await asyncio.sleep(FORM_RESCUE_DELAY)
-        if interaction.response.is_done():
+        live = self._form_is_live(interaction)
+        if live:
             return
+        if live is None:  # cannot tell: give a live form its moment to answer first
+            await asyncio.sleep(FORM_RESCUE_DELAY)
+            if interaction.response.is_done():
+                return
         written = form_text(interaction.data or {})
         reply = FORM_EXPIRED + (" What you wrote is attached, so nothing is lost." if written else "")
         files = [discord.File(io.BytesIO(written.encode("utf-8")), "your-text.txt")] if written else []
@@ -241,6 +245,17 @@ class StemcellBot(commands.Bot):
             await interaction.response.send_message(reply, files=files, ephemeral=True)
         except discord.HTTPException:
             log.warning("Could not answer an expired form (interaction %s)", interaction.id)
+
+    def _form_is_live(self, interaction: discord.Interaction) -> bool | None:
+        """Whether discord.py still holds the form this submission belongs to (None: cannot tell).
+
+        discord.py hands a submission to its form before this event runs, and forgets the form
+        only after the form has answered, so a form found here is the one answering.
+        """
+        forms = getattr(getattr(self._connection, "_view_store", None), "_modals", None)
+        if not isinstance(forms, dict):
+            return None
+        return (interaction.data or {}).get("custom_id") in forms
 
     async def on_ready(self) -> None:
         log.info(

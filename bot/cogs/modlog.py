@@ -89,6 +89,9 @@ def _value_text(value: Any) -> str:
     return " ".join(str(value).split())
 
 
+_reports_in_flight: set[asyncio.Task[None]] = set()
+
+
 async def report_change(
     bot: StemcellBot,
     guild_id: int,
@@ -100,10 +103,30 @@ async def report_change(
     *,
     channel_id: int | None = None,
 ) -> None:
-    """Post a change to the server's mod-log channel, if one is set; never raises.
+    """Report a change to the mod-log channel in the background; returns at once, never raises.
 
-    `channel_id` overrides the configured channel (`/modlog off` says goodbye in the old one).
+    The moderator's command answers first: a slow or rate-limited mod-log channel must never make a
+    saved change look like a failure. `channel_id` overrides the configured channel (`/modlog off`
+    says goodbye in the old one).
     """
+    task = asyncio.create_task(
+        _post_report(bot, guild_id, actor_id, action, target, before, after, channel_id),
+        name=f"modlog-report-{guild_id}",
+    )
+    _reports_in_flight.add(task)
+    task.add_done_callback(_reports_in_flight.discard)
+
+
+async def _post_report(
+    bot: StemcellBot,
+    guild_id: int,
+    actor_id: int,
+    action: str,
+    target: str | None,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+    channel_id: int | None,
+) -> None:
     try:
         if channel_id is None:
             channel_id = await AutoresponseRepository(bot.db).get_modlog_channel(guild_id)

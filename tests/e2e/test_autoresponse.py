@@ -4,6 +4,7 @@ members' messages get the one rule that answers, quietly, and nothing else gets 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -475,29 +476,29 @@ async def test_the_modlog_channel_gets_a_short_embed_for_each_change(
     log_channel = fake_discord.other_channel_id
     data = await run(fake_discord, "modlog channel", {"channel": log_channel})
     assert data["flags"] & EPHEMERAL and f"<#{log_channel}>" in data["content"]
+    def reported(title: str) -> Callable[[RestCall], bool]:
+        return lambda c: (
+            c.method == "POST"
+            and c.route == MESSAGES_ROUTE
+            and c.params["channel_id"] == str(log_channel)
+            and title in c.json["embeds"][0]["title"]
+        )
+
+    await fake_discord.wait_for_call(reported("Mod-log channel set"))
     mark = len(fake_discord.calls)
     await add_rule(fake_discord, "hello", "Hi @everyone")
-    call = await fake_discord.wait_for_call(
-        lambda c: (
-            c.method == "POST" and c.route == MESSAGES_ROUTE and c.params["channel_id"] == str(log_channel)
-        ),
-        after=mark,
-    )
+    call = await fake_discord.wait_for_call(reported("Auto-response added"), after=mark)
     embed = call.json["embeds"][0]
     assert embed["title"] == "Auto-response added: #1"
     assert f"<@{fake_discord.moderator['id']}>" in embed["description"]
     assert "hello" in str(embed["fields"]) and call.json["allowed_mentions"]["parse"] == []
     mark = len(fake_discord.calls)
     await run(fake_discord, "clinicwatch off")
-    call = await fake_discord.wait_for_call(
-        lambda c: (
-            c.method == "POST" and c.route == MESSAGES_ROUTE and c.params["channel_id"] == str(log_channel)
-        ),
-        after=mark,
-    )
-    assert "Clinic watch" in call.json["embeds"][0]["title"]
+    await fake_discord.wait_for_call(reported("Clinic watch"), after=mark)
+    mark = len(fake_discord.calls)
     off = await run(fake_discord, "modlog off")
     assert "stop reporting" in off["content"]
+    await fake_discord.wait_for_call(reported("Mod-log"), after=mark)  # the goodbye in the old channel
     mark = len(fake_discord.calls)
     await run(fake_discord, "autoresponse remove", {"number": 1})
     assert await stays_silent(fake_discord, mark)
