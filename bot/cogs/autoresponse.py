@@ -133,8 +133,8 @@ def list_message(rules: Sequence[Rule], page: int) -> dict[str, Any]:
     view: discord.ui.View | None = None
     if pages > 1:
         view = discord.ui.View(timeout=None)
-        view.add_item(ListPageButton(max(page - 1, 1), "prev", disabled=page == 1).item)
-        view.add_item(ListPageButton(min(page + 1, pages), "next", disabled=page == pages).item)
+        view.add_item(ListPageButton(max(page - 1, 1), "prev", disabled=page == 1))
+        view.add_item(ListPageButton(min(page + 1, pages), "next", disabled=page == pages))
     return {"content": None, "embed": embed, "view": view}
 
 

@@ -14,7 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs._embeds import to_embed
-from bot.cogs._replies import answers_errors
+from bot.cogs._replies import answers_errors, show_to_presser
 from bot.core.content.model import ContentBundle, Explainer
 from bot.core.content.render import (
     SELECT_DESCRIPTION_LIMIT,
@@ -59,21 +59,21 @@ class ExplainerPresenter:
         rendered = render_explainer(explainer, self.content)
         view = discord.ui.View(timeout=None)
         for slug, label in rendered.related:
-            view.add_item(RelatedTopicButton(slug, label=label).item)
+            view.add_item(RelatedTopicButton(slug, label=label))
         for link in rendered.links:
             view.add_item(discord.ui.Button(label=link.label, url=link.url, row=1))
         return {"embed": to_embed(rendered.embed), "view": view}
 
     def overview_message(self) -> dict[str, Any]:
         view = discord.ui.View(timeout=None)
-        view.add_item(OverviewSelect(self.content).item)
+        view.add_item(OverviewSelect(self.content))
         return {"embed": to_embed(render_overview(self.content)), "view": view}
 
 
 class RelatedTopicButton(
     discord.ui.DynamicItem[discord.ui.Button], template=r"stemcell:topic:(?P<slug>[a-z0-9-]+)"
 ):
-    """A button that swaps the explainer on its message for a related topic."""
+    """A button that swaps the explainer on its message for a related topic (for whoever asked)."""
 
     def __init__(self, slug: str, *, label: str = "") -> None:
         super().__init__(
@@ -92,7 +92,7 @@ class RelatedTopicButton(
     @answers_errors
     async def callback(self, interaction: discord.Interaction) -> None:
         presenter = _presenter(interaction)
-        await interaction.response.edit_message(**presenter.explainer_message(presenter.resolve(self.slug)))
+        await show_to_presser(interaction, **presenter.explainer_message(presenter.resolve(self.slug)))
 
 
 class OverviewSelect(discord.ui.DynamicItem[discord.ui.Select], template=OVERVIEW_SELECT_ID):
@@ -127,7 +127,7 @@ class OverviewSelect(discord.ui.DynamicItem[discord.ui.Select], template=OVERVIE
         presenter = _presenter(interaction)
         values = (interaction.data or {}).get("values") or []
         slug = str(values[0]) if values else ""
-        await interaction.response.edit_message(**presenter.explainer_message(presenter.resolve(slug)))
+        await show_to_presser(interaction, **presenter.explainer_message(presenter.resolve(slug)))
 
 
 def _presenter(interaction: discord.Interaction) -> ExplainerPresenter:

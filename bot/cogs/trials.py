@@ -18,7 +18,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs._embeds import to_embed
-from bot.cogs._replies import answers_errors
+from bot.cogs._replies import answers_errors, pressed_by_its_owner
 from bot.core.trials import (
     DEFAULT_INTERVENTION,
     INTERVENTION_OPTIONS,
@@ -51,23 +51,33 @@ def trials_message(results: TrialResults, page: int) -> dict[str, Any]:
     if rendered.page_count > 1:
         previous = PageState.for_results(results, max(rendered.page - 1, 0))
         following = PageState.for_results(results, min(rendered.page + 1, rendered.page_count - 1))
+        # Every item is dynamic (the page label too), so discord.py keeps no per-message view in memory.
         view.add_item(
-            TrialsPageButton(
-                PREVIOUS_PREFIX, previous, label="Previous", disabled=not rendered.has_previous
-            ).item
+            TrialsPageButton(PREVIOUS_PREFIX, previous, label="Previous", disabled=not rendered.has_previous)
         )
-        view.add_item(
+        view.add_item(PageLabel(rendered.page_label))
+        view.add_item(TrialsPageButton(NEXT_PREFIX, following, label="Next", disabled=not rendered.has_next))
+    return {"embed": to_embed(rendered.embed), "view": view}
+
+
+class PageLabel(discord.ui.DynamicItem[discord.ui.Button], template=PAGE_LABEL_ID):
+    """The disabled "Page x of y" between the arrows; it is never pressed."""
+
+    def __init__(self, label: str = "") -> None:
+        super().__init__(
             discord.ui.Button(
-                label=rendered.page_label,
+                label=label or "Page",
                 custom_id=PAGE_LABEL_ID,
                 style=discord.ButtonStyle.secondary,
                 disabled=True,
             )
         )
-        view.add_item(
-            TrialsPageButton(NEXT_PREFIX, following, label="Next", disabled=not rendered.has_next).item
-        )
-    return {"embed": to_embed(rendered.embed), "view": view}
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> PageLabel:
+        return cls()
 
 
 class TrialsPageButton(
@@ -100,8 +110,7 @@ class TrialsPageButton(
     @answers_errors
     async def callback(self, interaction: discord.Interaction) -> None:
         cog = _trials_cog(interaction)
-        owner = _message_owner_id(interaction.message)
-        in_place = owner is None or owner == interaction.user.id
+        in_place = pressed_by_its_owner(interaction)
         # The cache answers at once, but an expired entry means a registry call: defer first.
         if in_place:
             await interaction.response.defer()
@@ -114,12 +123,6 @@ class TrialsPageButton(
             await interaction.edit_original_response(**message)
         else:
             await interaction.followup.send(**message, ephemeral=True)
-
-
-def _message_owner_id(message: discord.Message | None) -> int | None:
-    """Who ran the command that posted `message` (None when Discord does not say)."""
-    metadata = message.interaction_metadata if message is not None else None
-    return metadata.user.id if metadata is not None else None
 
 
 def _trials_cog(interaction: discord.Interaction) -> TrialsCog:
@@ -144,12 +147,12 @@ class TrialsCog(commands.Cog, name="Trials"):
             session = self._owned_session = aiohttp.ClientSession()
         client = ClinicalTrialsClient(session, self.bot.settings.clinicaltrials_api_base)
         self.service = TrialsService(client, TrialsCacheRepository(self.bot.db), self.bot.clock)
-        self.bot.add_dynamic_items(TrialsPageButton)
+        self.bot.add_dynamic_items(TrialsPageButton, PageLabel)
         # The gazetteer takes about a second to load; do it now, off the loop, without holding up start-up.
         self._warm_up = asyncio.create_task(self._load_gazetteer(), name="trials-gazetteer-warm-up")
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(TrialsPageButton)
+        self.bot.remove_dynamic_items(TrialsPageButton, PageLabel)
         if self._warm_up is not None and not self._warm_up.done():
             # The loading thread finishes on its own and still fills the shared gazetteer.
             self._warm_up.cancel()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -139,3 +140,27 @@ async def test_no_reply_can_ping_anyone(fake_discord: FakeDiscord, bot: Stemcell
     assert messages
     for message in messages:
         assert message.get("allowed_mentions", {"parse": []}).get("parse") == [], message
+
+
+async def test_answers_with_buttons_leave_no_view_in_memory(
+    fake_discord: FakeDiscord, bot: StemcellBot
+) -> None:
+    """Every button is dynamic (its state in its custom id), so nothing piles up per message sent."""
+    store = bot._connection._view_store
+    before = len(store._synced_message_views)
+    for topic in ("hsct", "risks", "repair"):
+        await (await fake_discord.invoke("stemcell", {"topic": topic})).wait_response()
+    await (await fake_discord.invoke("stemcell")).wait_response()
+    await asyncio.sleep(0.1)
+    assert len(store._synced_message_views) == before
+
+
+async def test_someone_elses_click_gets_a_private_copy(fake_discord: FakeDiscord, bot: StemcellBot) -> None:
+    """A public explainer stays as its asker left it; another member's button press answers them alone."""
+    handle = await fake_discord.invoke("stemcell", {"topic": "hsct"}, user=fake_discord.member)
+    await handle.wait_response()
+    click = await fake_discord.click(handle, "stemcell:topic:risks", user=fake_discord.moderator)
+    reply = await click.wait_response()
+    assert reply["type"] == CHANNEL_MESSAGE and reply["data"]["flags"] & EPHEMERAL
+    assert "risk" in reply["data"]["embeds"][0]["title"].lower()
+    assert "HSCT" in handle.final_message()["embeds"][0]["title"]
