@@ -89,9 +89,14 @@ def quoted(text: str, limit: int = MAX_TRIGGER_LENGTH) -> str:
     return f"“{discord.utils.escape_markdown(flat)}”"
 
 
-def scope_text(rule_or_draft: Rule | RuleDraft) -> str:
+def scope_text(rule_or_draft: Rule | RuleDraft, *, brief: bool = False) -> str:
+    """Where a rule answers; `brief` counts long lists, so a list page fits within Discord's limits."""
     channels = rule_or_draft.channel_ids
-    return ", ".join(f"<#{channel}>" for channel in channels) if channels else "all channels"
+    if not channels:
+        return "all channels"
+    if brief and len(channels) > 2:
+        return f"{len(channels)} channels"
+    return ", ".join(f"<#{channel}>" for channel in channels)
 
 
 def describe(draft: RuleDraft) -> str:
@@ -122,7 +127,7 @@ def list_message(rules: Sequence[Rule], page: int) -> dict[str, Any]:
         state = "on" if rule.enabled else "**off**"
         lines.append(
             f"**#{rule.number}** · {rule.mode.value} · {quoted(rule.trigger, TRIGGER_SHOWN)} · "
-            f"{plural(rule.hit_count, 'hit')} · {state} · {scope_text(rule)}\n"
+            f"{plural(rule.hit_count, 'hit')} · {state} · {scope_text(rule, brief=True)}\n"
             f"-# {discord.utils.escape_markdown(_snippet(rule.response))}"
         )
     embed = discord.Embed(title="Auto-responses", description="\n".join(lines), colour=discord.Colour(COLOUR))
@@ -481,7 +486,10 @@ class AutoresponseGroup(ModeratorGroup):
     ) -> None:
         assert interaction.guild_id is not None
         rules = await self.cog.repository.list(interaction.guild_id)
-        await interaction.response.send_message(**list_message(rules, page), ephemeral=True)
+        message = list_message(rules, page)
+        if message["view"] is None:  # sending (unlike editing) takes no view at all, not None
+            del message["view"]
+        await interaction.response.send_message(**message, ephemeral=True)
 
     @app_commands.command(name="show", description="One auto-response in full")
     @app_commands.describe(number="The rule's number, as in /autoresponse list")

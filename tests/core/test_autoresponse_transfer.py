@@ -186,3 +186,11 @@ def test_a_structured_value_in_a_scalar_field_is_named_briefly() -> None:
         parse_import(text)
     [problem] = caught.value.problems
     assert problem.startswith("rule 1: mode: a list is not a match mode") and len(problem) < 200
+
+
+def test_an_export_never_uses_anchors_even_for_shared_values() -> None:
+    channels = (111_111_111_111_111_111, 222_222_222_222_222_222)
+    drafts = [RuleDraft(f"word{n}", "hello", channel_ids=channels) for n in range(3)]
+    text = export_rules(drafts)
+    assert "&" not in text and "*" not in text
+    assert parse_import(text) == drafts

@@ -408,6 +408,23 @@ async def test_export_then_import_round_trips_through_attachments(
     await reply_to(fake_discord, message, mark)  # imported rules are live at once
 
 
+async def test_a_page_of_widely_scoped_rules_still_fits(fake_discord: FakeDiscord, bot: StemcellBot) -> None:
+    """Ten rules limited to 25 channels each: the list counts the channels rather than naming them."""
+    channels = [900_000_000_000_000_000 + n for n in range(25)]
+    rules = [
+        {"trigger": f"word{n}", "response": "r" * 300, "mode": "word", "channels": list(channels)}
+        for n in range(10)
+    ]
+    document = yaml.safe_dump({"version": 1, "rules": rules}).encode()
+    _, reply = await run_deferred(
+        fake_discord, "autoresponse import", {"file": ("wide.yaml", document), "mode": "merge"}
+    )
+    assert "10 added" in reply.json["content"], reply.json["content"]
+    data = await run(fake_discord, "autoresponse list")
+    description = data["embeds"][0]["description"]
+    assert "25 channels" in description and len(description) <= 4096
+
+
 async def test_a_malformed_yaml_import_changes_nothing_and_says_where(
     fake_discord: FakeDiscord, bot: StemcellBot
 ) -> None:
@@ -476,6 +493,7 @@ async def test_the_modlog_channel_gets_a_short_embed_for_each_change(
     log_channel = fake_discord.other_channel_id
     data = await run(fake_discord, "modlog channel", {"channel": log_channel})
     assert data["flags"] & EPHEMERAL and f"<#{log_channel}>" in data["content"]
+
     def reported(title: str) -> Callable[[RestCall], bool]:
         return lambda c: (
             c.method == "POST"

@@ -45,7 +45,14 @@ _RULE_FIELDS = ("trigger", "mode", "response", "channels", "cooldown_seconds", "
 _REQUIRED = ("trigger", "response")
 
 _Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_Dumper: type[Any] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_BaseDumper: type[Any] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(_BaseDumper):  # type: ignore[misc, valid-type]
+    """Writes every value out in full: an import refuses anchors and aliases, so an export has none."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 class ImportMode(StrEnum):
