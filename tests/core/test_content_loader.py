@@ -101,3 +101,24 @@ def test_glossary_see_also_must_be_a_topic(tmp_path: Path) -> None:
     assert "glossary.yaml: term 'autologous': see_also: unknown topic 'nope'" in problems_for(
         tmp_path, content
     )
+
+
+def test_too_many_related_topics_and_a_word_for_an_emoji_are_named(tmp_path: Path) -> None:
+    def change(c: dict) -> None:
+        topics = c["explainers.yaml"]["topics"]
+        topics += [topic(f"extra-{n}", aliases=[]) for n in range(5)]
+        topics[0]["related"] = [f"extra-{n}" for n in range(5)]
+        topics[1]["emoji"] = "dna"
+
+    problems = problems_for(tmp_path, modified(change))
+    assert any(p.startswith("explainers.yaml: topic 'hsct': related: 5 topics; at most 4") for p in problems)
+    assert any(p.startswith("explainers.yaml: topic 'risks': emoji: 'dna' is not one") for p in problems)
+
+
+def test_real_emoji_are_accepted(tmp_path: Path) -> None:
+    def change(c: dict) -> None:
+        c["explainers.yaml"]["topics"][0]["emoji"] = "🧬"
+        c["explainers.yaml"]["topics"][1]["emoji"] = "👩🏽‍⚕️"
+
+    bundle = load_content(write_content(tmp_path, modified(change)))
+    assert bundle.explainers["hsct"].emoji == "🧬"

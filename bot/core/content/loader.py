@@ -44,6 +44,15 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_SELECT_OPTIONS = 25
 SUMMARY_LIMIT = 300
 SOURCE_TITLE_LIMIT = 200
+MAX_RELATED = 4  # one row of related-topic buttons, beside the row of source links
+_CUSTOM_EMOJI = re.compile(r"^<a?:\w{2,32}:\d{15,21}>$")
+
+
+def _is_emoji(text: str) -> bool:
+    """One pictograph (with its modifiers and joiners) or a Discord custom emoji; never plain words."""
+    if _CUSTOM_EMOJI.match(text):
+        return True
+    return 0 < len(text) <= 12 and not any(c.isspace() or (c.isascii() and c.isalnum()) for c in text)
 
 
 class ContentError(Exception):
@@ -227,6 +236,10 @@ def _load_explainers(data: Any, problems: list[str]) -> dict[str, Explainer]:
             aliases=r.text_list("aliases", required=False),
             emoji=r.text("emoji", required=False) or None,
         )
+        if len(explainer.related) > MAX_RELATED:
+            r.problem("related", f"{len(explainer.related)} topics; at most {MAX_RELATED} fit as buttons")
+        if explainer.emoji is not None and not _is_emoji(explainer.emoji):
+            r.problem("emoji", f"{explainer.emoji!r} is not one emoji; paste a single emoji such as 🔄")
         for name, kind in [(slug, "slug"), (explainer.title, "title")] + [
             (a, "alias") for a in explainer.aliases
         ]:
