@@ -16,6 +16,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from dotenv import load_dotenv
 
@@ -248,6 +249,7 @@ def command_run() -> int:
 
 async def run_bot(settings: Settings, content: ContentBundle) -> int:
     """Run until Discord closes or SIGINT/SIGTERM arrives; everything is closed in reverse order."""
+    import aiohttp
     import discord
 
     from bot.app import open_bot
@@ -271,12 +273,36 @@ async def run_bot(settings: Settings, content: ContentBundle) -> int:
                     "DISCORD_TOKEN: Discord refused this token; copy a fresh one from the developer "
                     "portal (Applications > your app > Bot > Reset Token)"
                 ) from None
+            except discord.HTTPException as exc:
+                raise CliError(_start_up_refusal(settings, exc)) from None
+            except (aiohttp.ClientError, discord.GatewayNotFound, OSError) as exc:
+                raise CliError(
+                    f"DISCORD_API_BASE: cannot reach {settings.discord_api_base} "
+                    f"({type(exc).__name__}); check the network, or the address if you set one"
+                ) from None
     except MigrationError as exc:
         raise CliError(f"database: {exc}") from None
     except JournalKeyError as exc:
         raise CliError(f"JOURNAL_KEY: {exc}") from None
     log.info("Shut down cleanly")
     return 0
+
+
+def _start_up_refusal(settings: Settings, error: Any) -> str:
+    """One line for a request Discord refused while the bot was starting (most often the command sync)."""
+    code = getattr(error, "code", 0)
+    status = getattr(error, "status", 0)
+    if code == 30034:
+        return (
+            "SYNC_COMMANDS: Discord's daily limit on creating commands is reached; start with "
+            "SYNC_COMMANDS=never today, or try again tomorrow"
+        )
+    if settings.dev_guild_id and (status in (403, 404) or code == 50001):
+        return (
+            f"DEV_GUILD_ID: the bot cannot add commands to server {settings.dev_guild_id}; invite it there "
+            "with the applications.commands scope, or unset DEV_GUILD_ID"
+        )
+    return f"Discord refused a start-up request ({status}, code {code}): {getattr(error, 'text', '')}".strip()
 
 
 _shutdown_tasks: set[asyncio.Task[None]] = set()

@@ -147,3 +147,19 @@ def test_wrong_journal_key_stops_the_bot_and_changes_nothing(tmp_path: Path) -> 
     assert last.startswith("JOURNAL_KEY:") and "Traceback" not in result.stderr
     assert first_key not in result.stderr
     assert database.read_bytes() == before
+
+
+def test_an_unreachable_discord_is_one_line(tmp_path: Path) -> None:
+    result = run_cli(
+        "run",
+        cwd=tmp_path,
+        env={
+            "DISCORD_TOKEN": "x" * 20,
+            "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
+            "DISCORD_API_BASE": "http://127.0.0.1:9/api/v10",
+        },
+    )
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("DISCORD_API_BASE: cannot reach http://127.0.0.1:9/api/v10"), result.stderr
+    assert "Traceback" not in result.stderr

@@ -94,7 +94,7 @@ async def test_a_bug_gets_an_apology_not_a_traceback(
     assert "/caution" in record.getMessage() and record.exc_info is not None
 
 
-async def _run_cli_against(fake: FakeDiscord, tmp_path: Path) -> asyncio.subprocess.Process:
+async def _run_cli_against(fake: FakeDiscord, tmp_path: Path, **extra: str) -> asyncio.subprocess.Process:
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_", "SYNC_", "DEV_"))
     }
@@ -102,6 +102,7 @@ async def _run_cli_against(fake: FakeDiscord, tmp_path: Path) -> asyncio.subproc
         DISCORD_TOKEN="fake-token-value",
         DISCORD_API_BASE=fake.api_base,
         DATABASE_PATH=str(tmp_path / "data" / "bot.sqlite3"),
+        **extra,
     )
     return await asyncio.create_subprocess_exec(
         sys.executable,
@@ -147,4 +148,21 @@ async def test_missing_message_content_intent_is_one_line_that_says_how_to_fix_i
     lines = stderr.decode().strip().splitlines()
     assert process.returncode == 1
     assert "Message Content Intent" in lines[-1] and "developer portal" in lines[-1]
+    assert "Traceback" not in stderr.decode()
+
+
+async def test_a_dev_guild_the_bot_is_not_in_is_one_line(fake_discord: FakeDiscord, tmp_path: Path) -> None:
+    fake_discord.fail_next("PUT", "/applications/{application_id}/guilds/{guild_id}/commands", status=403)
+    process = await _run_cli_against(fake_discord, tmp_path, DEV_GUILD_ID=str(fake_discord.guild_id))
+    try:
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=20)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    lines = stderr.decode().strip().splitlines()
+    assert process.returncode == 1
+    assert lines[-1].startswith(
+        f"DEV_GUILD_ID: the bot cannot add commands to server {fake_discord.guild_id}"
+    )
     assert "Traceback" not in stderr.decode()
