@@ -290,6 +290,102 @@ def test_known_gap_ascii_word_next_to_another_script(clock: FakeClock) -> None:
     assert scanner.scan(GUILD, CHANNEL, "clinicа").caution is not None  # Cyrillic "а" at the end
 
 
+# --- neutral phrases: words that contain a clinic or context word without being one ---
+
+NEUTRAL_WORDS = replace(WORDS, neutral=("ms clinic", "essai clinique", "msc thesis"))
+FRENCH_WORDS = ClinicWordLists(
+    clinic=("clinique", "clinic"), context=("cellule souche", "hsct"), neutral=("essai clinique", "ms clinic")
+)
+
+
+def make_neutral_scanner(
+    clock: FakeClock, words: ClinicWordLists = NEUTRAL_WORDS, **settings: object
+) -> MessageScanner:
+    scanner = MessageScanner(words, clock)
+    scanner.set_settings(replace(ClinicWatchSettings(GUILD), **settings))
+    return scanner
+
+
+@pytest.mark.parametrize("sensitivity", list(Sensitivity), ids=str)
+def test_a_neutral_phrase_cancels_the_word_it_contains(clock: FakeClock, sensitivity: Sensitivity) -> None:
+    scanner = make_neutral_scanner(clock, sensitivity=sensitivity)
+    assert scanner.scan(GUILD, CHANNEL, "My MS clinic will talk about HSCT") is NO_HITS
+    preview = scanner.preview(GUILD, "My MS clinic will talk about HSCT")
+    assert preview.clinic_words == () and not preview.would_fire
+
+
+def test_the_msc_degree_is_not_stem_cell_context(clock: FakeClock) -> None:
+    scanner = make_neutral_scanner(clock)
+    assert scanner.scan(GUILD, CHANNEL, "my MSc thesis is about the clinic").caution is None
+    assert scanner.scan(GUILD, OTHER_CHANNEL, "my clinic thesis is about MSC infusions").caution is not None
+
+
+def test_another_clinic_word_in_the_same_message_still_counts(clock: FakeClock) -> None:
+    scanner = make_neutral_scanner(clock)
+    hit = scanner.scan(GUILD, CHANNEL, "my MS clinic says that stem cell clinic is a scam").caution
+    assert hit is not None and hit.clinic_words == ("stem cell clinic",)
+    french = make_neutral_scanner(clock, FRENCH_WORDS)
+    hit = french.scan(GUILD, CHANNEL, "un essai clinique, puis une clinic à Cancún: cellules souches").caution
+    assert hit is not None and hit.clinic_words == ("clinic",)
+
+
+def test_known_gap_a_neutral_phrase_cancels_its_word_for_the_whole_message(clock: FakeClock) -> None:
+    """The set reports which words hit, not where: the same word said twice is cancelled twice.
+
+    "la clinique ... essai clinique" loses its real "clinique"; recorded here (and in the README) so
+    a change of approach notices it.
+    """
+    scanner = make_neutral_scanner(clock, FRENCH_WORDS)
+    text = "La clinique de Genève vend des cellules souches, ce n'est pas un essai clinique"
+    assert scanner.scan(GUILD, CHANNEL, text).caution is None
+    assert scanner.preview(GUILD, "La clinique de Genève vend des cellules souches").would_fire
+
+
+def test_cancelled_words_are_not_kept_for_the_next_message(clock: FakeClock) -> None:
+    scanner = make_neutral_scanner(clock)
+    assert scanner.scan(GUILD, CHANNEL, "MS clinic was running late").caution is None
+    assert scanner.scan(GUILD, CHANNEL, "they mentioned HSCT though").caution is None
+    assert scanner.scan(GUILD, OTHER_CHANNEL, "MSc thesis draft done").caution is None
+    assert scanner.scan(GUILD, OTHER_CHANNEL, "the clinic called").caution is None
+
+
+def test_neutral_phrases_follow_the_servers_words(clock: FakeClock) -> None:
+    """Only phrases that cover a word the server watches are compiled; its own words win."""
+    scanner = make_neutral_scanner(clock, sensitivity=Sensitivity.BROAD)
+    scanner.scan(GUILD, CHANNEL, "hello")
+    neutral = [t.label for t in scanner._guilds[GUILD].matcher.triggers if t.kind is TriggerKind.NEUTRAL]
+    assert neutral == ["ms clinic"]  # broad mode does not watch "msc"; nothing watches "clinique"
+    added = scanner.settings_for(GUILD).with_word(WordKind.CLINIC, "ms clinic", NEUTRAL_WORDS)
+    scanner.set_settings(added)
+    hit = scanner.scan(GUILD, CHANNEL, "the MS clinic rang").caution
+    assert hit is not None and hit.clinic_words == ("clinic", "ms clinic")
+
+
+def test_shipped_neutral_phrases_load() -> None:
+    words = load_clinic_watch_words(packaged_content_dir())
+    assert {"essai clinique", "ms clinic", "msc thesis", "investigacion clinica"} <= set(words.neutral)
+
+
+def test_loader_checks_neutral_phrases() -> None:
+    raw = {
+        "clinic_words": ["clinic"],
+        "context_words": ["hsct"],
+        "neutral_phrases": ["ms clinic", "clinic", "ensayo clínico", "MS  Clinic"],
+    }
+    with pytest.raises(ClinicWordsError) as caught:
+        parse_clinic_watch_words(raw, "clinic_watch.yaml")
+    problems = caught.value.problems
+    assert len(problems) == 3
+    assert any(p.startswith("clinic_watch.yaml:neutral_phrases[3]:") and "entry [0]" in p for p in problems)
+    assert any(p.startswith("clinic_watch.yaml:neutral_phrases[1]:") and "itself" in p for p in problems)
+    assert any(p.startswith("clinic_watch.yaml:neutral_phrases[2]:") and "no clinic" in p for p in problems)
+
+
+def test_neutral_phrases_are_optional_in_the_file() -> None:
+    words = parse_clinic_watch_words({"clinic_words": ["clinic"], "context_words": ["hsct"]})
+    assert words.neutral == ()
+
+
 # --- editing word lists ---
 
 

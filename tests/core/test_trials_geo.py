@@ -41,6 +41,24 @@ def gazetteer() -> Gazetteer:
         ("Milan, Italy", "Milan, Italy", "IT"),
         ("Sweden", "Sweden", "SE"),
         ("UK", "United Kingdom", "GB"),
+        # A city's own name beats another city's alternate spelling (GeoNames lists "Cancun" as a
+        # name of Changchun and "Victoria" as a name of Hong Kong).
+        ("Cancún", "Cancún, Mexico", "MX"),
+        ("Cancun", "Cancún, Mexico", "MX"),
+        ("cancun, mexico", "Cancún, Mexico", "MX"),
+        ("Victoria", "Victoria, Hong Kong", "HK"),  # GeoNames' biggest place named Victoria
+        ("Victoria, Canada", "Victoria, Canada", "CA"),
+        ("Victoria TX", "Victoria, Texas, United States", "US"),
+        ("Islamabad", "Islamabad, Pakistan", "PK"),
+        ("Parma", "Parma, Italy", "IT"),
+        ("Munich", "Munich, Germany", "DE"),
+        ("München", "Munich, Germany", "DE"),
+        ("Uppsala", "Uppsala, Sweden", "SE"),
+        # Alternate names still count when no city has the name as its main one, or in scope.
+        ("Cologne", "Köln, Germany", "DE"),
+        ("Lisboa", "Lisbon, Portugal", "PT"),
+        ("Calcutta, India", "Kolkata, India", "IN"),
+        ("Hanover, Germany", "Hannover, Germany", "DE"),
     ],
 )
 def test_resolves_the_places_members_type(
@@ -65,6 +83,13 @@ def test_labels_round_trip_through_resolve(gazetteer: Gazetteer) -> None:
         place = gazetteer.resolve(text)
         assert place is not None
         assert gazetteer.resolve(place.label) == place
+
+
+def test_an_alternate_name_never_outranks_a_city_of_that_main_name(gazetteer: Gazetteer) -> None:
+    """Changchun is five times Cancún's size, but only Cancún is called Cancún."""
+    for text in ["Cancun", "Victoria", "Calcutta"]:
+        place = gazetteer.resolve(text)
+        assert place is not None and fold(place.name) == fold(text), place
 
 
 def test_a_qualifier_that_contradicts_the_city_finds_nothing(gazetteer: Gazetteer) -> None:

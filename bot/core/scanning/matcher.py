@@ -18,6 +18,9 @@ class TriggerKind(StrEnum):
 
     CLINIC = "clinic"
     CONTEXT = "context"
+    # A phrase that contains a clinic or context word without being one ("essai clinique",
+    # "MS clinic", "MSc thesis"): its hit cancels the words it contains (see scanner.py).
+    NEUTRAL = "neutral"
     RULE = "rule"
 
 
@@ -63,6 +66,22 @@ def word_pattern(canonical_word: str) -> str:
     if canonical_word.isascii():
         return f"{_ASCII_EDGE}{body}{_ASCII_EDGE}"
     return f"{_UNICODE_BEFORE}{body}{_UNICODE_AFTER}"
+
+
+def contains_phrase(word: str, phrase: str) -> bool:
+    """True when `phrase`'s words appear in a row inside `word` (plural "s" allowed, as in matching).
+
+    Both are in `normalise_word` form. Used at build time only: which clinic phrases carry their own
+    context, which listed words a neutral phrase cancels.
+    """
+    word_tokens = word.split(" ")
+    phrase_tokens = phrase.split(" ")
+    span = len(phrase_tokens)
+    for start in range(len(word_tokens) - span + 1):
+        window = word_tokens[start : start + span]
+        if all(token in (wanted, wanted + "s") for token, wanted in zip(window, phrase_tokens, strict=True)):
+            return True
+    return False
 
 
 def word_trigger(kind: TriggerKind, canonical_word: str) -> Trigger:

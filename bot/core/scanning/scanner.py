@@ -4,6 +4,12 @@ The clinic caution and the moderators' auto-responses share one compiled matcher
 server, so a message costs one normalisation and one re2 pass however many features listen.
 Matchers are built lazily from the server's settings and dropped by `invalidate` when those
 settings change; servers with identical word lists share one compiled matcher.
+
+Neutral phrases ("essai clinique", "MS clinic", "MSc thesis") ride in the same pass. The set says
+which triggers hit, not where, so a neutral phrase's hit cancels every clinic or context word it
+contains for the whole message: "the MS clinic said the clinic in Mexico is a scam" loses its
+"clinic". That approximation is decided at build time, in the plan of each combination of hits,
+and costs the per-message path nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from bot.core.scanning.context import (
     ContextWindows,
 )
 from bot.core.scanning.cooldown import CooldownPolicy
-from bot.core.scanning.matcher import CompiledMatcher, Trigger, TriggerKind, word_trigger
+from bot.core.scanning.matcher import CompiledMatcher, Trigger, TriggerKind, contains_phrase, word_trigger
 from bot.core.scanning.normalise import blank_markup, fold
 from bot.core.scanning.settings import ClinicWatchSettings, ClinicWordLists, Sensitivity, WordKind
 
@@ -87,6 +93,7 @@ class _GuildState:
     __slots__ = (
         "combinations",
         "cooldown_ns",
+        "covers",
         "find_utf8",
         "ignored",
         "matcher",
@@ -97,7 +104,11 @@ class _GuildState:
     )
 
     def __init__(
-        self, settings: ClinicWatchSettings, matcher: CompiledMatcher | None, self_contained: frozenset[str]
+        self,
+        settings: ClinicWatchSettings,
+        matcher: CompiledMatcher | None,
+        self_contained: frozenset[str],
+        covers: Mapping[str, frozenset[str]] | None = None,
     ) -> None:
         self.settings = settings
         self.matcher = matcher
@@ -107,6 +118,8 @@ class _GuildState:
         self.cooldown_ns = settings.cooldown // _ONE_MICROSECOND * 1000
         # Clinic phrases that carry their own stem-cell context ("stem cell clinic").
         self.self_contained = self_contained
+        # Each neutral phrase compiled, and the clinic and context words its hit cancels.
+        self.covers: Mapping[str, frozenset[str]] = covers or {}
         # One plan per trigger, for the usual message that hits one trigger alone.
         self.plans: list[_Plan] = []
         if matcher is not None:
@@ -116,6 +129,7 @@ class _GuildState:
                         words if kind is TriggerKind.CLINIC else (),
                         words if kind is TriggerKind.CONTEXT else (),
                         words if kind is TriggerKind.RULE else (),
+                        words if kind is TriggerKind.NEUTRAL else (),
                     )
                 )
         # Plans for combinations of triggers, keyed by their sorted indices, made on first sight.
@@ -127,8 +141,27 @@ class _GuildState:
             return False
         return bool(context) or not self.self_contained.isdisjoint(clinic)
 
-    def plan(self, clinic: tuple[str, ...], context: tuple[str, ...], rules: tuple[str, ...]) -> _Plan:
+    def cancel(
+        self, clinic: tuple[str, ...], context: tuple[str, ...], neutral: tuple[str, ...]
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The clinic and context words left once the neutral phrases found have cancelled theirs."""
+        if not neutral:
+            return clinic, context
+        cancelled = frozenset().union(*(self.covers.get(phrase, ()) for phrase in neutral))
+        return (
+            tuple(word for word in clinic if word not in cancelled),
+            tuple(word for word in context if word not in cancelled),
+        )
+
+    def plan(
+        self,
+        clinic: tuple[str, ...],
+        context: tuple[str, ...],
+        rules: tuple[str, ...],
+        neutral: tuple[str, ...] = (),
+    ) -> _Plan:
         """What a hit of these words means for the caution, and the result when no caution fires."""
+        clinic, context = self.cancel(clinic, context, neutral)
         quiet = ScanResult(rule_labels=rules) if rules else NO_HITS
         if self.strict and (clinic or context):
             step = _COMPLETE if self.is_complete(clinic, context) else _HALF
@@ -263,7 +296,8 @@ class MessageScanner:
     def preview(self, guild_id: int, text: str) -> CautionPreview:
         """What the caution would see in `text` alone, and the rule triggers found; nothing is remembered."""
         state = self._guilds.get(guild_id) or self._build(guild_id)
-        clinic, context, rules = _split_hits(state.matcher, text)
+        clinic, context, rules, neutral = _split_hits(state.matcher, text)
+        clinic, context = state.cancel(clinic, context, neutral)
         settings = state.settings
         broad = settings.sensitivity is Sensitivity.BROAD
         fires = settings.enabled and (bool(clinic) if broad else state.is_complete(clinic, context))
@@ -319,18 +353,22 @@ class MessageScanner:
         settings = self.settings_for(guild_id)
         triggers: list[Trigger] = []
         self_contained: frozenset[str] = frozenset()
+        covers: dict[str, frozenset[str]] = {}
         if settings.enabled:
             clinic_words = settings.effective_words(WordKind.CLINIC, self.defaults)
             triggers += [word_trigger(TriggerKind.CLINIC, word) for word in clinic_words]
+            context_words: tuple[str, ...] = ()
             if settings.sensitivity is Sensitivity.STRICT:
                 context_words = settings.effective_words(WordKind.CONTEXT, self.defaults)
                 triggers += [word_trigger(TriggerKind.CONTEXT, word) for word in context_words]
                 self_contained = frozenset(
-                    word for word in clinic_words if any(_contains_phrase(word, c) for c in context_words)
+                    word for word in clinic_words if any(contains_phrase(word, c) for c in context_words)
                 )
+            covers = _neutral_covers(self.defaults.neutral, (*clinic_words, *context_words))
+            triggers += [word_trigger(TriggerKind.NEUTRAL, phrase) for phrase in covers]
         triggers += self._rule_triggers.get(guild_id, ())
         matcher = self._shared_matcher(tuple(triggers)) if triggers else None
-        state = _GuildState(settings, matcher, self_contained)
+        state = _GuildState(settings, matcher, self_contained, covers)
         self._guilds[guild_id] = state
         self._finders[guild_id] = state.find_utf8
         return state
@@ -346,7 +384,23 @@ class MessageScanner:
         return matcher
 
 
-_Labels = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+_Labels = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+
+
+def _neutral_covers(phrases: Iterable[str], watched: tuple[str, ...]) -> dict[str, frozenset[str]]:
+    """The neutral phrases worth compiling for these words, each with the words its hit cancels.
+
+    A phrase that covers none of the server's words is left out; so is one the server watches as
+    a word of its own (a moderator who adds "mayo clinic" wants it to count).
+    """
+    covers: dict[str, frozenset[str]] = {}
+    for phrase in phrases:
+        if phrase in watched:
+            continue
+        covered = frozenset(word for word in watched if contains_phrase(phrase, word))
+        if covered:
+            covers[phrase] = covered
+    return covers
 
 
 def _labels(matcher: CompiledMatcher, hits: list[int]) -> _Labels:
@@ -354,6 +408,7 @@ def _labels(matcher: CompiledMatcher, hits: list[int]) -> _Labels:
     clinic: list[str] = []
     context: list[str] = []
     rules: list[str] = []
+    neutral: list[str] = []
     kinds = matcher.kinds
     labels = matcher.labels
     for index in sorted(hits) if len(hits) > 1 else hits:
@@ -362,9 +417,11 @@ def _labels(matcher: CompiledMatcher, hits: list[int]) -> _Labels:
             clinic.append(labels[index])
         elif kind is TriggerKind.CONTEXT:
             context.append(labels[index])
+        elif kind is TriggerKind.NEUTRAL:
+            neutral.append(labels[index])
         else:
             rules.append(labels[index])
-    return tuple(clinic), tuple(context), tuple(rules)
+    return tuple(clinic), tuple(context), tuple(rules), tuple(neutral)
 
 
 def _to_ns(moment: datetime) -> int:
@@ -381,19 +438,7 @@ def _from_ns(ns: int) -> datetime:
 
 def _split_hits(matcher: CompiledMatcher | None, text: str) -> _Labels:
     hits = None if matcher is None else matcher.match(fold(text))
-    return _labels(matcher, hits) if matcher is not None and hits else ((), (), ())
-
-
-def _contains_phrase(word: str, phrase: str) -> bool:
-    """True when `phrase`'s words appear in a row inside `word` (plural "s" allowed, as in matching)."""
-    word_tokens = word.split(" ")
-    phrase_tokens = phrase.split(" ")
-    span = len(phrase_tokens)
-    for start in range(len(word_tokens) - span + 1):
-        window = word_tokens[start : start + span]
-        if all(token in (wanted, wanted + "s") for token, wanted in zip(window, phrase_tokens, strict=True)):
-            return True
-    return False
+    return _labels(matcher, hits) if matcher is not None and hits else ((), (), (), ())
 
 
 def _quoted(words: tuple[str, ...]) -> str:

@@ -38,10 +38,15 @@ class WordKind(StrEnum):
 
 @dataclass(frozen=True)
 class ClinicWordLists:
-    """The shipped default words (from content/clinic_watch.yaml), already in canonical form."""
+    """The shipped default words (from content/clinic_watch.yaml), already in canonical form.
+
+    `neutral` phrases are not a word list moderators edit: they cancel the clinic or context words
+    they contain ("essai clinique", "MS clinic"), for every server, and change only with the file.
+    """
 
     clinic: tuple[str, ...]
     context: tuple[str, ...]
+    neutral: tuple[str, ...] = ()
 
     def of(self, kind: WordKind) -> tuple[str, ...]:
         return self.clinic if kind is WordKind.CLINIC else self.context

@@ -7,13 +7,24 @@ from typing import Any
 
 import yaml
 
-from bot.core.scanning.matcher import CompiledMatcher, MatcherBuildError, TriggerKind, word_trigger
+from bot.core.scanning.matcher import (
+    CompiledMatcher,
+    MatcherBuildError,
+    TriggerKind,
+    contains_phrase,
+    word_trigger,
+)
 from bot.core.scanning.normalise import normalise_word
 from bot.core.scanning.settings import ClinicWordLists
 from bot.errors import InvalidInput
 
 FILE_NAME = "clinic_watch.yaml"
-_LIST_KEYS = {"clinic_words": TriggerKind.CLINIC, "context_words": TriggerKind.CONTEXT}
+_LIST_KEYS = {
+    "clinic_words": TriggerKind.CLINIC,
+    "context_words": TriggerKind.CONTEXT,
+    "neutral_phrases": TriggerKind.NEUTRAL,
+}
+_OPTIONAL_KEYS = frozenset({"neutral_phrases"})  # a file without neutral phrases is still valid
 
 try:  # the C loader reads content about ten times faster; PyYAML wheels normally ship it
     _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader
@@ -54,12 +65,19 @@ def parse_clinic_watch_words(raw: Any, source: str = FILE_NAME) -> ClinicWordLis
     ]
     lists: dict[str, tuple[str, ...]] = {}
     for key in _LIST_KEYS:
-        lists[key] = _parse_word_list(raw.get(key), f"{source}:{key}", problems)
+        value = raw.get(key)
+        if value is None and key in _OPTIONAL_KEYS:
+            lists[key] = ()
+            continue
+        lists[key] = _parse_word_list(value, f"{source}:{key}", problems)
+    _check_neutral_phrases(lists, source, problems)
     if not problems:
         _check_compiles(lists, source, problems)
     if problems:
         raise ClinicWordsError(problems)
-    return ClinicWordLists(clinic=lists["clinic_words"], context=lists["context_words"])
+    return ClinicWordLists(
+        clinic=lists["clinic_words"], context=lists["context_words"], neutral=lists["neutral_phrases"]
+    )
 
 
 def _parse_word_list(value: Any, where: str, problems: list[str]) -> tuple[str, ...]:
@@ -89,6 +107,19 @@ def _parse_word_list(value: Any, where: str, problems: list[str]) -> tuple[str, 
         first_seen[canonical] = index
         words.append(canonical)
     return tuple(words)
+
+
+def _check_neutral_phrases(lists: dict[str, tuple[str, ...]], source: str, problems: list[str]) -> None:
+    """A neutral phrase must contain a listed word (or it changes nothing) without being one."""
+    listed = (*lists["clinic_words"], *lists["context_words"])
+    for index, phrase in enumerate(lists["neutral_phrases"]):
+        where = f"{source}:neutral_phrases[{index}]"
+        if phrase in listed:
+            problems.append(f"{where}: {phrase!r} is itself a clinic or context word; keep it in one list")
+        elif not any(contains_phrase(phrase, word) for word in listed):
+            problems.append(
+                f"{where}: {phrase!r} contains no clinic or context word, so it would change nothing"
+            )
 
 
 def _check_compiles(lists: dict[str, tuple[str, ...]], source: str, problems: list[str]) -> None:

@@ -4,11 +4,16 @@ Loading reads a ~17 MB JSON file of the ~34,000 cities above 15,000 inhabitants 
 a second, so it happens once, lazily, off the event loop (`await get_gazetteer()`); the raw
 records are dropped after a compact index is built.
 
-Resolution order for a name: a country ("Sweden", "UK"), then a US state ("Oregon"), then a city,
-preferring the biggest city (a city matched only by an alternate spelling counts a quarter of its
-population, so "Geneva" finds Genève rather than Geneva, Illinois). Countries and states stand at
-their capital or biggest city. A trailing qualifier narrows a city: "Uppsala, Sweden",
-"London UK", "Portland, OR".
+Resolution order for a name: a country ("Sweden", "UK"), then a US state ("Oregon"), then a city.
+Among cities, a city's own (main) name always beats an alternate spelling of another city, and only
+then does the biggest city win: GeoNames lists "Cancun" among Changchun's alternate names and
+"Victoria" among Hong Kong's, and a big city's alternate name must not hide a real city of that
+name. Alternate names (exonyms, names without accents: "München", "Calcutta") are used only when
+no city has the name as its main one; so "Calcutta" alone finds Calcutta, South Africa, and
+"Calcutta, India" finds Kolkata. "Victoria" alone finds Victoria, Hong Kong (GeoNames' biggest
+place of that main name, the old city centre); "Victoria, Canada" or "Victoria, TX" narrow it.
+Countries and states stand at their capital or biggest city. A trailing qualifier narrows a city:
+"Uppsala, Sweden", "London UK", "Portland, OR".
 """
 
 from __future__ import annotations
@@ -32,7 +37,6 @@ MAX_SUGGESTIONS = 25  # Discord rejects more than 25 autocomplete choices.
 # Alternate spellings (exonyms, names without accents) are kept for cities this big; smaller
 # towns are found by their main name, which keeps the index small.
 ALTERNATE_NAMES_MIN_POPULATION = 100000
-ALTERNATE_NAME_WEIGHT = 0.25
 FUZZY_SCORE_CUTOFF = 75.0
 
 # Everyday names that GeoNames does not list as country names.
@@ -236,16 +240,18 @@ class Gazetteer:
         state_code = self._state_by_name.get(name)
         if state_code and all(_in_scope(s, "US", state_code) for s in scopes):
             return self._state_place(state_code)
-        best: tuple[float, int] | None = None
-        for table, weight in ((self._by_name, 1.0), (self._by_alternate, ALTERNATE_NAME_WEIGHT)):
+        # Main names first; an alternate spelling counts only when no city in scope has the main name.
+        for table in (self._by_name, self._by_alternate):
+            best: int | None = None
             for index in table.get(name, ()):
                 city = self._cities[index]
                 if not all(_in_scope(s, city.country_code, city.state_code) for s in scopes):
                     continue
-                score = city.population * weight
-                if best is None or score > best[0]:
-                    best = (score, index)
-        return None if best is None else self._city_place(self._cities[best[1]])
+                if best is None or city.population > self._cities[best].population:
+                    best = index
+            if best is not None:
+                return self._city_place(self._cities[best])
+        return None
 
     def _scope(self, qualifier: str) -> _Scope | None:
         """What a qualifier after the name allows; None when it is not a country or US state."""
