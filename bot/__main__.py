@@ -108,8 +108,9 @@ def command_check() -> int:
             bundle = _content(settings)
             notes.append(
                 f"content: {len(bundle.explainers)} topics, {len(bundle.glossary)} glossary terms, "
-                f"{len(bundle.caution.points)} caution points, {len(bundle.clinic_words.clinic)} clinic "
-                f"words and {len(bundle.clinic_words.context)} stem-cell context words"
+                f"{len(bundle.caution.points)} caution points; clinic watch: "
+                f"{len(bundle.clinic_words.clinic)} clinic words, {len(bundle.clinic_words.context)} "
+                f"stem-cell context words, {len(bundle.clinic_words.neutral)} neutral phrases"
             )
         except CliError as exc:
             problems.extend(exc.lines)
