@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from datetime import date as calendar_date
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -131,7 +130,7 @@ class JournalCog(commands.Cog, name="Journal"):
         interaction: discord.Interaction,
         date: str | None = None,
         feeling: app_commands.Range[int, 0, 10] | None = None,
-        symptoms: str | None = None,
+        symptoms: app_commands.Range[str, 1, rules.MAX_SYMPTOMS_CHARS] | None = None,
         therapy: str | None = None,
         phase: str | None = None,
         notes: str | None = None,
@@ -144,9 +143,9 @@ class JournalCog(commands.Cog, name="Journal"):
             form = EntryForm(date=date.strip() if date and date.strip() else "today")
             await interaction.response.send_modal(EntryModal(user_id, form))
             return
-        today = await self.repository.member_today(user_id)
+        day = await self.repository.member_day(user_id)
         draft = _draft_from_options(
-            today=today,
+            day=day,
             date=date,
             feeling=feeling,
             symptoms=symptoms,
@@ -158,7 +157,11 @@ class JournalCog(commands.Cog, name="Journal"):
         )
         entry = await self.repository.add(user_id, draft)
         log.info("Journal entry added (user=%s seq=%s source=slash)", user_id, entry.seq)
-        await reply(interaction, f"Saved to your journal as entry #{entry.seq}.", embed=entry_embed(entry))
+        await reply(
+            interaction,
+            f"Saved to your journal as entry #{entry.seq}." + views.timezone_hint(day, date),
+            embed=entry_embed(entry),
+        )
 
     @journal.command(name="edit", description="Change one of your entries (opens the form, filled in)")
     @app_commands.describe(entry="The entry's number, e.g. 3 (see /journal list)")
@@ -193,9 +196,10 @@ class JournalCog(commands.Cog, name="Journal"):
     async def delete(self, interaction: discord.Interaction, entry: str) -> None:
         user_id = interaction.user.id
         stored = await self.repository.get(user_id, rules.parse_entry_number(entry))
+        asked = views.confirmation_stamp(interaction)
         view = buttons_view(
-            DeleteEntryButton("confirm", user_id, stored.seq),
-            DeleteEntryButton("cancel", user_id, stored.seq),
+            DeleteEntryButton("confirm", user_id, stored.seq, asked),
+            DeleteEntryButton("cancel", user_id, stored.seq, asked),
         )
         await reply(
             interaction,
@@ -208,7 +212,8 @@ class JournalCog(commands.Cog, name="Journal"):
     async def forget(self, interaction: discord.Interaction) -> None:
         user_id = interaction.user.id
         count = await self.repository.count(user_id)
-        view = buttons_view(ForgetButton("confirm", user_id), ForgetButton("cancel", user_id))
+        asked = views.confirmation_stamp(interaction)
+        view = buttons_view(ForgetButton("confirm", user_id, asked), ForgetButton("cancel", user_id, asked))
         await reply(interaction, FORGET_QUESTION.format(entries=_entries(count)), view=view)
 
     # --- export / summary ---------------------------------------------------------------------
@@ -326,7 +331,30 @@ class JournalCog(commands.Cog, name="Journal"):
             + "\n-# I can only reach you if you allow direct messages from members of a server we share.",
         )
 
+    @journal.command(name="timezone", description="Tell the journal where you live, so 'today' is your today")
+    @app_commands.describe(zone="Where you live, e.g. Europe/London (start typing to search)")
+    async def timezone(self, interaction: discord.Interaction, zone: str) -> None:
+        user_id = interaction.user.id
+        chosen = rules.parse_timezone(zone)
+        reminder = await self.repository.get_reminder(user_id)
+        if reminder is None:
+            await self.repository.set_timezone(user_id, chosen)
+            moved = ""
+        else:  # one time zone per member: the reminder keeps its local time in the new zone
+            reminder = await self.repository.set_reminder(
+                user_id, reminder.cadence, reminder.local_time, chosen, reminder.weekday
+            )
+            moved = "\n" + views.reminder_text(reminder)
+        today = rules.member_today(self.bot.clock.now(), chosen)
+        log.info("Journal time zone set (user=%s)", user_id)
+        await reply(
+            interaction,
+            f"Thank you. Your journal now uses {chosen.key}: today there is {today.isoformat()}, "
+            f"and 'today' and 'yesterday' follow your own calendar.{moved}",
+        )
+
     @remind.autocomplete("timezone")
+    @timezone.autocomplete("zone")
     async def timezone_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
@@ -392,10 +420,12 @@ class JournalCog(commands.Cog, name="Journal"):
 
     async def on_direct_message(self, message: discord.Message) -> None:
         """A plain DM becomes a note for today, answered with its number and an Undo button."""
+        if message.type not in _NOTE_MESSAGE_TYPES:
+            return  # a system message ("pinned a message", a call...) is nothing the member wrote
         user_id = message.author.id
         try:
-            today = await self.repository.member_today(user_id)
-            draft = rules.quick_note(message.content, today)
+            day = await self.repository.member_day(user_id)
+            draft = rules.quick_note(message.content, day.today)
             entry = await self.repository.add(user_id, draft)
         except UserFacingError as error:
             await _reply_quietly(message, error.message)
@@ -409,9 +439,13 @@ class JournalCog(commands.Cog, name="Journal"):
             message,
             f"Saved to your journal as entry #{entry.seq} ({entry.entry_date.isoformat()}).\n"
             f"-# Add ratings with `/journal edit entry:{entry.seq}`, "
-            "or press Undo if you didn't mean to save it.",
+            "or press Undo if you didn't mean to save it." + views.timezone_hint(day, None),
             view=buttons_view(UndoQuickNoteButton(user_id, entry.seq)),
         )
+
+
+#: Messages a member writes; every other type is a system notice in the DM.
+_NOTE_MESSAGE_TYPES = frozenset({discord.MessageType.default, discord.MessageType.reply})
 
 
 async def _reply_quietly(message: discord.Message, content: str, **kwargs: Any) -> None:
@@ -432,7 +466,7 @@ def _without_none(message: dict[str, Any]) -> dict[str, Any]:
 
 def _draft_from_options(
     *,
-    today: calendar_date,
+    day: rules.MemberDay,
     date: str | None,
     feeling: int | None,
     symptoms: str | None,
@@ -444,7 +478,7 @@ def _draft_from_options(
 ) -> EntryDraft:
     """A checked draft from `/journal add` options; every problem is reported in one message."""
     problems: list[str] = []
-    entry_date = views.attempt(problems, lambda: rules.parse_entry_date(date or "today", today))
+    entry_date = views.attempt(problems, lambda: rules.parse_entry_date(date or "today", day))
     rated = views.attempt(problems, lambda: rules.parse_symptom_ratings(symptoms)) or {}
     therapy_parts = views.attempt(problems, lambda: rules.parse_therapy(therapy)) or (None, None)
     chosen_phase = views.attempt(problems, lambda: rules.parse_phase(phase))
@@ -465,7 +499,7 @@ def _draft_from_options(
         notes=notes,
         **{name: rated.get(name) for name in SYMPTOMS},
     )
-    draft = rules.check_draft(draft, today)
+    draft = rules.check_draft(draft, day)
     if not views.has_content(draft):
         raise InvalidInput(views.NOTHING_TO_SAVE)
     return draft

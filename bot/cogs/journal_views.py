@@ -7,6 +7,7 @@ is that owner and refuses privately otherwise. Nothing here logs journal text.
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 from collections.abc import Callable
@@ -17,7 +18,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import discord
 
 from bot.cogs._replies import answers_errors, send_ephemeral
-from bot.core.journal import reminders, rules
+from bot.core.journal import display, reminders, rules
+from bot.core.journal.display import escape_markdown as escape_text
 from bot.core.journal.model import (
     RATING_HINTS,
     SYMPTOMS,
@@ -42,10 +44,27 @@ JOURNAL_COLOUR = 0x4F8A8B
 SNIPPET_CHARS = 70
 SUMMARY_MONTHS_SHOWN = 12
 CHART_FILENAME = "journal-summary.png"
+NOTES_CONTINUED = "Notes (continued)"
+KEPT_TEXT_FILENAME = "your-journal-entry.txt"
+KEPT_TEXT_NOTE = "What you wrote is attached as a file too, so nothing is lost."
 
 NOT_YOURS = (
     "These buttons belong to someone else's journal, so I can't use them for you. "
     "Nothing was changed. Your own journal is always at `/journal list`."
+)
+TIMEZONE_HINT = (
+    "-# I don't know your time zone yet, so today is {today} as counted in UTC. "
+    "To use your own, run `/journal timezone`."
+)
+#: How long a delete or forget confirmation stays usable (seconds).
+CONFIRMATION_SECONDS = 15 * 60
+FORGET_EXPIRED = (
+    "This confirmation has expired, so nothing was deleted. "
+    "If you still want to delete your journal, please run `/journal forget` again."
+)
+DELETE_EXPIRED = (
+    "This confirmation has expired, so nothing was deleted. "
+    "If you still want to delete entry #{seq}, please run `/journal delete` again."
 )
 EMPTY_JOURNAL = (
     "Your journal is empty so far. Add an entry with `/journal add`, "
@@ -121,29 +140,54 @@ def entry_title(entry: JournalEntry) -> str:
 
 
 def entry_embed(entry: JournalEntry) -> discord.Embed:
-    """One entry in full; the notes go in the description, which holds all 4,000 characters."""
-    embed = discord.Embed(
-        title=entry_title(entry),
-        description=discord.utils.escape_markdown(entry.notes) if entry.notes else None,
-        colour=discord.Colour(JOURNAL_COLOUR),
-    )
-    embed.add_field(name="Type", value=entry.kind.label)
+    """One entry in full, always within Discord's embed limits (or it could never be shown again).
+
+    Escaping can double a note's length, so a long note continues in "Notes (continued)" fields;
+    only what still does not fit is shortened, with a pointer to `/journal export`.
+    """
+    details: list[tuple[str, str, bool]] = [("Type", entry.kind.label, True)]
     if entry.feeling is not None:
-        embed.add_field(name="How I feel", value=f"{entry.feeling}/10")
+        details.append(("How I feel", f"{entry.feeling}/10", True))
     symptoms = symptoms_text(entry, " · ")
     if symptoms:
-        embed.add_field(name="Symptoms (0 = none, 10 = severe)", value=symptoms, inline=False)
+        details.append(("Symptoms (0 = none, 10 = severe)", symptoms, False))
     therapy = therapy_text(entry)
     if therapy:
-        embed.add_field(name="Therapy", value=discord.utils.escape_markdown(therapy))
+        details.append(("Therapy", escape_text(therapy)[: display.FIELD_VALUE_LIMIT], True))
     if entry.phase is not None:
-        embed.add_field(name="Phase", value=entry.phase.label)
+        details.append(("Phase", entry.phase.label, True))
     if entry.side_effects:
-        embed.add_field(
-            name="Side effects", value=discord.utils.escape_markdown(entry.side_effects)[:1024], inline=False
+        [side_effects] = display.fit_text(
+            entry.side_effects,
+            display.FIELD_VALUE_LIMIT,
+            budget=display.FIELD_VALUE_LIMIT,
+            more_parts=0,
+            more_cost=0,
         )
+        details.append(("Side effects", side_effects, False))
+    title = entry_title(entry)
     edited = " · edited" if entry.updated_at != entry.created_at else ""
-    embed.set_footer(text=f"Private to you{edited}")
+    footer = f"Private to you{edited}"
+    used = len(title) + len(footer) + sum(len(name) + len(value) for name, value, _ in details)
+    notes = (
+        display.fit_text(
+            entry.notes,
+            display.DESCRIPTION_LIMIT,
+            budget=display.EMBED_TOTAL_LIMIT - used,
+            more_parts=display.MAX_FIELDS - len(details),
+            more_cost=len(NOTES_CONTINUED),
+        )
+        if entry.notes
+        else []
+    )
+    embed = discord.Embed(
+        title=title, description=notes[0] if notes else None, colour=discord.Colour(JOURNAL_COLOUR)
+    )
+    for part in notes[1:]:
+        embed.add_field(name=NOTES_CONTINUED, value=part, inline=False)
+    for name, value, inline in details:
+        embed.add_field(name=name, value=value, inline=inline)
+    embed.set_footer(text=footer)
     return embed
 
 
@@ -174,12 +218,9 @@ def list_message(page: JournalPage, owner_id: int) -> dict[str, Any]:
     )
     view: discord.ui.View | None = None
     if page.pages > 1:
-        view = discord.ui.View(timeout=None)
-        view.add_item(
-            ListPageButton(owner_id, max(page.page - 1, 1), "prev", disabled=not page.has_previous).item
-        )
-        view.add_item(
-            ListPageButton(owner_id, min(page.page + 1, page.pages), "next", disabled=not page.has_next).item
+        view = buttons_view(
+            ListPageButton(owner_id, max(page.page - 1, 1), "prev", disabled=not page.has_previous),
+            ListPageButton(owner_id, min(page.page + 1, page.pages), "next", disabled=not page.has_next),
         )
     return {"content": None, "embed": embed, "view": view}
 
@@ -218,6 +259,13 @@ def summary_embed(summary: JournalSummary) -> discord.Embed:
     embed.set_footer(text=note + "Monthly averages, 0-10. For symptoms, 0 means no trouble.")
     embed.set_image(url=f"attachment://{CHART_FILENAME}")
     return embed
+
+
+def timezone_hint(day: rules.MemberDay, date_text: str | None) -> str:
+    """A gentle line when 'today' was read in UTC because the member's time zone is not known yet."""
+    if day.zone_known or not rules.is_relative_date(date_text):
+        return ""
+    return "\n" + TIMEZONE_HINT.format(today=day.today.isoformat())
 
 
 def reminder_text(settings: ReminderSettings) -> str:
@@ -294,7 +342,29 @@ class EntryForm:
             notes=entry.notes or "",
         )
 
-    def to_draft(self, today: date, base: EntryDraft | None) -> EntryDraft:
+    def kept_text(self) -> str:
+        """What the member typed, as a plain-text copy; empty when they typed nothing but the date."""
+        typed = (
+            ("How I feel", self.feeling),
+            ("Symptoms", self.symptoms),
+            ("Therapy, phase", self.therapy_phase),
+        )
+        if not any(value.strip() for _, value in typed) and not self.notes.strip():
+            return ""
+        lines = [f"Date: {self.date}"]
+        lines += [f"{label}: {value}" for label, value in typed if value.strip()]
+        if self.notes.strip():
+            lines += ["", "Notes:", self.notes]
+        return "\n".join(lines) + "\n"
+
+    def kept_file(self) -> discord.File | None:
+        """The typed text as a file attached to a refusal, so it outlives the Try again button."""
+        text = self.kept_text()
+        if not text:
+            return None
+        return discord.File(io.BytesIO(text.encode("utf-8")), filename=KEPT_TEXT_FILENAME)
+
+    def to_draft(self, today: date | rules.MemberDay, base: EntryDraft | None) -> EntryDraft:
         """A checked draft; `base` is the stored entry for an edit (its kind and side effects stay)."""
         problems: list[str] = []
         entry_date = attempt(problems, lambda: rules.parse_entry_date(self.date, today))
@@ -356,7 +426,7 @@ class EntryModal(discord.ui.Modal):
             default=form.symptoms or None,
             placeholder="fatigue, mobility, pain, cognition, mood (0 = none)",
             required=False,
-            max_length=200,
+            max_length=rules.MAX_SYMPTOMS_CHARS,
         )
         self.therapy_phase_input: discord.ui.TextInput[EntryModal] = discord.ui.TextInput(
             label="Therapy, phase (e.g. aHSCT, recovery)",
@@ -401,7 +471,7 @@ class EntryModal(discord.ui.Modal):
         repository = journal_repository(interaction)
         form = self.typed()
         try:
-            today = await repository.member_today(self.owner_id)
+            today = await repository.member_day(self.owner_id)
             if self.seq is None:
                 draft = form.to_draft(today, None)
                 entry = await repository.add(self.owner_id, draft)
@@ -414,10 +484,16 @@ class EntryModal(discord.ui.Modal):
                 log.info("Journal entry edited (user=%s seq=%s)", self.owner_id, entry.seq)
                 message = f"Entry #{entry.seq} is updated."
         except InvalidInput as error:
-            # Offer the typed text back, so a long note is never lost to a typo in a rating.
-            await send_private(interaction, error.message, view=RetryView(self.owner_id, form, self.seq))
+            # Offer the typed text back, so a long note is never lost to a typo in a rating: the
+            # button reopens the form while it lasts, the file keeps the words after that too.
+            content, kept = error.message, form.kept_file()
+            if kept is not None:
+                content += "\n" + KEPT_TEXT_NOTE
+            files = [kept] if kept is not None else []
+            retry = RetryView(self.owner_id, form, self.seq)
+            await send_private(interaction, content, view=retry, files=files)
             return
-        await reply(interaction, message, embed=entry_embed(entry))
+        await reply(interaction, message + timezone_hint(today, form.date), embed=entry_embed(entry))
 
 
 async def send_private(interaction: discord.Interaction, content: str, **kwargs: Any) -> None:
@@ -480,30 +556,53 @@ class ListPageButton(
         await interaction.response.edit_message(**list_message(page, self.owner_id))
 
 
+def confirmation_stamp(interaction: discord.Interaction) -> int:
+    """Now, in unix seconds, from the bot's clock: carried in a confirmation's custom id."""
+    return int(journal_cog(interaction).bot.clock.now().timestamp())
+
+
+def confirmation_expired(interaction: discord.Interaction, created_at: int | None) -> bool:
+    """True when a confirmation is older than `CONFIRMATION_SECONDS` (or from before ids held a time).
+
+    A destructive button must not work months later, when a stray tap would be a surprise.
+    """
+    if created_at is None:
+        return True
+    return confirmation_stamp(interaction) - created_at > CONFIRMATION_SECONDS
+
+
+def _stamp(match: re.Match[str]) -> int | None:
+    return int(match["at"]) if match["at"] else None
+
+
 class DeleteEntryButton(
     discord.ui.DynamicItem[discord.ui.Button],
-    template=r"journal:delete:(?P<action>confirm|cancel):(?P<owner>\d+):(?P<seq>\d+)",
+    # The time is optional only so buttons sent before it was added are recognised, and refused.
+    template=r"journal:delete:(?P<action>confirm|cancel):(?P<owner>\d+):(?P<seq>\d+)(?::(?P<at>\d+))?",
 ):
-    """Confirm or cancel `/journal delete`; only the confirm button deletes, and only that entry."""
+    """Confirm or cancel `/journal delete`; only the confirm button deletes, only that entry, and only
+    within `CONFIRMATION_SECONDS` of the question."""
 
-    def __init__(self, action: str, owner_id: int, seq: int) -> None:
+    def __init__(self, action: str, owner_id: int, seq: int, created_at: int | None) -> None:
         confirm = action == "confirm"
+        stamp = "" if created_at is None else f":{created_at}"
         super().__init__(
             discord.ui.Button(
                 label=f"Yes, delete #{seq}" if confirm else "No, keep it",
                 style=discord.ButtonStyle.danger if confirm else discord.ButtonStyle.secondary,
-                custom_id=f"journal:delete:{action}:{owner_id}:{seq}",
+                custom_id=f"journal:delete:{action}:{owner_id}:{seq}{stamp}",
             )
         )
         self.confirm = confirm
         self.owner_id = owner_id
         self.seq = seq
+        self.created_at = created_at
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
     ) -> DeleteEntryButton:
-        return cls(match["action"], int(match["owner"]), int(match["seq"]))
+        return cls(match["action"], int(match["owner"]), int(match["seq"]), _stamp(match))
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
         return await only_owner(interaction, self.owner_id)
@@ -512,6 +611,9 @@ class DeleteEntryButton(
     async def callback(self, interaction: discord.Interaction) -> None:
         if not self.confirm:
             content = f"Okay, entry #{self.seq} stays just as it was. Nothing was deleted."
+        elif confirmation_expired(interaction, self.created_at):
+            await send_ephemeral(interaction, DELETE_EXPIRED.format(seq=self.seq))
+            return
         else:
             try:
                 entry = await journal_repository(interaction).delete(self.owner_id, self.seq)
@@ -525,27 +627,30 @@ class DeleteEntryButton(
 
 class ForgetButton(
     discord.ui.DynamicItem[discord.ui.Button],
-    template=r"journal:forget:(?P<action>confirm|cancel):(?P<owner>\d+)",
+    template=r"journal:forget:(?P<action>confirm|cancel):(?P<owner>\d+)(?::(?P<at>\d+))?",
 ):
-    """Confirm or cancel `/journal forget`; the confirm deletes every journal row of the owner."""
+    """Confirm or cancel `/journal forget`; the confirm deletes every journal row of the owner, but
+    only within `CONFIRMATION_SECONDS` of the question."""
 
-    def __init__(self, action: str, owner_id: int) -> None:
+    def __init__(self, action: str, owner_id: int, created_at: int | None) -> None:
         confirm = action == "confirm"
+        stamp = "" if created_at is None else f":{created_at}"
         super().__init__(
             discord.ui.Button(
                 label="Yes, delete everything" if confirm else "No, keep my journal",
                 style=discord.ButtonStyle.danger if confirm else discord.ButtonStyle.secondary,
-                custom_id=f"journal:forget:{action}:{owner_id}",
+                custom_id=f"journal:forget:{action}:{owner_id}{stamp}",
             )
         )
         self.confirm = confirm
         self.owner_id = owner_id
+        self.created_at = created_at
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
     ) -> ForgetButton:
-        return cls(match["action"], int(match["owner"]))
+        return cls(match["action"], int(match["owner"]), _stamp(match))
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
         return await only_owner(interaction, self.owner_id)
@@ -554,6 +659,9 @@ class ForgetButton(
     async def callback(self, interaction: discord.Interaction) -> None:
         if not self.confirm:
             content = "Nothing was deleted. Your journal is just as you left it."
+        elif confirmation_expired(interaction, self.created_at):
+            await send_ephemeral(interaction, FORGET_EXPIRED)
+            return
         else:
             report = await journal_repository(interaction).forget_member(self.owner_id)
             content = (
@@ -633,7 +741,9 @@ DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
 
 
 def buttons_view(item: discord.ui.DynamicItem[Any], *more: discord.ui.DynamicItem[Any]) -> discord.ui.View:
+    """A view of dynamic items only: discord.py routes their clicks by custom id and keeps no copy
+    of the view per message (a plain button in a timeout-less view would be held forever)."""
     view = discord.ui.View(timeout=None)
     for each in (item, *more):
-        view.add_item(each.item)
+        view.add_item(each)
     return view

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+import time
+from datetime import UTC, date, datetime
+from datetime import time as clock_time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -167,9 +169,14 @@ def test_kinds() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("21:00", time(21)), ("9pm", time(21)), ("9:30 am", time(9, 30)), ("0730", time(7, 30))],
+    [
+        ("21:00", clock_time(21)),
+        ("9pm", clock_time(21)),
+        ("9:30 am", clock_time(9, 30)),
+        ("0730", clock_time(7, 30)),
+    ],
 )
-def test_times_of_day(text: str, expected: time) -> None:
+def test_times_of_day(text: str, expected: clock_time) -> None:
     assert rules.parse_local_time(text) == expected
 
 
@@ -241,3 +248,79 @@ def test_the_therapy_and_phase_field_reads_both_halves(typed: str, expected: tup
 def test_a_mistyped_phase_after_a_known_therapy_is_reported() -> None:
     with pytest.raises(InvalidInput, match="I don't know the phase 'recovry'"):
         rules.parse_therapy_and_phase("aHSCT, recovry")
+
+
+def test_symptom_parsing_is_linear_on_a_long_run_of_letters() -> None:
+    """The pattern once backtracked quadratically (seconds on the event loop for 6,000 letters)."""
+    started = time.perf_counter()
+    assert rules._SYMPTOM_PAIR.findall("a" * 6000) == []
+    assert rules._SYMPTOM_PAIR.findall("a" * 6000 + " 5") == [("a" * 6000, "5")]
+    assert time.perf_counter() - started < 0.2
+
+
+def test_symptoms_longer_than_the_form_allows_are_refused_kindly() -> None:
+    with pytest.raises(InvalidInput, match="the limit is 200") as caught:
+        rules.parse_symptom_ratings("fatigue 6, " * 30)
+    assert "fatigue 6, pain 3" in caught.value.message
+    assert rules.parse_symptom_ratings(("fatigue 6, " * 18).strip()) == {"fatigue": 6}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Fatigue: 6; mob=4, pain 3/10 cog 2 / 10", {"fatigue": 6, "mobility": 4, "pain": 3, "cognition": 2}),
+        ("mood10", {"mood": 10}),
+    ],
+)
+def test_symptom_ratings_still_read_the_same_way(text: str, expected: dict[str, int]) -> None:
+    assert rules.parse_symptom_ratings(text) == expected
+
+
+SYDNEY_MORNING = datetime(2026, 1, 1, 22, 30, tzinfo=UTC)  # 09:30 on 2 January in Sydney
+
+
+def test_without_a_zone_any_date_that_is_today_somewhere_is_accepted() -> None:
+    day = rules.member_day(SYDNEY_MORNING, None)
+    assert (day.today, day.latest, day.zone_known) == (date(2026, 1, 1), date(2026, 1, 2), False)
+    assert rules.parse_entry_date("2026-01-02", day) == date(2026, 1, 2)
+    assert rules.parse_entry_date("today", day) == date(2026, 1, 1)  # UTC, and the reply says so
+    assert rules.parse_entry_date("yesterday", day) == date(2025, 12, 31)
+    with pytest.raises(InvalidInput, match="2026-01-03 is in the future everywhere in the world"):
+        rules.parse_entry_date("2026-01-03", day)
+    assert rules.check_draft(EntryDraft(entry_date=date(2026, 1, 2), notes="x"), day).notes == "x"
+
+
+def test_with_a_zone_today_is_the_members_own_date() -> None:
+    day = rules.member_day(SYDNEY_MORNING, ZoneInfo("Australia/Sydney"))
+    assert (day.today, day.latest, day.zone_known) == (date(2026, 1, 2), date(2026, 1, 2), True)
+    assert rules.parse_entry_date("today", day) == date(2026, 1, 2)
+    with pytest.raises(InvalidInput, match=r"today is 2026-01-02 where you are"):
+        rules.parse_entry_date("2026-01-03", day)
+
+
+@pytest.mark.parametrize(
+    ("text", "relative"), [(None, True), (" Today ", True), ("yesterday", True), ("2026-01-01", False)]
+)
+def test_relative_dates_are_the_ones_that_depend_on_the_zone(text: str | None, relative: bool) -> None:
+    assert rules.is_relative_date(text) is relative
+
+
+def test_time_zone_names_are_read_from_disk_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Autocomplete asks on every keystroke; walking the zoneinfo tree each time is slow."""
+    calls: list[int] = []
+    real = rules.available_timezones
+
+    def counting() -> set[str]:
+        calls.append(1)
+        return real()
+
+    monkeypatch.setattr(rules, "available_timezones", counting)
+    rules._timezone_names.cache_clear()
+    try:
+        for typed in ("lon", "london", "Europe/", "syd", ""):
+            assert rules.suggest_timezones(typed)
+        assert len(calls) == 1
+        assert rules.suggest_timezones("london")[0] == "Europe/London"
+        assert rules.suggest_timezones("sydney") == ["Australia/Sydney"]
+    finally:
+        rules._timezone_names.cache_clear()

@@ -523,3 +523,54 @@ async def test_forget_comes_after_adds_made_before_it(journal: JournalRepository
     report = await journal.forget_member(ALICE)
     assert [entry.seq for entry in await asyncio.gather(*adds)] == [1, 2, 3, 4, 5]
     assert report.entries == 5 and await journal.count(ALICE) == 0
+
+
+async def test_member_day_is_lenient_until_the_zone_is_known(
+    journal: JournalRepository, clock: FakeClock
+) -> None:
+    """Without a zone, a Sydney member's 2 January (already begun there) can be saved; after, it is theirs."""
+    clock.set(datetime(2026, 1, 1, 22, 30, tzinfo=UTC))
+    day = await journal.member_day(ALICE)
+    assert (day.today, day.latest, day.zone_known) == (date(2026, 1, 1), date(2026, 1, 2), False)
+    assert (await journal.add(ALICE, note("morning", date(2026, 1, 2)))).entry_date == date(2026, 1, 2)
+    await journal.set_timezone(ALICE, ZoneInfo("Australia/Sydney"))
+    day = await journal.member_day(ALICE)
+    assert (day.today, day.latest, day.zone_known) == (date(2026, 1, 2), date(2026, 1, 2), True)
+
+
+async def wait_until_started(journal: JournalRepository, count: int) -> None:
+    """Until the writer has taken `count` adds into the batch it is writing."""
+    for _ in range(1000):
+        if len(journal._writer._in_flight) >= count:
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("the writer never started the batch")
+
+
+async def test_an_add_cancelled_after_its_batch_started_still_gets_its_entry(
+    journal: JournalRepository,
+) -> None:
+    """The row is being written: its caller must learn its number (to confirm it, offer Undo)."""
+    adding = asyncio.create_task(journal.add(ALICE, note("saved")))
+    await wait_until_started(journal, 1)
+    adding.cancel()
+    entry = await adding  # not CancelledError: the entry exists, so the caller hears about it
+    assert (entry.seq, entry.notes) == (1, "saved")
+    assert not adding.cancelled() and adding.cancelling() == 0
+    assert [e.notes for e in await journal.all_entries(ALICE)] == ["saved"]
+
+
+async def test_a_stopped_writer_fails_waiting_adds_with_an_ordinary_error(journal: JournalRepository) -> None:
+    """Shutdown cancels the writer; callers get an error they handle, not a cancellation of their own."""
+    adds = [asyncio.create_task(journal.add(ALICE, note(f"n{i}"))) for i in range(3)]
+    await wait_until_started(journal, 1)
+    writer = journal._writer._task
+    assert writer is not None
+    writer.cancel()
+    results = await asyncio.gather(*adds, return_exceptions=True)
+    for result in results:
+        assert not isinstance(result, asyncio.CancelledError)
+        if isinstance(result, BaseException):
+            assert isinstance(result, journal_module.JournalWriterStopped)
+    assert any(isinstance(result, journal_module.JournalWriterStopped) for result in results)
+    assert (await journal.add(ALICE, note("after"))).notes == "after"  # a new writer starts

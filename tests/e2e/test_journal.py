@@ -13,7 +13,7 @@ from running_bot import start_bot
 
 from bot.app import StemcellBot
 from bot.cogs.journal import REMINDER_MESSAGE, JournalCog
-from bot.cogs.journal_views import NOT_YOURS
+from bot.cogs.journal_views import KEPT_TEXT_FILENAME, NOT_YOURS, ForgetButton
 from bot.core.clock import FakeClock
 from bot.core.journal.export import entries_from_csv, entries_from_json
 from bot.db.repositories.journal import JournalRepository
@@ -35,6 +35,12 @@ def user_id(user: dict[str, Any]) -> int:
 
 def custom_ids(message: dict[str, Any]) -> list[str]:
     return [c["custom_id"] for row in message.get("components", []) for c in row.get("components", [])]
+
+
+def button_id(message: dict[str, Any], prefix: str) -> str:
+    """The one button whose custom id starts with `prefix` (ids may carry more, such as a time)."""
+    [found] = [custom_id for custom_id in custom_ids(message) if custom_id.startswith(prefix)]
+    return found
 
 
 def modal_fields(response: dict[str, Any]) -> dict[str, str | None]:
@@ -191,7 +197,7 @@ async def test_forget_leaves_no_row_about_the_member_in_any_table(
     handle = await fake_discord.invoke("journal forget", dm=True)
     question = (await handle.wait_response())["data"]
     assert "2 journal entries" in question["content"]
-    click = await fake_discord.click(handle, f"journal:forget:confirm:{member}")
+    click = await fake_discord.click(handle, button_id(question, f"journal:forget:confirm:{member}:"))
     answer = (await click.wait_response())["data"]["content"]
     assert "Deleted 2 journal entries, your reminder and your journal settings" in answer
 
@@ -288,8 +294,9 @@ async def test_another_member_cannot_press_the_owners_buttons(
     member = user_id(fake_discord.member)
     await add_entry(fake_discord, {"notes": "Keep me"})
     handle = await fake_discord.invoke("journal delete", {"entry": "1"})
-    await handle.wait_response()
-    for custom_id in (f"journal:delete:confirm:{member}:1", f"journal:undo:{member}:1"):
+    question = (await handle.wait_response())["data"]
+    confirm_id = button_id(question, f"journal:delete:confirm:{member}:1:")
+    for custom_id in (confirm_id, f"journal:undo:{member}:1"):
         if custom_id.startswith("journal:undo"):
             _, message = await send_dm(fake_discord, "Another note")
             custom_id = custom_ids(message)[0]
@@ -307,12 +314,12 @@ async def test_delete_asks_then_deletes_only_on_confirm(fake_discord: FakeDiscor
     await add_entry(fake_discord, {"notes": "one"})
     await add_entry(fake_discord, {"notes": "two"})
     handle = await fake_discord.invoke("journal delete", {"entry": "2"})
-    await handle.wait_response()
-    cancel = await fake_discord.click(handle, f"journal:delete:cancel:{member}:2")
+    question = (await handle.wait_response())["data"]
+    cancel = await fake_discord.click(handle, button_id(question, f"journal:delete:cancel:{member}:2:"))
     assert "Nothing was deleted" in (await cancel.wait_response())["data"]["content"]
     handle = await fake_discord.invoke("journal delete", {"entry": "#2"})
-    await handle.wait_response()
-    confirm = await fake_discord.click(handle, f"journal:delete:confirm:{member}:2")
+    question = (await handle.wait_response())["data"]
+    confirm = await fake_discord.click(handle, button_id(question, f"journal:delete:confirm:{member}:2:"))
     assert "Entry #2" in (await confirm.wait_response())["data"]["content"]
     assert [e.seq for e in await repository(bot).all_entries(member)] == [1]
 
@@ -385,6 +392,23 @@ async def test_a_refused_form_offers_to_try_again_with_the_text_kept(
     assert await repository(bot).count(user_id(fake_discord.member)) == 0
 
 
+async def test_a_refused_form_also_attaches_the_typed_text_so_it_outlives_the_button(
+    fake_discord: FakeDiscord, bot: StemcellBot
+) -> None:
+    """Try again stops after 30 minutes or a restart; the attached copy keeps every word."""
+    handle = await fake_discord.invoke("journal add")
+    await handle.wait_response()
+    note = "Day +12.\nNeutrophils up, walked to the window twice."
+    submitted = await fake_discord.submit_modal(
+        handle, {"feeling": "12", "symptoms": "fatigue 6", "notes": note}
+    )
+    refusal = (await submitted.wait_response())["data"]
+    assert "nothing is lost" in refusal["content"] and "journal:retry" in custom_ids(refusal)
+    callback = fake_discord.calls_to("POST", "/interactions/{interaction_id}/{token}/callback")[-1]
+    kept = callback.file(KEPT_TEXT_FILENAME).text()
+    assert note in kept and "How I feel: 12" in kept and "Symptoms: fatigue 6" in kept
+
+
 async def test_unknown_entry_numbers_get_a_kind_message(fake_discord: FakeDiscord, bot: StemcellBot) -> None:
     for name in ("journal view", "journal edit", "journal delete"):
         reply = await (await fake_discord.invoke(name, {"entry": "7"})).wait_response()
@@ -419,3 +443,157 @@ async def test_a_form_open_across_a_restart_hands_the_text_back(
                 int(fake_discord.member["id"])
             )
         ) == 0
+
+
+async def test_a_4000_character_markdown_note_can_be_saved_viewed_and_deleted(
+    fake_discord: FakeDiscord, bot: StemcellBot
+) -> None:
+    """Escaping doubles a note full of markdown; the embed must still fit, or the entry is stuck."""
+    member = user_id(fake_discord.member)
+    note = ("- **~~||__``\\\\ *bold* _x_\n" * 200)[:4000]
+    saved = await add_entry(fake_discord, {"notes": note, "feeling": 4, "side_effects": "*_" * 500})
+    assert saved["data"]["embeds"][0]["description"].startswith("\\- \\*\\*")
+
+    viewed = (await (await fake_discord.invoke("journal view", {"entry": "1"})).wait_response())["data"]
+    [embed] = viewed["embeds"]
+    continued = [f["value"] for f in embed["fields"] if f["name"] == "Notes (continued)"]
+    assert continued and "/journal export" in continued[-1]
+
+    handle = await fake_discord.invoke("journal delete", {"entry": "1"})
+    question = (await handle.wait_response())["data"]
+    click = await fake_discord.click(handle, button_id(question, f"journal:delete:confirm:{member}:1:"))
+    assert "is deleted" in (await click.wait_response())["data"]["content"]
+    assert await repository(bot).count(member) == 0
+
+
+async def test_delete_and_forget_confirmations_expire_after_15_minutes(
+    fake_discord: FakeDiscord, bot_env: dict[str, str]
+) -> None:
+    """A stray tap on an old confirmation months later must not delete anything."""
+    clock = FakeClock(datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
+    member = user_id(fake_discord.member)
+    async with start_bot(fake_discord, bot_env, clock=clock) as running:
+        await add_entry(fake_discord, {"notes": "Keep me"}, dm=True)
+        forget = await fake_discord.invoke("journal forget", dm=True)
+        forget_question = (await forget.wait_response())["data"]
+        delete = await fake_discord.invoke("journal delete", {"entry": "1"}, dm=True)
+        delete_question = (await delete.wait_response())["data"]
+        stamp = int(clock.now().timestamp())
+        assert (
+            button_id(forget_question, "journal:forget:confirm") == f"journal:forget:confirm:{member}:{stamp}"
+        )
+
+        clock.advance(minutes=15, seconds=1)
+        for handle, question, prefix, expected in (
+            (forget, forget_question, "journal:forget:confirm", "run `/journal forget` again"),
+            (delete, delete_question, "journal:delete:confirm", "run `/journal delete` again"),
+        ):
+            click = await fake_discord.click(handle, button_id(question, prefix), dm=True)
+            refusal = (await click.wait_response())["data"]
+            assert refusal["flags"] & EPHEMERAL and "This confirmation has expired" in refusal["content"]
+            assert expected in refusal["content"]
+        assert await repository(running).count(member) == 1
+
+        # A button from before confirmations carried their time is still recognised, as expired.
+        legacy = ForgetButton.__discord_ui_compiled_template__.fullmatch(f"journal:forget:confirm:{member}")
+        assert legacy is not None
+        button = await ForgetButton.from_custom_id(None, None, legacy)  # type: ignore[arg-type]
+        assert button.created_at is None
+
+        fresh = await fake_discord.invoke("journal delete", {"entry": "1"}, dm=True)
+        fresh_question = (await fresh.wait_response())["data"]
+        clock.advance(minutes=14)
+        confirm = await fake_discord.click(
+            fresh, button_id(fresh_question, "journal:delete:confirm"), dm=True
+        )
+        assert "is deleted" in (await confirm.wait_response())["data"]["content"]
+
+
+async def test_the_symptoms_option_is_limited_like_the_form(
+    fake_discord: FakeDiscord, bot: StemcellBot
+) -> None:
+    """Discord itself stops a longer symptoms text, and the bot refuses one kindly if it arrives."""
+    [journal] = [c for c in fake_discord.commands[None] if c["name"] == "journal"]
+    [add] = [o for o in journal["options"] if o["name"] == "add"]
+    [symptoms] = [o for o in add["options"] if o["name"] == "symptoms"]
+    assert symptoms["max_length"] == 200
+
+
+async def test_a_member_without_a_time_zone_can_write_for_their_own_today(
+    fake_discord: FakeDiscord, bot_env: dict[str, str]
+) -> None:
+    """09:30 on 2 January in Sydney is 22:30 on 1 January in UTC: the 2nd is not 'in the future'."""
+    clock = FakeClock(datetime(2026, 1, 1, 22, 30, tzinfo=UTC))
+    member = user_id(fake_discord.member)
+    async with start_bot(fake_discord, bot_env, clock=clock) as running:
+        saved = await add_entry(fake_discord, {"notes": "Slept well", "date": "2026-01-02"}, dm=True)
+        assert "time zone" not in saved["data"]["content"]  # an exact date needs no hint
+        today = await add_entry(fake_discord, {"notes": "Written today"}, dm=True)
+        assert "today is 2026-01-01 as counted in UTC" in today["data"]["content"]
+        assert "/journal timezone" in today["data"]["content"]
+        call, _ = await send_dm(fake_discord, "A quick note")
+        assert "as counted in UTC" in call.json["content"]
+
+        handle = await fake_discord.invoke("journal timezone", {"zone": "Australia/Sydney"}, dm=True)
+        answer = (await handle.wait_response())["data"]["content"]
+        assert "Australia/Sydney" in answer and "today there is 2026-01-02" in answer
+        local = await add_entry(fake_discord, {"notes": "Now in my own time zone"}, dm=True)
+        assert "UTC" not in local["data"]["content"]
+        dates = [e.entry_date.isoformat() for e in await repository(running).all_entries(member)]
+        assert dates == ["2026-01-01", "2026-01-01", "2026-01-02", "2026-01-02"]
+
+
+async def test_the_timezone_command_moves_an_existing_reminder_too(
+    fake_discord: FakeDiscord, bot_env: dict[str, str]
+) -> None:
+    clock = FakeClock(datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
+    async with start_bot(fake_discord, bot_env, clock=clock) as running:
+        remind = await fake_discord.invoke("journal remind", {"cadence": "daily", "time": "20:30"}, dm=True)
+        assert "UTC" in (await remind.wait_response())["data"]["content"]
+        handle = await fake_discord.invoke("journal timezone", {"zone": "Europe/Berlin"}, dm=True)
+        answer = (await handle.wait_response())["data"]["content"]
+        assert "daily at 20:30 (Europe/Berlin)" in answer
+        settings = await repository(running).get_reminder(user_id(fake_discord.member))
+        assert settings is not None and settings.timezone == "Europe/Berlin"
+        assert settings.next_due_at == datetime(2026, 3, 2, 19, 30, tzinfo=UTC)
+        wrong = await fake_discord.invoke("journal timezone", {"zone": "Atlantis/Nowhere"}, dm=True)
+        assert "I don't know the time zone" in (await wrong.wait_response())["data"]["content"]
+
+
+async def test_button_views_are_not_kept_in_memory_per_message(
+    fake_discord: FakeDiscord, bot: StemcellBot
+) -> None:
+    """Views of dynamic items only are routed by custom id; discord.py must not hold one per message."""
+    member = user_id(fake_discord.member)
+    store = bot._connection._view_store
+    _, message = await send_dm(fake_discord, "A note with an Undo button")
+    for day in range(11):
+        await add_entry(fake_discord, {"notes": f"day {day}"}, dm=True)
+    listed = await fake_discord.invoke("journal list", dm=True)
+    await listed.wait_response()
+    asked = await fake_discord.invoke("journal forget", dm=True)
+    await asked.wait_response()
+    assert store._synced_message_views == {}
+
+    click = await fake_discord.click(listed, f"journal:page:{member}:2:next", dm=True)
+    assert "Page 2 of 2" in (await click.wait_response())["data"]["embeds"][0]["footer"]["text"]
+    undo = await fake_discord.click(message, f"journal:undo:{member}:1")
+    assert "Undone" in (await undo.wait_response())["data"]["content"]
+    assert store._synced_message_views == {}
+
+
+async def test_a_pinned_message_notice_in_the_dm_is_not_taken_for_a_note(
+    fake_discord: FakeDiscord, bot: StemcellBot
+) -> None:
+    """System messages reach the DM handler too; they must get no 'your message had no text' reply."""
+    channel = fake_discord.member_dm_channel_id
+    pins_add = 6  # Discord's CHANNEL_PINNED_MESSAGE
+    mark = len(fake_discord.calls)
+    await fake_discord._create_message(
+        channel, fake_discord.member, {"content": ""}, [], message_type=pins_add
+    )
+    call, _ = await send_dm(fake_discord, "Real words")
+    assert [c for c in fake_discord.calls[mark:] if dm_post(fake_discord, channel)(c)] == [call]
+    assert "entry #1" in call.json["content"]
+    [entry] = await repository(bot).all_entries(user_id(fake_discord.member))
+    assert entry.notes == "Real words"

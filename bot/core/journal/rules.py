@@ -6,9 +6,10 @@ is; nothing is changed anywhere when one is raised.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -28,6 +29,10 @@ from bot.errors import InvalidInput, NotFound
 MAX_NOTES_CHARS = 4000
 MAX_SIDE_EFFECTS_CHARS = 1000
 MAX_THERAPY_OTHER_CHARS = 100
+#: No zone name is longer than this; a longer search text is cut to it.
+MAX_TIMEZONE_QUERY_CHARS = 64
+#: The symptoms field of the form and the `symptoms` option both hold this much.
+MAX_SYMPTOMS_CHARS = 200
 RATING_MIN = 0
 RATING_MAX = 10
 #: Back-dating is allowed (members catch up on a diagnosis or an old relapse), within reason.
@@ -48,7 +53,9 @@ _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _ENTRY_NUMBER = re.compile(r"^#?\s*(\d{1,9})$")
 _CLOCK_TIME = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$")
 _RATING = re.compile(r"^(\d{1,2})(?:\s*/\s*10)?$")
-_SYMPTOM_PAIR = re.compile(r"([a-z]+)\s*[:=]?\s*(\d{1,2})(?:\s*/\s*10)?")
+# Linear: a word only starts after a non-letter, and nothing matched is given back (possessive),
+# so a long run of letters is read once instead of once per starting position.
+_SYMPTOM_PAIR = re.compile(r"(?<![a-z])([a-z]++)\s*+[:=]?+\s*+(\d{1,2})(?:\s*+/\s*+10)?")
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -108,6 +115,37 @@ def member_today(now: datetime, zone: ZoneInfo | None) -> date:
     return now.astimezone(zone or UTC).date()
 
 
+@dataclass(frozen=True, slots=True)
+class MemberDay:
+    """What 'today' means for one member, and the latest date their entries may have.
+
+    With a known zone both are their local date. Without one, 'today' is the UTC date but any
+    date that is already today somewhere on Earth is accepted: a member in Sydney writing on the
+    morning of the 2nd must not be told the 2nd is in the future.
+    """
+
+    today: date
+    latest: date
+    zone_known: bool
+
+
+def member_day(now: datetime, zone: ZoneInfo | None) -> MemberDay:
+    if zone is not None:
+        local = now.astimezone(zone).date()
+        return MemberDay(local, local, zone_known=True)
+    return MemberDay(now.astimezone(UTC).date(), latest_possible_today(now), zone_known=False)
+
+
+def _as_day(day: date | MemberDay) -> MemberDay:
+    """A plain date means a member whose zone is known (the date is their local today)."""
+    return day if isinstance(day, MemberDay) else MemberDay(day, day, zone_known=True)
+
+
+def is_relative_date(text: str | None) -> bool:
+    """True for blank, 'today' or 'yesterday': dates that depend on the member's time zone."""
+    return text is None or text.strip().lower() in ("", "today", "yesterday")
+
+
 def latest_possible_today(now: datetime) -> date:
     """The latest date that is 'today' anywhere on Earth: a bound for checks without a zone."""
     return (now.astimezone(UTC) + _MAX_UTC_AHEAD).date()
@@ -133,17 +171,29 @@ def parse_timezone(text: str) -> ZoneInfo:
 
 def suggest_timezones(query: str, limit: int = 25) -> list[str]:
     """Time-zone names containing what the member typed, for autocomplete (at most `limit`)."""
-    needle = query.strip().lower().replace(" ", "_")
-    names = sorted(available_timezones())
+    needle = query.strip().lower().replace(" ", "_")[:MAX_TIMEZONE_QUERY_CHARS]
+    names = _timezone_names()
     if not needle:
-        return names[:limit]
-    starts = [n for n in names if n.lower().split("/")[-1].startswith(needle) or n.lower().startswith(needle)]
-    contains = [n for n in names if needle in n.lower() and n not in starts]
+        return [name for name, _, _ in names[:limit]]
+    starts = [name for name, lowered, last in names if last.startswith(needle) or lowered.startswith(needle)]
+    chosen = set(starts)
+    contains = [name for name, lowered, _ in names if needle in lowered and name not in chosen]
     return (starts + contains)[:limit]
 
 
-def parse_entry_date(text: str, today: date) -> date:
-    """'today', 'yesterday' or YYYY-MM-DD, never in the future (the member's `today`)."""
+@functools.cache
+def _timezone_names() -> tuple[tuple[str, str, str], ...]:
+    """Every zone name (sorted) with its lowercase form and last part, read from disk once.
+
+    `available_timezones()` walks the whole zoneinfo tree; autocomplete asks on every keystroke.
+    """
+    return tuple((name, name.lower(), name.lower().split("/")[-1]) for name in sorted(available_timezones()))
+
+
+def parse_entry_date(text: str, day: date | MemberDay) -> date:
+    """'today', 'yesterday' or YYYY-MM-DD, never in the future (the member's today, see `MemberDay`)."""
+    member = _as_day(day)
+    today = member.today
     cleaned = text.strip().lower()
     if cleaned in ("", "today"):
         return today
@@ -162,17 +212,23 @@ def parse_entry_date(text: str, today: date) -> date:
             f"'{text.strip()}' is not a real date on the calendar. Please check the month and day "
             f"(YYYY-MM-DD)."
         ) from None
-    problem = entry_date_problem(parsed, today)
+    problem = entry_date_problem(parsed, member)
     if problem:
         raise InvalidInput(problem)
     return parsed
 
 
-def entry_date_problem(value: date, today: date) -> str | None:
+def entry_date_problem(value: date, day: date | MemberDay) -> str | None:
     """Why a date cannot be used for an entry, or None when it can."""
-    if value > today:
+    member = _as_day(day)
+    if value > member.latest and member.zone_known:
         return (
-            f"{value.isoformat()} is in the future (today is {today.isoformat()} where you are). "
+            f"{value.isoformat()} is in the future (today is {member.today.isoformat()} where you are). "
+            f"Journal entries can be for today or earlier."
+        )
+    if value > member.latest:
+        return (
+            f"{value.isoformat()} is in the future everywhere in the world. "
             f"Journal entries can be for today or earlier."
         )
     if value < EARLIEST_ENTRY_DATE:
@@ -216,6 +272,11 @@ def parse_symptom_ratings(text: str | None) -> dict[str, int]:
     """
     if text is None or not text.strip():
         return {}
+    if len(text.strip()) > MAX_SYMPTOMS_CHARS:
+        raise InvalidInput(
+            f"That is more text than I can read as symptoms ({len(text.strip()):,} characters; the "
+            f"limit is {MAX_SYMPTOMS_CHARS}). Please write them short, like 'fatigue 6, pain 3'."
+        )
     lowered = text.strip().lower()
     found: dict[str, int] = {}
     problems: list[str] = []
@@ -423,10 +484,11 @@ def check_page(page: int, per_page: int) -> None:
 # --- whole entries ------------------------------------------------------------------------------
 
 
-def check_draft(draft: EntryDraft, today: date) -> EntryDraft:
+def check_draft(draft: EntryDraft, today: date | MemberDay) -> EntryDraft:
     """The draft with its text cleaned, or InvalidInput naming every problem at once.
 
-    `today` is the member's today; callers without a time zone pass `latest_possible_today`.
+    `today` is the member's day (a plain date: their local today); without a time zone, pass
+    `member_day(now, None)`, which allows any date that is today somewhere.
     """
     cleaned = replace(
         draft,
@@ -446,7 +508,7 @@ def check_draft(draft: EntryDraft, today: date) -> EntryDraft:
     return cleaned
 
 
-def _draft_problems(draft: EntryDraft, today: date) -> Iterable[str]:
+def _draft_problems(draft: EntryDraft, today: date | MemberDay) -> Iterable[str]:
     if not isinstance(draft.entry_date, date) or isinstance(draft.entry_date, datetime):
         yield "The entry date is missing."
     else:

@@ -1,0 +1,100 @@
+"""Journal text made safe and small enough for Discord embeds.
+
+A member's words are shown as they typed them (markdown escaped), and a long note is spread
+over the description and continuation fields; only if even that cannot hold it is it shortened,
+with a visible pointer to the full text. Pure text: no Discord objects here.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Discord's embed limits (characters).
+DESCRIPTION_LIMIT = 4096
+FIELD_VALUE_LIMIT = 1024
+EMBED_TOTAL_LIMIT = 6000
+MAX_FIELDS = 25
+#: Shown where a text had to be cut; our own markdown, so it is not escaped.
+SHORTENED_NOTE = "\n… *Shortened to fit here; `/journal export` has the full text.*"
+#: A continuation field is only started when at least this much text fits in it.
+_MIN_PART = 100
+
+# Linear on any input: links kept whole (clickable), markdown characters one at a time, and the
+# line-start markers (quote, heading, list) once per line. `[` is escaped so no masked link forms.
+_MARKDOWN = re.compile(
+    r"(?P<url>(?:https?|steam)://[^\s<]+[^<.,:;\"'\]\s])"
+    r"|(?P<char>[\\*_~|`\[])"
+    r"|^(?P<indent>[ \t]*+)(?P<marker>[>#-])",
+    re.MULTILINE,
+)
+
+
+def _escape_one(match: re.Match[str]) -> str:
+    if match["url"]:
+        return match["url"]
+    if match["char"]:
+        return "\\" + match["char"]
+    return f"{match['indent']}\\{match['marker']}"
+
+
+def escape_markdown(text: str) -> str:
+    """The text as typed, with Discord markdown neutralised (at most doubles its length).
+
+    Our own, because discord.py's escape can take quadratic time on crafted bracket text.
+    """
+    return _MARKDOWN.sub(_escape_one, text)
+
+
+def fit_text(text: str, first_limit: int, *, budget: int, more_parts: int, more_cost: int) -> list[str]:
+    """`text` escaped and split into parts: the first holds up to `first_limit` characters, each
+    further part up to `FIELD_VALUE_LIMIT` (and costs `more_cost` more, its field name).
+
+    At most `more_parts` further parts, and all of it within `budget` characters. Cuts fall on a
+    line break or a space where one is near. If the text does not fit, the last part ends with
+    `SHORTENED_NOTE`, so nothing is silently dropped.
+    """
+    parts: list[str] = []
+    rest = text.strip()
+    while rest:
+        first = not parts
+        cost = 0 if first else more_cost
+        limit = min(first_limit if first else FIELD_VALUE_LIMIT, budget - cost)
+        escaped = escape_markdown(rest)
+        if len(escaped) <= limit:
+            parts.append(escaped)
+            break
+        room_after = budget - cost - limit - more_cost
+        last = len(parts) >= more_parts or min(room_after, FIELD_VALUE_LIMIT) < _MIN_PART
+        if last:
+            limit -= len(SHORTENED_NOTE)
+        head, rest = _cut(rest, limit)
+        if last or not head:
+            parts.append((escape_markdown(head) + SHORTENED_NOTE).strip())
+            break
+        piece = escape_markdown(head)
+        parts.append(piece)
+        budget -= cost + len(piece)
+    return parts
+
+
+def _cut(text: str, limit: int) -> tuple[str, str]:
+    """The longest head of `text` whose escaped form fits `limit`, ending at a line or word break."""
+    low, high = 0, len(text)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if len(escape_markdown(text[:middle].rstrip())) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    if low >= len(text):
+        return text.rstrip(), ""
+    end = low
+    for breaks in ("\n", " "):
+        found = text.rfind(breaks, 0, low + 1)
+        if found >= low // 2 and found > 0:
+            end = found
+            break
+    head = text[:end].rstrip()
+    if len(escape_markdown(head)) > limit:  # escaping is not strictly monotone (links); be sure
+        head, end = text[:low].rstrip(), low
+    return head, text[end:].lstrip()

@@ -1,0 +1,115 @@
+"""Journal text in embeds: escaped, split over the description and fields, always within Discord's limits."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, date, datetime
+
+import pytest
+
+from bot.cogs.journal_views import NOTES_CONTINUED, entry_embed
+from bot.core.journal import display
+from bot.core.journal.model import EntryKind, EntrySource, JournalEntry, Phase, Therapy
+
+MARKDOWN_NOTE = ("- *so tired* _today_ \\ ~~|| `x` # > [a](b)\n" * 200)[:4000]
+
+
+def entry(notes: str | None, **fields: object) -> JournalEntry:
+    moment = datetime(2026, 1, 1, 12, tzinfo=UTC)
+    values: dict[str, object] = {
+        "user_id": 1,
+        "seq": 123_456_789,
+        "entry_date": date(2026, 1, 1),
+        "kind": EntryKind.CHECKIN,
+        "source": EntrySource.SLASH,
+        "therapy": None,
+        "therapy_other": None,
+        "phase": None,
+        "feeling": None,
+        "fatigue": None,
+        "mobility": None,
+        "pain": None,
+        "cognition": None,
+        "mood": None,
+        "side_effects": None,
+        "notes": notes,
+        "created_at": moment,
+        "updated_at": moment,
+    }
+    values.update(fields)
+    return JournalEntry(**values)  # type: ignore[arg-type]
+
+
+def assert_within_limits(embed_dict: dict[str, object]) -> None:
+    description = str(embed_dict.get("description") or "")
+    fields = embed_dict.get("fields") or []
+    assert len(description) <= display.DESCRIPTION_LIMIT
+    assert len(fields) <= display.MAX_FIELDS  # type: ignore[arg-type]
+    for field in fields:  # type: ignore[union-attr]
+        assert 1 <= len(field["name"]) <= 256 and 1 <= len(field["value"].strip()) <= 1024
+    total = len(str(embed_dict.get("title") or "")) + len(description)
+    total += len(str((embed_dict.get("footer") or {}).get("text") or ""))  # type: ignore[union-attr]
+    total += sum(len(f["name"]) + len(f["value"]) for f in fields)  # type: ignore[union-attr]
+    assert total <= display.EMBED_TOTAL_LIMIT
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [MARKDOWN_NOTE, "*" * 4000, "_\n" * 2000, "[a](b " * 666, "- " + "x" * 3998, "word " * 800],
+)
+def test_the_longest_notes_always_fit_even_beside_every_other_field(notes: str) -> None:
+    full = entry(
+        notes,
+        feeling=5,
+        fatigue=6,
+        mobility=7,
+        pain=8,
+        cognition=9,
+        mood=10,
+        therapy=Therapy.OTHER,
+        therapy_other="*_" * 50,
+        phase=Phase.FOLLOW_UP,
+        side_effects="*" * 1000,
+        updated_at=datetime(2026, 1, 2, tzinfo=UTC),
+    )
+    for shown in (full, entry(notes)):
+        assert_within_limits(entry_embed(shown).to_dict())  # type: ignore[arg-type]
+
+
+def continued(embed: dict[str, object]) -> list[str]:
+    return [f["value"] for f in embed["fields"] if f["name"] == NOTES_CONTINUED]  # type: ignore[attr-defined,index]
+
+
+def test_a_long_note_continues_in_fields_whole_when_it_fits() -> None:
+    embed = entry_embed(entry(MARKDOWN_NOTE)).to_dict()
+    parts = continued(embed)  # type: ignore[arg-type]
+    assert parts, "the note should go on after the description"
+    assert "\\*so tired\\* \\_today\\_" in embed["description"]
+    shown = "\n".join([embed["description"], *parts]).split()
+    assert shown == display.escape_markdown(MARKDOWN_NOTE).split()  # nothing lost, nothing added
+
+
+def test_a_note_too_long_even_for_the_fields_says_where_the_rest_is() -> None:
+    note = ("- **~~||__``\\\n" * 400)[:4000]
+    embed = entry_embed(entry(note)).to_dict()
+    shown = "".join([embed["description"], *continued(embed)])  # type: ignore[arg-type]
+    assert shown.endswith(display.SHORTENED_NOTE.strip())
+
+
+def test_a_note_that_fits_is_shown_whole_and_unchanged_in_meaning() -> None:
+    embed = entry_embed(entry("Walked to the *corner* shop")).to_dict()
+    assert embed["description"] == "Walked to the \\*corner\\* shop"
+    assert not [f for f in embed["fields"] if f["name"] == NOTES_CONTINUED]
+
+
+def test_escaping_keeps_links_and_marks_line_starts() -> None:
+    text = "# big\n> quote\n  - item\nsee https://example.org/a_b_c and [x](y)"
+    escaped = display.escape_markdown(text)
+    assert escaped == "\\# big\n\\> quote\n  \\- item\nsee https://example.org/a_b_c and \\[x](y)"
+
+
+def test_escaping_crafted_brackets_takes_linear_time() -> None:
+    started = time.perf_counter()
+    for _ in range(20):
+        display.escape_markdown("[a](b " * 666)
+    assert time.perf_counter() - started < 0.5
