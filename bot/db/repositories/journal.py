@@ -165,6 +165,8 @@ class _PendingAdd:
     values: tuple[object, ...]
     stamp: str
     future: asyncio.Future[tuple[int, str | None]]
+    #: Taken into a batch: from here on the row may be written, so the caller must hear the outcome.
+    started: bool = False
 
     def single_params(self) -> tuple[object, ...]:
         user_id = self.user_id
@@ -177,7 +179,10 @@ class _EntryWriter:
     Under load this turns many statements, commits and worker-thread hops into one; alone, an add
     is written at once by the single-row statement. A statement that fails as a batch changed
     nothing (SQLite undoes the whole statement), so its adds are retried one by one and only the
-    faulty one fails. An add cancelled before its batch starts is never written.
+    faulty one fails. An add cancelled before its batch starts is never written; one cancelled
+    after that still waits for its row and returns it (a saved entry its author never hears about
+    would be a silent duplicate when they retry). If the writer itself is stopped, waiting adds
+    fail with `JournalWriterStopped`, never with a CancelledError that is not theirs.
     """
 
     def __init__(self, db: Database) -> None:
@@ -196,13 +201,15 @@ class _EntryWriter:
             self._queue.append(pending)
             if self._task is None:
                 self._task = loop.create_task(self._run(), name="journal-entry-writer")
-        return await pending.future
+        return await _outcome(pending)
 
     async def _run(self) -> None:
         try:
             while self._queue:
                 batch = [pending for pending in self._queue[:_MAX_BATCH] if not pending.future.done()]
                 del self._queue[:_MAX_BATCH]
+                for pending in batch:
+                    pending.started = True
                 self._in_flight = batch
                 if batch:
                     await self._write_batch(batch)
@@ -289,10 +296,37 @@ def _deliver(batch: list[_PendingAdd], rows: list[sqlite3.Row]) -> None:
                 pending.future.set_result(result)
 
 
+class JournalWriterStopped(Exception):
+    """The entry writer was stopped (shutdown) before this add had its answer."""
+
+
+async def _outcome(pending: _PendingAdd) -> tuple[int, str | None]:
+    """The add's result; a cancellation after its batch started waits for the row instead."""
+    absorbed = 0
+    try:
+        while True:
+            try:
+                return await asyncio.shield(pending.future)
+            except asyncio.CancelledError:
+                if not pending.started:
+                    pending.future.cancel()  # still queued: it is never written
+                    raise
+                if pending.future.done():
+                    return pending.future.result()
+                absorbed += 1  # being written: wait for it, so the caller can confirm it
+    finally:
+        # The cancellations waited out are withdrawn, so the caller goes on to confirm the entry.
+        task = asyncio.current_task()
+        if task is not None:
+            for _ in range(absorbed):
+                task.uncancel()
+
+
 def _fail(pending: _PendingAdd, exc: BaseException) -> None:
     if not pending.future.done():
         if isinstance(exc, asyncio.CancelledError):
-            pending.future.cancel()
+            stopped = JournalWriterStopped("the journal entry writer stopped before this entry was confirmed")
+            pending.future.set_exception(stopped)
         else:
             pending.future.set_exception(exc)
 
@@ -314,10 +348,10 @@ class JournalRepository:
         """Store a new entry; its number is allocated inside the same (single-statement) transaction.
 
         The date is checked against the latest 'today' anywhere; callers check the member's
-        own today first (`rules.parse_entry_date` with `member_today`).
+        own today first (`rules.parse_entry_date` with `member_day`).
         """
         now = self._clock.now()
-        draft = rules.check_draft(draft, rules.latest_possible_today(now))
+        draft = rules.check_draft(draft, rules.member_day(now, None))
         stamp = _ts(now)
         seq, infusion_dates = await self._writer.write(user_id, self._entry_values(user_id, draft), stamp)
         infusions = _parse_dates(infusion_dates)
@@ -371,7 +405,7 @@ class JournalRepository:
     async def update(self, user_id: int, seq: int, draft: EntryDraft) -> JournalEntry:
         """Replace what the member can edit (all of `draft`); number, source and creation time stay."""
         now = self._clock.now()
-        draft = rules.check_draft(draft, rules.latest_possible_today(now))
+        draft = rules.check_draft(draft, rules.member_day(now, None))
         values = self._entry_values(user_id, draft)
         changed = await self._db.execute(
             _UPDATE_ENTRY,
@@ -445,6 +479,10 @@ class JournalRepository:
     async def member_today(self, user_id: int) -> date:
         """Today where the member lives (UTC until they tell us their zone)."""
         return rules.member_today(self._clock.now(), await self.member_timezone(user_id))
+
+    async def member_day(self, user_id: int) -> rules.MemberDay:
+        """The member's today, and the latest date their entries may have (lenient without a zone)."""
+        return rules.member_day(self._clock.now(), await self.member_timezone(user_id))
 
     # --- reminders ------------------------------------------------------------------------------
 
