@@ -890,8 +890,12 @@ class FakeDiscord:
         bot: bool = False,
         webhook_id: int | None = None,
         reference_id: int | None = None,
+        message_type: int | None = None,
     ) -> JsonDict:
-        """A person (or a bot, or a webhook) posts in a channel; the bot receives MESSAGE_CREATE."""
+        """A person (or a bot, or a webhook) posts in a channel; the bot receives MESSAGE_CREATE.
+
+        `message_type` makes it a system message (6 = "pinned a message"); default or reply otherwise.
+        """
         if channel_id not in self.channels:
             raise FakeDiscordError(f"unknown channel {channel_id}")
         author = copy.deepcopy(author or self.member)
@@ -903,7 +907,9 @@ class FakeDiscord:
         if reference_id is not None:
             body["message_reference"] = {"message_id": str(reference_id), "channel_id": str(channel_id)}
         await self._settle()
-        return await self._create_message(channel_id, author, body, [], webhook_id=webhook_id)
+        return await self._create_message(
+            channel_id, author, body, [], webhook_id=webhook_id, message_type=message_type
+        )
 
     def _mentions(self, content: str) -> list[JsonDict]:
         ids = {int(m) for m in re.findall(r"<@!?(\d+)>", content)}

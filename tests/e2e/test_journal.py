@@ -589,9 +589,7 @@ async def test_a_pinned_message_notice_in_the_dm_is_not_taken_for_a_note(
     channel = fake_discord.member_dm_channel_id
     pins_add = 6  # Discord's CHANNEL_PINNED_MESSAGE
     mark = len(fake_discord.calls)
-    await fake_discord._create_message(
-        channel, fake_discord.member, {"content": ""}, [], message_type=pins_add
-    )
+    await fake_discord.post_message(channel, "", author=fake_discord.member, message_type=pins_add)
     call, _ = await send_dm(fake_discord, "Real words")
     assert [c for c in fake_discord.calls[mark:] if dm_post(fake_discord, channel)(c)] == [call]
     assert "entry #1" in call.json["content"]
