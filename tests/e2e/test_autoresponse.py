@@ -525,13 +525,21 @@ async def test_the_modlog_channel_gets_a_short_embed_for_each_change(
 async def test_a_vanished_modlog_channel_never_fails_the_command(
     fake_discord: FakeDiscord, bot: StemcellBot, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await run(fake_discord, "modlog channel", {"channel": fake_discord.other_channel_id})
+    log_channel = fake_discord.other_channel_id
+    await run(fake_discord, "modlog channel", {"channel": log_channel})
+    # Reports go out after the answer: wait for this one before taking the permission away.
+    await fake_discord.wait_for_call(
+        lambda c: (
+            c.method == "POST" and c.route == MESSAGES_ROUTE and c.params["channel_id"] == str(log_channel)
+        )
+    )
     fake_discord.fail_next("POST", MESSAGES_ROUTE, status=403)  # permission taken away
     data = await run(fake_discord, "autoresponse add", {"trigger": "hello", "response": "hi"})
     assert "#1" in data["content"]
     assert len(await AutoresponseRepository(bot.db).list(fake_discord.guild_id)) == 1
-    assert "Could not post to the mod-log channel" in caplog.text
-    del fake_discord.channels[fake_discord.other_channel_id]  # the channel deleted (Discord answers 404)
+    warning = "Could not post to the mod-log channel"
+    await fake_discord.wait_until(lambda: warning in caplog.text, what="the 403 warning")
+    del fake_discord.channels[log_channel]  # the channel deleted (Discord answers 404)
     data = await run(fake_discord, "autoresponse edit", {"number": 1, "enabled": False})
     assert "updated" in data["content"]
-    assert caplog.text.count("Could not post to the mod-log channel") == 2
+    await fake_discord.wait_until(lambda: caplog.text.count(warning) == 2, what="the 404 warning")
