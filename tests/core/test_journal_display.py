@@ -6,38 +6,19 @@ import time
 from datetime import UTC, date, datetime
 
 import pytest
+from journal_factory import make_entry
 
 from bot.cogs.journal_views import NOTES_CONTINUED, entry_embed
 from bot.core.journal import display
-from bot.core.journal.model import EntryKind, EntrySource, JournalEntry, Phase, Therapy
+from bot.core.journal.model import EntryKind, JournalEntry, Phase, Therapy
 
 MARKDOWN_NOTE = ("- *so tired* _today_ \\ ~~|| `x` # > [a](b)\n" * 200)[:4000]
 
 
 def entry(notes: str | None, **fields: object) -> JournalEntry:
-    moment = datetime(2026, 1, 1, 12, tzinfo=UTC)
-    values: dict[str, object] = {
-        "user_id": 1,
-        "seq": 123_456_789,
-        "entry_date": date(2026, 1, 1),
-        "kind": EntryKind.CHECKIN,
-        "source": EntrySource.SLASH,
-        "therapy": None,
-        "therapy_other": None,
-        "phase": None,
-        "feeling": None,
-        "fatigue": None,
-        "mobility": None,
-        "pain": None,
-        "cognition": None,
-        "mood": None,
-        "side_effects": None,
-        "notes": notes,
-        "created_at": moment,
-        "updated_at": moment,
-    }
-    values.update(fields)
-    return JournalEntry(**values)  # type: ignore[arg-type]
+    return make_entry(
+        123_456_789, user_id=1, entry_date=date(2026, 1, 1), kind=EntryKind.CHECKIN, notes=notes, **fields
+    )
 
 
 def assert_within_limits(embed_dict: dict[str, object]) -> None:

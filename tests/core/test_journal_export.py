@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, date, datetime
 
 import pytest
+from journal_factory import WHEN, make_entry
 
 from bot.core.journal.export import (
     EXPORT_FIELDS,
@@ -19,36 +19,9 @@ from bot.core.journal.export import (
     export_filename,
     export_json,
 )
-from bot.core.journal.model import EntryKind, EntrySource, JournalEntry, Phase, Therapy
+from bot.core.journal.model import EntryKind, EntrySource, Phase, Therapy
 
 USER = 42
-WHEN = datetime(2026, 2, 1, 9, 30, 15, 123456, tzinfo=UTC)
-
-
-def make_entry(seq: int, **fields: object) -> JournalEntry:
-    values: dict[str, object] = {
-        "user_id": USER,
-        "seq": seq,
-        "entry_date": date(2026, 1, seq),
-        "kind": EntryKind.NOTE,
-        "source": EntrySource.SLASH,
-        "therapy": None,
-        "therapy_other": None,
-        "phase": None,
-        "feeling": None,
-        "fatigue": None,
-        "mobility": None,
-        "pain": None,
-        "cognition": None,
-        "mood": None,
-        "side_effects": None,
-        "notes": None,
-        "created_at": WHEN,
-        "updated_at": WHEN,
-        "infusion_day": None,
-    }
-    values.update(fields)
-    return JournalEntry(**values)  # type: ignore[arg-type]
 
 
 ENTRIES = [
