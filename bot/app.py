@@ -12,7 +12,7 @@ import hashlib
 import io
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -23,16 +23,17 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs._checks import NotAModerator
+from bot.cogs._context import BotContext
+from bot.cogs._modlog import ModlogReporter
 from bot.cogs._replies import SOMETHING_WENT_WRONG, send_ephemeral
 from bot.core.clock import Clock, SystemClock
 from bot.core.content.model import ContentBundle
 from bot.core.journal.crypto import JournalCipher, default_key_path
-from bot.core.scanning import MessageScanner
 from bot.db.database import Database, open_database
 from bot.db.migrate import apply_migrations
-from bot.db.repositories.bot_state import BotStateRepository
 from bot.db.repositories.journal import load_journal_cipher
 from bot.errors import UserFacingError
+from bot.services import build_services
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -137,15 +138,21 @@ class StemcellBot(commands.Bot):
         self.settings = settings
         self.db = db
         self.content = content
-        self.journal_cipher = journal_cipher
-        self.http_session = http_session
         self.clock: Clock = clock or SystemClock()
-        self.state_repository = BotStateRepository(db)
+        # Only when built without the process's shared session (tests of the bot alone).
+        self._owned_session = aiohttp.ClientSession() if http_session is None else None
+        session = http_session or self._owned_session
+        assert session is not None
+        self.services = build_services(settings, db, content, journal_cipher, session, self.clock)
+        self.context = BotContext(
+            client=self,
+            settings=settings,
+            clock=self.clock,
+            content=content,
+            services=self.services,
+            modlog=ModlogReporter(self, self.services.modlog),
+        )
         self.synced_scopes: list[str] = []
-        self.scanner = MessageScanner(content.clinic_words, self.clock)
-        # Handlers for plain direct messages (the journal's quick notes); the message-scan cog,
-        # the only on_message listener, hands every DM from a person to each of them.
-        self.direct_message_handlers: list[Callable[[discord.Message], Awaitable[None]]] = []
 
     async def login(self, token: str) -> None:
         # The REST base is read on every request, so it must be set before the first one.
@@ -156,12 +163,13 @@ class StemcellBot(commands.Bot):
     async def setup_hook(self) -> None:
         if self.settings.api_base_overridden:
             await self._use_gateway_of_api_base()
+        await self.services.start()
         for cog in self.make_cogs():
             await self.add_cog(cog)
         await self.sync_commands_if_needed()
 
     def make_cogs(self) -> list[commands.Cog]:
-        """Every feature's cog, built with this bot (cogs take what they need from it)."""
+        """Every feature's cog, built with the bot's context (cogs take what they need from it)."""
         from bot.cogs.autoresponse import AutoresponseCog
         from bot.cogs.caution import CautionCog
         from bot.cogs.clinic_watch import ClinicWatchCog
@@ -185,7 +193,7 @@ class StemcellBot(commands.Bot):
             TrialsCog,
             JournalCog,
         ]
-        return [cog_type(self) for cog_type in cog_types]  # type: ignore[call-arg]
+        return [cog_type(self.context) for cog_type in cog_types]  # type: ignore[call-arg]
 
     async def _use_gateway_of_api_base(self) -> None:
         """Ask the configured API base for its gateway, since discord.py would go to Discord's own."""
@@ -212,11 +220,11 @@ class StemcellBot(commands.Bot):
             payload = self.command_tree_payload(guild)
             digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
             key = tree_hash_key(guild.id if guild else None)
-            if mode == "auto" and await self.state_repository.get(key) == digest:
+            if mode == "auto" and await self.services.bot_state.get(key) == digest:
                 log.info("Commands unchanged since the last sync (%s); not syncing", key)
                 continue
             await self.tree.sync(guild=guild)
-            await self.state_repository.set(key, digest, self.clock.now())
+            await self.services.bot_state.set(key, digest, self.clock.now())
             self.synced_scopes.append(key)
             log.info("Synced %d commands (%s)", len(payload), "global" if guild is None else guild.id)
 
@@ -256,6 +264,12 @@ class StemcellBot(commands.Bot):
         if not isinstance(forms, dict):
             return None
         return (interaction.data or {}).get("custom_id") in forms
+
+    async def close(self) -> None:
+        await super().close()
+        await self.context.modlog.settle()
+        if self._owned_session is not None:
+            await self._owned_session.close()
 
     async def on_ready(self) -> None:
         log.info(

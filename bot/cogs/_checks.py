@@ -9,6 +9,8 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
+from bot.cogs._replies import send_ephemeral
+
 MODERATOR_PERMISSIONS = discord.Permissions(manage_guild=True)
 
 
@@ -34,6 +36,20 @@ class ModeratorGroup(app_commands.Group):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.guild is None:
             raise app_commands.NoPrivateMessage()
-        if not interaction.permissions.manage_guild:
+        if not is_moderator(interaction):
             raise NotAModerator()
         return True
+
+
+def is_moderator(interaction: discord.Interaction) -> bool:
+    """Manage Server in a server, as Discord computed it for this very interaction."""
+    return interaction.guild is not None and interaction.permissions.manage_guild
+
+
+async def refuse_non_moderator(interaction: discord.Interaction) -> bool:
+    """The runtime check again for buttons and forms, which the group's check does not cover:
+    True for a moderator, a private refusal for anyone else."""
+    if is_moderator(interaction):
+        return True
+    await send_ephemeral(interaction, NotAModerator.message)
+    return False

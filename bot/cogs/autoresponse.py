@@ -1,13 +1,14 @@
 """`/autoresponse`: moderators' own answers to words in messages, managed without a restart.
 
 Every change goes the same way: the repository (rule and audit row in one transaction), then
-the server's rules are reloaded into the `RuleBook` and the scanner's compiled set, then the
-mod-log report, then the moderator's ephemeral confirmation. Validation, numbering, limits,
+the server's rules become the live ones (`MessageWatch.install_rules`), then the mod-log report,
+then the moderator's ephemeral confirmation. Validation, numbering, limits,
 the answer order and the YAML format all live in `bot.core.autoresponse` and the repository;
 this cog only translates options, forms and files.
 
 Answering messages happens in the one message listener (`message_scan.py`). A message gets
-at most one reply from the bot: when the clinic caution fires for it, no rule answers it.
+at most one reply from the bot: when the clinic caution fires for it, no rule answers it
+(`bot.core.replies`).
 """
 
 from __future__ import annotations
@@ -18,16 +19,17 @@ import math
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs._checks import ModeratorGroup, NotAModerator
-from bot.cogs._replies import answers_errors, send_ephemeral
-from bot.cogs.modlog import report_change
+from bot.cogs._checks import ModeratorGroup
+from bot.cogs._context import BotContext, context_of
+from bot.cogs._ui import ModeratorItem, ModeratorModal, dynamic_buttons
+from bot.core import limits
+from bot.core.audit import changed_fields
 from bot.core.autoresponse import (
     DEFAULT_COOLDOWN_SECONDS,
     MAX_COOLDOWN_SECONDS,
@@ -40,28 +42,23 @@ from bot.core.autoresponse import (
     ImportRejected,
     MatchMode,
     Rule,
-    RuleBook,
     RuleDraft,
     RuleRejected,
-    Selection,
     export_rules,
     parse_import,
     validate_draft,
 )
-from bot.core.scanning import CautionPreview, ClinicWatchSettings, Sensitivity
-from bot.db.repositories.audit import changed_fields
-from bot.db.repositories.autoresponses import AutoresponseRepository, DraftEdit
+from bot.core.replies import DryRun
+from bot.core.scanning import Sensitivity
+from bot.core.text import clip, escape_markdown, one_line
+from bot.db.repositories.autoresponses import DraftEdit
 from bot.errors import InvalidInput, UserFacingError
-
-if TYPE_CHECKING:
-    from bot.app import StemcellBot
 
 COG_NAME = "Auto-responses"
 COLOUR = 0x3C8D5A
 PAGE_SIZE = 10
 TRIGGER_SHOWN = 60
 RESPONSE_SHOWN = 90
-MESSAGE_LIMIT = 2000
 # Beyond these sizes the YAML work goes to a thread, so the event loop keeps answering others.
 EXPORT_IN_THREAD_FROM_RULES = 50
 PARSE_IN_THREAD_FROM_BYTES = 32_000
@@ -70,23 +67,18 @@ KEPT_RESPONSE_FILENAME = "your-response.txt"
 # Stands in for the response while a trigger is checked before the response form opens.
 _PLACEHOLDER_RESPONSE = "-"
 
-ModeName = Literal["word", "phrase", "contains", "starts", "exact", "wildcard", "regex"]
+#: The match modes as Discord shows them, straight from `MatchMode` (no copy to keep in step).
+MODE_CHOICES = [app_commands.Choice(name=mode.value, value=mode.value) for mode in MatchMode]
 ScopeChannel = discord.TextChannel | discord.ForumChannel
 RuleNumber = app_commands.Range[int, 1, 1_000_000]
 Cooldown = app_commands.Range[int, 0, MAX_COOLDOWN_SECONDS]
-
-NOT_A_MODERATOR = NotAModerator.message
-
 
 # --- how rules read in Discord -------------------------------------------------------------------
 
 
 def quoted(text: str, limit: int = MAX_TRIGGER_LENGTH) -> str:
     """A trigger in curly quotes, on one line, shortened, with Markdown made literal."""
-    flat = " ".join(text.split())
-    if len(flat) > limit:
-        flat = flat[: limit - 1] + "…"
-    return f"“{discord.utils.escape_markdown(flat)}”"
+    return f"“{escape_markdown(clip(one_line(text), limit))}”"
 
 
 def scope_text(rule_or_draft: Rule | RuleDraft, *, brief: bool = False) -> str:
@@ -128,7 +120,7 @@ def list_message(rules: Sequence[Rule], page: int) -> dict[str, Any]:
         lines.append(
             f"**#{rule.number}** · {rule.mode.value} · {quoted(rule.trigger, TRIGGER_SHOWN)} · "
             f"{plural(rule.hit_count, 'hit')} · {state} · {scope_text(rule, brief=True)}\n"
-            f"-# {discord.utils.escape_markdown(_snippet(rule.response))}"
+            f"-# {escape_markdown(_snippet(rule.response))}"
         )
     embed = discord.Embed(title="Auto-responses", description="\n".join(lines), colour=discord.Colour(COLOUR))
     embed.set_footer(
@@ -137,15 +129,15 @@ def list_message(rules: Sequence[Rule], page: int) -> dict[str, Any]:
     )
     view: discord.ui.View | None = None
     if pages > 1:
-        view = discord.ui.View(timeout=None)
-        view.add_item(ListPageButton(max(page - 1, 1), "prev", disabled=page == 1))
-        view.add_item(ListPageButton(min(page + 1, pages), "next", disabled=page == pages))
+        view = dynamic_buttons(
+            ListPageButton(max(page - 1, 1), "prev", disabled=page == 1),
+            ListPageButton(min(page + 1, pages), "next", disabled=page == pages),
+        )
     return {"content": None, "embed": embed, "view": view}
 
 
 def _snippet(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= RESPONSE_SHOWN else flat[: RESPONSE_SHOWN - 1] + "…"
+    return clip(one_line(text), RESPONSE_SHOWN)
 
 
 def rule_embed(rule: Rule) -> discord.Embed:
@@ -157,7 +149,7 @@ def rule_embed(rule: Rule) -> discord.Embed:
     embed.add_field(name="Mode", value=rule.mode.value)
     embed.add_field(name="State", value="on" if rule.enabled else "off")
     embed.add_field(name="Cooldown", value=f"{rule.draft.cooldown_seconds} s per channel")
-    embed.add_field(name="Channels", value=scope_text(rule)[:1024])
+    embed.add_field(name="Channels", value=clip(scope_text(rule), limits.EMBED_FIELD_VALUE_CHARS))
     last = f" · last <t:{int(rule.last_hit_at.timestamp())}:R>" if rule.last_hit_at else ""
     embed.add_field(name="Answers sent", value=f"{rule.hit_count}{last}")
     embed.add_field(
@@ -173,21 +165,11 @@ def rule_embed(rule: Rule) -> discord.Embed:
     return embed
 
 
-def test_embed(
-    text: str,
-    selection: Selection,
-    preview: CautionPreview,
-    settings: ClinicWatchSettings,
-    *,
-    channel_id: int,
-    caution_wait: timedelta,
-    ignored_here: bool,
-) -> discord.Embed:
+def test_embed(text: str, dry_run: DryRun, *, channel_id: int) -> discord.Embed:
     """The dry run of `/autoresponse test`: which rule would answer, and the clinic caution, with reasons."""
+    selection = dry_run.selection
     embed = discord.Embed(title="Dry run", colour=discord.Colour(COLOUR))
-    embed.description = (
-        f"If a member sent this in <#{channel_id}>:\n> {discord.utils.escape_markdown(_snippet(text))}"
-    )
+    embed.description = f"If a member sent this in <#{channel_id}>:\n> {escape_markdown(_snippet(text))}"
     if selection.winner is not None:
         answer = f"**#{selection.winner.number} would answer.**"
     elif selection.candidates:
@@ -196,13 +178,8 @@ def test_embed(
         answer = "**No rule matches this text.**"
     reasons = "\n".join(f"- {line}" for line in selection.explanation())
     embed.add_field(name="Auto-response", value=_field(f"{answer}\n{reasons}".strip()), inline=False)
-    embed.add_field(
-        name="Clinic caution",
-        value=_field(_caution_text(preview, settings, caution_wait, ignored_here=ignored_here)),
-        inline=False,
-    )
-    caution_due = preview.would_fire and not ignored_here and caution_wait.total_seconds() <= 0
-    if caution_due and selection.winner is not None:
+    embed.add_field(name="Clinic caution", value=_field(_caution_text(dry_run)), inline=False)
+    if dry_run.rule_held_back:
         embed.add_field(
             name="One reply per message",
             value="The caution goes first, so the rule would stay quiet for this message.",
@@ -212,9 +189,8 @@ def test_embed(
     return embed
 
 
-def _caution_text(
-    preview: CautionPreview, settings: ClinicWatchSettings, wait: timedelta, *, ignored_here: bool
-) -> str:
+def _caution_text(dry_run: DryRun) -> str:
+    preview, settings, wait = dry_run.preview, dry_run.settings, dry_run.card_wait
     found = []
     if preview.clinic_words:
         found.append("clinic words: " + ", ".join(quoted(w) for w in preview.clinic_words))
@@ -223,7 +199,7 @@ def _caution_text(
     words = ("Found " + "; ".join(found) + ".") if found else "No clinic words found."
     if not settings.enabled:
         return f"**Would not fire:** clinic watch is off in this server. {words}"
-    if ignored_here:
+    if dry_run.ignored_here:
         return f"**Would not fire here:** clinic watch ignores this channel. {words}"
     if preview.would_fire:
         verdict = "**Would fire.**"
@@ -240,7 +216,7 @@ def _caution_text(
 
 
 def _field(text: str) -> str:
-    return text if len(text) <= 1024 else text[:1023] + "…"
+    return clip(text, limits.EMBED_FIELD_VALUE_CHARS)
 
 
 def refusal(problems: Sequence[FieldProblem]) -> str:
@@ -261,46 +237,31 @@ def explained_refusal() -> Iterator[None]:
 def problems_report(filename: str, problems: Sequence[str]) -> tuple[str, str | None]:
     """The reply to a refused import (within Discord's 2,000 characters) and, if cut, the full text."""
     header = (
-        f"I couldn't import **{discord.utils.escape_markdown(filename)}**, so nothing was changed. "
+        f"I couldn't import **{escape_markdown(filename)}**, so nothing was changed. "
         f"{plural(len(problems), 'problem')} to fix:\n"
     )
-    lines = [f"- {discord.utils.escape_markdown(problem)}" for problem in problems]
+    lines = [f"- {escape_markdown(problem)}" for problem in problems]
     message = header + "\n".join(lines)
-    if len(message) <= MESSAGE_LIMIT:
+    if len(message) <= limits.MESSAGE_CHARS:
         return message, None
     full = "\n".join(problems) + "\n"
     shown: list[str] = []
     for index, line in enumerate(lines):
         tail = f"\n… and {len(lines) - index} more: every problem is in the attached {PROBLEMS_FILENAME}."
-        if len(header) + len("\n".join([*shown, line])) + len(tail) > MESSAGE_LIMIT:
+        if len(header) + len("\n".join([*shown, line])) + len(tail) > limits.MESSAGE_CHARS:
             return header + "\n".join(shown) + tail, full
         shown.append(line)
-    return message[:MESSAGE_LIMIT], full  # not reached: the loop returns once the lines overflow
-
-
-async def still_a_moderator(interaction: discord.Interaction) -> bool:
-    """The runtime check again for forms and buttons, which the group's check does not cover."""
-    if interaction.guild is not None and interaction.permissions.manage_guild:
-        return True
-    await send_ephemeral(interaction, NOT_A_MODERATOR)
-    return False
-
-
-def autoresponse_cog(interaction: discord.Interaction) -> AutoresponseCog:
-    cog = interaction.client.get_cog(COG_NAME)  # type: ignore[union-attr]
-    assert isinstance(cog, AutoresponseCog), "the auto-response cog is not loaded"
-    return cog
+    return message[: limits.MESSAGE_CHARS], full  # not reached: the loop returns once the lines overflow
 
 
 # --- components ----------------------------------------------------------------------------------
 
 
-class ResponseForm(discord.ui.Modal):
+class ResponseForm(ModeratorModal):
     """The multi-line response of a new rule, or of rule #number when editing (prefilled)."""
 
     def __init__(self, cog: AutoresponseCog, draft: RuleDraft, *, number: int | None = None) -> None:
-        # Writing a careful answer takes time; a form that times out loses its text.
-        super().__init__(title=f"Auto-response #{number}" if number else "New auto-response", timeout=3600)
+        super().__init__(title=f"Auto-response #{number}" if number else "New auto-response")
         self.cog = cog
         self.draft = draft
         self.number = number
@@ -321,11 +282,7 @@ class ResponseForm(discord.ui.Modal):
             )
         )
 
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        return await still_a_moderator(interaction)
-
-    @answers_errors
-    async def on_submit(self, interaction: discord.Interaction) -> None:
+    async def submitted(self, interaction: discord.Interaction) -> None:
         response = self.response_input.value
         try:
             if self.number is None:
@@ -345,8 +302,7 @@ class ResponseForm(discord.ui.Modal):
 
 
 class ListPageButton(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"autoresponse:list:(?P<page>\d+):(?P<direction>prev|next)",
+    ModeratorItem[discord.ui.Button], template=r"autoresponse:list:(?P<page>\d+):(?P<direction>prev|next)"
 ):
     """Previous / Next on `/autoresponse list`; keeps working after a restart."""
 
@@ -367,13 +323,9 @@ class ListPageButton(
     ) -> ListPageButton:
         return cls(max(1, int(match["page"])), match["direction"])
 
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        return await still_a_moderator(interaction)
-
-    @answers_errors
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def pressed(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        rules = await autoresponse_cog(interaction).repository.list(interaction.guild_id)
+        rules = await context_of(interaction).services.autoresponses.list(interaction.guild_id)
         await interaction.response.edit_message(**list_message(rules, self.page))
 
 
@@ -398,11 +350,12 @@ class AutoresponseGroup(ModeratorGroup):
         cooldown=f"Seconds before it answers again in the same channel (default {DEFAULT_COOLDOWN_SECONDS})",
         enabled="Start switched on (the default) or off",
     )
+    @app_commands.choices(mode=MODE_CHOICES)
     async def add(
         self,
         interaction: discord.Interaction,
         trigger: str,
-        mode: ModeName = "word",
+        mode: str = MatchMode.WORD.value,
         response: str | None = None,
         channel: ScopeChannel | None = None,
         cooldown: Cooldown | None = None,
@@ -436,12 +389,13 @@ class AutoresponseGroup(ModeratorGroup):
         cooldown="Seconds before this rule answers again in the same channel",
         enabled="Switch the rule on or off",
     )
+    @app_commands.choices(mode=MODE_CHOICES)
     async def edit(
         self,
         interaction: discord.Interaction,
         number: RuleNumber,
         trigger: str | None = None,
-        mode: ModeName | None = None,
+        mode: str | None = None,
         response: str | None = None,
         channel: ScopeChannel | None = None,
         everywhere: bool | None = None,
@@ -504,32 +458,16 @@ class AutoresponseGroup(ModeratorGroup):
     @app_commands.describe(text="A message as a member might write it (nothing is sent)")
     async def test(self, interaction: discord.Interaction, text: str) -> None:
         assert interaction.guild_id is not None
-        guild_id, channel_id = interaction.guild_id, interaction.channel_id or 0
-        scanner = self.cog.bot.scanner
-        now = self.cog.bot.clock.now()
-        parent_id = getattr(interaction.channel, "parent_id", None)
-        preview = scanner.preview(guild_id, text)
-        selection = self.cog.book.choose(
-            guild_id,
-            preview.rule_labels,
-            text=text,
-            channel_id=channel_id,
-            parent_channel_id=parent_id,
-            now=now,
-            dry_run=True,
-        )
-        settings = scanner.settings_for(guild_id)
-        ignored = settings.ignored_channel_ids
-        embed = test_embed(
+        channel_id = interaction.channel_id or 0
+        dry_run = self.cog.watch.dry_run(
+            interaction.guild_id,
+            channel_id,
             text,
-            selection,
-            preview,
-            settings,
-            channel_id=channel_id,
-            caution_wait=scanner.cooldown_remaining(guild_id, channel_id, now),
-            ignored_here=channel_id in ignored or parent_id in ignored,
+            parent_channel_id=getattr(interaction.channel, "parent_id", None),
         )
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await interaction.response.send_message(
+            embed=test_embed(text, dry_run, channel_id=channel_id), ephemeral=True
+        )
 
     @app_commands.command(name="export", description="Download every auto-response as a YAML file")
     async def export(self, interaction: discord.Interaction) -> None:
@@ -596,37 +534,26 @@ class AutoresponseGroup(ModeratorGroup):
 
 
 class AutoresponseCog(commands.Cog, name=COG_NAME):
-    """Holds the live `RuleBook` (read by the message listener) and the change path."""
+    """The change path for rules; the live rules belong to `MessageWatch`."""
 
-    def __init__(self, bot: StemcellBot) -> None:
-        self.bot = bot
-        self.repository = AutoresponseRepository(bot.db)
-        self.book = RuleBook()
+    def __init__(self, context: BotContext) -> None:
+        self.context = context
+        self.client = context.client
+        self.repository = context.services.autoresponses
+        self.watch = context.services.message_watch
         self.group = AutoresponseGroup(self)
-        self._loaded_guilds: set[int] = set()
 
     async def cog_load(self) -> None:
-        """Every server's rules into the book and the scanner, and the cooldowns that may still run."""
-        for guild_id, rules in (await self.repository.all_rules()).items():
-            self._install(guild_id, rules)
-        since = self.bot.clock.now() - timedelta(seconds=MAX_COOLDOWN_SECONDS)
-        self.book.cooldowns.load(await self.repository.all_last_fired(since))
-        self.bot.add_dynamic_items(ListPageButton)
-        self.bot.tree.add_command(self.group)
+        self.client.add_dynamic_items(ListPageButton)
+        self.client.tree.add_command(self.group)
 
     async def cog_unload(self) -> None:
-        self.bot.tree.remove_command(self.group.name)
-        self.bot.remove_dynamic_items(ListPageButton)
-        for guild_id in self._loaded_guilds:
-            self.bot.scanner.set_rule_triggers(guild_id, ())
-
-    def _install(self, guild_id: int, rules: Sequence[Rule]) -> None:
-        self.bot.scanner.set_rule_triggers(guild_id, self.book.set_rules(guild_id, rules))
-        self._loaded_guilds.add(guild_id)
+        self.client.tree.remove_command(self.group.name)
+        self.client.remove_dynamic_items(ListPageButton)
 
     async def reload_guild(self, guild_id: int) -> None:
         """After a change: the stored rules become the live ones (one matcher rebuild)."""
-        self._install(guild_id, await self.repository.list(guild_id))
+        self.watch.install_rules(guild_id, await self.repository.list(guild_id))
 
     # --- the change path: repository (with audit) -> live rules -> mod-log -> confirmation ---
 
@@ -634,11 +561,10 @@ class AutoresponseCog(commands.Cog, name=COG_NAME):
         guild_id = _guild_id(interaction)
         with explained_refusal():
             rule = await self.repository.add(
-                guild_id, draft, actor_id=interaction.user.id, now=self.bot.clock.now()
+                guild_id, draft, actor_id=interaction.user.id, now=self.context.clock.now()
             )
         await self.reload_guild(guild_id)
-        await report_change(
-            self.bot,
+        self.context.modlog.report(
             guild_id,
             interaction.user.id,
             "autoresponse.add",
@@ -656,7 +582,7 @@ class AutoresponseCog(commands.Cog, name=COG_NAME):
         guild_id = _guild_id(interaction)
         with explained_refusal():
             change = await self.repository.edit(
-                guild_id, number, edit, actor_id=interaction.user.id, now=self.bot.clock.now()
+                guild_id, number, edit, actor_id=interaction.user.id, now=self.context.clock.now()
             )
         if not change.changed:
             await interaction.response.send_message(
@@ -665,8 +591,8 @@ class AutoresponseCog(commands.Cog, name=COG_NAME):
             return
         await self.reload_guild(guild_id)
         before, after = changed_fields(change.before.draft.audit_view(), change.after.draft.audit_view())
-        await report_change(
-            self.bot, guild_id, interaction.user.id, "autoresponse.edit", f"#{number}", before, after
+        self.context.modlog.report(
+            guild_id, interaction.user.id, "autoresponse.edit", f"#{number}", before, after
         )
         await interaction.response.send_message(
             f"Auto-response **#{number}** is updated: {describe(change.after.draft)}.", ephemeral=True
@@ -675,11 +601,10 @@ class AutoresponseCog(commands.Cog, name=COG_NAME):
     async def remove_rule(self, interaction: discord.Interaction, number: int) -> None:
         guild_id = _guild_id(interaction)
         rule = await self.repository.remove(
-            guild_id, number, actor_id=interaction.user.id, now=self.bot.clock.now()
+            guild_id, number, actor_id=interaction.user.id, now=self.context.clock.now()
         )
         await self.reload_guild(guild_id)
-        await report_change(
-            self.bot,
+        self.context.modlog.report(
             guild_id,
             interaction.user.id,
             "autoresponse.remove",
@@ -700,11 +625,11 @@ class AutoresponseCog(commands.Cog, name=COG_NAME):
         guild_id = _guild_id(interaction)
         try:
             report = await self.repository.import_rules(
-                guild_id, drafts, mode=mode, actor_id=interaction.user.id, now=self.bot.clock.now()
+                guild_id, drafts, mode=mode, actor_id=interaction.user.id, now=self.context.clock.now()
             )
         except InvalidInput as error:
             message, _ = problems_report(filename, [error.message])
-            await interaction.followup.send(message[:MESSAGE_LIMIT], ephemeral=True)
+            await interaction.followup.send(message[: limits.MESSAGE_CHARS], ephemeral=True)
             return
         await self.reload_guild(guild_id)
         summary = {
@@ -714,8 +639,8 @@ class AutoresponseCog(commands.Cog, name=COG_NAME):
             "unchanged": len(report.unchanged),
             "removed": report.removed,
         }
-        await report_change(
-            self.bot, guild_id, interaction.user.id, "autoresponse.import", mode.value, None, summary
+        self.context.modlog.report(
+            guild_id, interaction.user.id, "autoresponse.import", mode.value, None, summary
         )
         parts = [
             f"{len(report.added)} added",
@@ -725,7 +650,7 @@ class AutoresponseCog(commands.Cog, name=COG_NAME):
         if mode is ImportMode.REPLACE:
             parts.append(f"{report.removed} removed first")
         await interaction.followup.send(
-            f"Imported **{discord.utils.escape_markdown(filename)}** ({mode.value}): {', '.join(parts)}. "
+            f"Imported **{escape_markdown(filename)}** ({mode.value}): {', '.join(parts)}. "
             "See them with `/autoresponse list`.",
             ephemeral=True,
         )

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cogs._context import BotContext
 from bot.cogs._embeds import to_embed
 from bot.core.content.render import render_caution
 
-if TYPE_CHECKING:
-    from bot.app import StemcellBot
-
 
 class CautionCog(commands.Cog, name="Caution"):
-    def __init__(self, bot: StemcellBot) -> None:
-        self.content = bot.content
+    def __init__(self, context: BotContext) -> None:
+        self.content = context.content
 
     @app_commands.command(
         name="caution", description="What to check before going to a stem-cell clinic (ISSCR)"

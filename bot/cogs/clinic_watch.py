@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs._checks import ModeratorGroup
-from bot.cogs.modlog import report_change
+from bot.cogs._context import BotContext
+from bot.core import limits
+from bot.core.audit import changed_fields
 from bot.core.content.render import COLOUR_CAUTION
 from bot.core.scanning import ClinicWatchSettings, WordKind
 from bot.core.scanning.settings import MAX_COOLDOWN_MINUTES, MIN_COOLDOWN_MINUTES
-from bot.db.repositories.audit import changed_fields
-from bot.db.repositories.clinic_watch import ClinicWatchRepository
-
-if TYPE_CHECKING:
-    from bot.app import StemcellBot
+from bot.core.text import clip
 
 WORDS_SHOWN = 40
 WatchedChannel = discord.TextChannel | discord.ForumChannel
@@ -32,10 +30,10 @@ def _channel_id(interaction: discord.Interaction, channel: WatchedChannel | None
 class ClinicWatchGroup(ModeratorGroup):
     """The subcommands; each change goes database first (with audit), then into the live scanner."""
 
-    def __init__(self, bot: StemcellBot) -> None:
+    def __init__(self, context: BotContext) -> None:
         super().__init__(name="clinicwatch", description="Moderators: the clinic caution for this server")
-        self.bot = bot
-        self.repository = ClinicWatchRepository(bot.db)
+        self.context = context
+        self.watch = context.services.message_watch
 
     async def _change(
         self,
@@ -47,19 +45,16 @@ class ClinicWatchGroup(ModeratorGroup):
         target: str | None = None,
     ) -> None:
         assert interaction.guild_id is not None
-        change = await self.repository.update(
+        change = await self.watch.change_clinic_settings(
             interaction.guild_id,
             actor_id=interaction.user.id,
             action=f"clinicwatch.{action}",
             edit=edit,
-            now=self.bot.clock.now(),
             target=target,
         )
-        self.bot.scanner.set_settings(change.after)
         if change.changed:
             before, after = changed_fields(change.before.audit_view(), change.after.audit_view())
-            await report_change(
-                self.bot,
+            self.context.modlog.report(
                 interaction.guild_id,
                 interaction.user.id,
                 f"clinicwatch.{action}",
@@ -73,32 +68,39 @@ class ClinicWatchGroup(ModeratorGroup):
     @app_commands.command(name="status", description="Show the clinic caution's settings for this server")
     async def status(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        settings = await self.repository.get(interaction.guild_id)
-        scanner = self.bot.scanner
+        settings = await self.watch.clinic_settings(interaction.guild_id)
         embed = discord.Embed(title="Clinic watch", colour=discord.Colour(COLOUR_CAUTION))
         embed.add_field(name="State", value="on" if settings.enabled else "off")
         embed.add_field(name="Sensitivity", value=settings.sensitivity.value)
         embed.add_field(name="Cooldown", value=f"{settings.cooldown_minutes} minutes per channel")
-        last = await self.repository.last_fired(interaction.channel_id or 0)
+        last = await self.watch.last_caution(interaction.channel_id or 0)
         if last is None:
             fired = "Never in this channel."
         else:
             fired = f"<t:{int(last.timestamp())}:R> in this channel."
-            remaining = scanner.cooldown_remaining(interaction.guild_id, interaction.channel_id or 0)
+            remaining = self.watch.caution_cooldown_remaining(
+                interaction.guild_id, interaction.channel_id or 0
+            )
             if remaining.total_seconds() > 0:
                 fired += f" Quiet for another {int(remaining.total_seconds() // 60) + 1} minutes."
         embed.add_field(name="Last caution", value=fired, inline=False)
         ignored = " ".join(f"<#{c}>" for c in sorted(settings.ignored_channel_ids)) or "none"
-        embed.add_field(name="Ignored channels", value=ignored[:1024], inline=False)
+        embed.add_field(
+            name="Ignored channels", value=clip(ignored, limits.EMBED_FIELD_VALUE_CHARS), inline=False
+        )
         for kind in WordKind:
             added, removed = settings.added(kind), settings.removed(kind)
-            count = len(settings.effective_words(kind, scanner.defaults))
+            count = len(settings.effective_words(kind, self.watch.defaults))
             summary = f"{count} in force"
             if added:
                 summary += f"; added: {_word_list(sorted(added))}"
             if removed:
                 summary += f"; removed: {_word_list(sorted(removed))}"
-            embed.add_field(name=f"{kind.value.title()} words", value=summary[:1024], inline=False)
+            embed.add_field(
+                name=f"{kind.value.title()} words",
+                value=clip(summary, limits.EMBED_FIELD_VALUE_CHARS),
+                inline=False,
+            )
         embed.set_footer(text="strict: a clinic word plus stem-cell talk nearby; broad: any clinic word")
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
@@ -177,9 +179,9 @@ class ClinicWatchGroup(ModeratorGroup):
     ) -> None:
         assert interaction.guild_id is not None
         word_kind = WordKind(kind)
-        defaults = self.bot.scanner.defaults
+        defaults = self.watch.defaults
         if action == "list":
-            settings = await self.repository.get(interaction.guild_id)
+            settings = await self.watch.clinic_settings(interaction.guild_id)
             words = settings.effective_words(word_kind, defaults)
             await interaction.response.send_message(
                 f"**{kind.title()} words in force ({len(words)}):** {_word_list(words)}", ephemeral=True
@@ -209,12 +211,12 @@ def _word_list(words: list[str] | tuple[str, ...]) -> str:
 
 
 class ClinicWatchCog(commands.Cog, name="Clinic watch"):
-    def __init__(self, bot: StemcellBot) -> None:
-        self.bot = bot
-        self.group = ClinicWatchGroup(bot)
+    def __init__(self, context: BotContext) -> None:
+        self.client = context.client
+        self.group = ClinicWatchGroup(context)
 
     async def cog_load(self) -> None:
-        self.bot.tree.add_command(self.group)
+        self.client.tree.add_command(self.group)
 
     async def cog_unload(self) -> None:
-        self.bot.tree.remove_command(self.group.name)
+        self.client.tree.remove_command(self.group.name)

@@ -7,14 +7,16 @@ after a restart without any stored view state.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cogs._context import BotContext, cog_of
 from bot.cogs._embeds import to_embed
-from bot.cogs._replies import answers_errors, show_to_presser
+from bot.cogs._replies import show_to_presser
+from bot.cogs._ui import SafeItem
 from bot.core.content.model import ContentBundle, Explainer
 from bot.core.content.render import (
     SELECT_DESCRIPTION_LIMIT,
@@ -25,9 +27,6 @@ from bot.core.content.render import (
 )
 from bot.core.content.search import Ranker
 from bot.errors import NotFound
-
-if TYPE_CHECKING:
-    from bot.app import StemcellBot
 
 TOPIC_BUTTON_PREFIX = "stemcell:topic:"
 OVERVIEW_SELECT_ID = "stemcell:overview"
@@ -70,9 +69,7 @@ class ExplainerPresenter:
         return {"embed": to_embed(render_overview(self.content)), "view": view}
 
 
-class RelatedTopicButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"stemcell:topic:(?P<slug>[a-z0-9-]+)"
-):
+class RelatedTopicButton(SafeItem[discord.ui.Button], template=r"stemcell:topic:(?P<slug>[a-z0-9-]+)"):
     """A button that swaps the explainer on its message for a related topic (for whoever asked)."""
 
     def __init__(self, slug: str, *, label: str = "") -> None:
@@ -89,13 +86,12 @@ class RelatedTopicButton(
     ) -> RelatedTopicButton:
         return cls(match["slug"])
 
-    @answers_errors
-    async def callback(self, interaction: discord.Interaction) -> None:
-        presenter = _presenter(interaction)
+    async def pressed(self, interaction: discord.Interaction) -> None:
+        presenter = cog_of(interaction, ExplainersCog).presenter
         await show_to_presser(interaction, **presenter.explainer_message(presenter.resolve(self.slug)))
 
 
-class OverviewSelect(discord.ui.DynamicItem[discord.ui.Select], template=OVERVIEW_SELECT_ID):
+class OverviewSelect(SafeItem[discord.ui.Select], template=OVERVIEW_SELECT_ID):
     """The overview's topic menu: choosing a topic replaces the overview with it."""
 
     def __init__(self, content: ContentBundle | None = None) -> None:
@@ -122,30 +118,23 @@ class OverviewSelect(discord.ui.DynamicItem[discord.ui.Select], template=OVERVIE
     ) -> OverviewSelect:
         return cls()
 
-    @answers_errors
-    async def callback(self, interaction: discord.Interaction) -> None:
-        presenter = _presenter(interaction)
+    async def pressed(self, interaction: discord.Interaction) -> None:
+        presenter = cog_of(interaction, ExplainersCog).presenter
         values = (interaction.data or {}).get("values") or []
         slug = str(values[0]) if values else ""
         await show_to_presser(interaction, **presenter.explainer_message(presenter.resolve(slug)))
 
 
-def _presenter(interaction: discord.Interaction) -> ExplainerPresenter:
-    cog = interaction.client.get_cog(ExplainersCog.__cog_name__)  # type: ignore[union-attr]
-    assert isinstance(cog, ExplainersCog)
-    return cog.presenter
-
-
 class ExplainersCog(commands.Cog, name="Explainers"):
-    def __init__(self, bot: StemcellBot) -> None:
-        self.bot = bot
-        self.presenter = ExplainerPresenter(bot.content)
+    def __init__(self, context: BotContext) -> None:
+        self.client = context.client
+        self.presenter = ExplainerPresenter(context.content)
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(RelatedTopicButton, OverviewSelect)
+        self.client.add_dynamic_items(RelatedTopicButton, OverviewSelect)
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(RelatedTopicButton, OverviewSelect)
+        self.client.remove_dynamic_items(RelatedTopicButton, OverviewSelect)
 
     @app_commands.command(
         name="stemcell", description="Short, sourced explainers about stem-cell therapy and MS"

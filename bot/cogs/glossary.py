@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cogs._context import BotContext
 from bot.cogs._embeds import to_embed
 from bot.core.content.render import render_glossary_term, shorten
 from bot.core.content.search import Ranker
 from bot.errors import NotFound
 
-if TYPE_CHECKING:
-    from bot.app import StemcellBot
-
 
 class GlossaryCog(commands.Cog, name="Glossary"):
-    def __init__(self, bot: StemcellBot) -> None:
-        self.content = bot.content
-        self.ranker = Ranker((t.slug, t.term, t.aliases) for t in bot.content.glossary.values())
+    def __init__(self, context: BotContext) -> None:
+        self.content = context.content
+        self.ranker = Ranker((t.slug, t.term, t.aliases) for t in context.content.glossary.values())
 
     @app_commands.command(
         name="glossary", description="Plain-language meaning of a word you met about MS or stem cells"

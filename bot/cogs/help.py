@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cogs._context import BotContext
 from bot.core.content.render import COLOUR_EXPLAINER, NOT_MEDICAL_ADVICE
-
-if TYPE_CHECKING:
-    from bot.app import StemcellBot
 
 WHAT_IT_DOES = (
     "`/stemcell [topic]`: short, sourced explainers about stem-cell therapy and MS.\n"
@@ -40,8 +36,8 @@ PRIVACY = (
 
 
 class HelpCog(commands.Cog, name="Help"):
-    def __init__(self, bot: StemcellBot) -> None:
-        self.bot = bot
+    def __init__(self, context: BotContext) -> None:
+        self.context = context
 
     @app_commands.command(name="help", description="What this bot does, what it stores, and your privacy")
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)

@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.cogs import journal_views as views
+from bot.cogs._context import BotContext
 from bot.cogs.journal_views import (
     CHART_FILENAME,
     EMPTY_JOURNAL,
@@ -37,11 +38,7 @@ from bot.core.journal.chart import render_ratings_chart
 from bot.core.journal.export import export_csv, export_filename, export_json
 from bot.core.journal.model import SYMPTOMS, EntryDraft, EntryKind, EntrySource, Phase, ReminderSettings
 from bot.core.journal.summary import summarise
-from bot.db.repositories.journal import JournalRepository
 from bot.errors import InvalidInput, UserFacingError
-
-if TYPE_CHECKING:
-    from bot.app import StemcellBot
 
 log = logging.getLogger(__name__)
 
@@ -95,21 +92,23 @@ class JournalCog(commands.Cog, name="Journal"):
         allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
     )
 
-    def __init__(self, bot: StemcellBot) -> None:
-        self.bot = bot
-        self.repository = JournalRepository(bot.db, bot.journal_cipher, bot.clock)
+    def __init__(self, context: BotContext) -> None:
+        self.context = context
+        self.client = context.client
+        self.clock = context.clock
+        self.repository = context.services.journal
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(*views.DYNAMIC_ITEMS)
-        self.bot.direct_message_handlers.append(self.on_direct_message)
+        self.client.add_dynamic_items(*views.DYNAMIC_ITEMS)
+        self.context.direct_message_handlers.append(self.on_direct_message)
         self.reminder_loop.change_interval(seconds=self.reminder_interval)
         self.reminder_loop.start()
 
     async def cog_unload(self) -> None:
         self.reminder_loop.cancel()
-        if self.on_direct_message in self.bot.direct_message_handlers:
-            self.bot.direct_message_handlers.remove(self.on_direct_message)
-        self.bot.remove_dynamic_items(*views.DYNAMIC_ITEMS)
+        if self.on_direct_message in self.context.direct_message_handlers:
+            self.context.direct_message_handlers.remove(self.on_direct_message)
+        self.client.remove_dynamic_items(*views.DYNAMIC_ITEMS)
 
     # --- add / edit ---------------------------------------------------------------------------
 
@@ -226,7 +225,7 @@ class JournalCog(commands.Cog, name="Journal"):
         if not entries:
             await reply(interaction, EMPTY_JOURNAL)
             return
-        now = self.bot.clock.now()
+        now = self.clock.now()
         json_bytes, csv_bytes = await asyncio.to_thread(
             lambda: (export_json(entries, now), export_csv(entries))
         )
@@ -345,7 +344,7 @@ class JournalCog(commands.Cog, name="Journal"):
                 user_id, reminder.cadence, reminder.local_time, chosen, reminder.weekday
             )
             moved = "\n" + views.reminder_text(reminder)
-        today = rules.member_today(self.bot.clock.now(), chosen)
+        today = rules.member_today(self.clock.now(), chosen)
         log.info("Journal time zone set (user=%s)", user_id)
         await reply(
             interaction,
@@ -391,7 +390,7 @@ class JournalCog(commands.Cog, name="Journal"):
             log.exception("The journal reminder round failed; trying again next round")
 
     async def send_due_reminders(self) -> None:
-        now = self.bot.clock.now()
+        now = self.clock.now()
         for due in await self.repository.due_reminders(now):
             deliver = reminders.should_send(due, now)
             claimed = await self.repository.mark_reminded(due, now, sent=deliver)
@@ -404,7 +403,7 @@ class JournalCog(commands.Cog, name="Journal"):
 
     async def _send_reminder(self, due: ReminderSettings) -> None:
         try:
-            user = self.bot.get_user(due.user_id) or await self.bot.fetch_user(due.user_id)
+            user = self.client.get_user(due.user_id) or await self.client.fetch_user(due.user_id)
             await user.send(REMINDER_MESSAGE, view=buttons_view(AddEntryButton(due.user_id)))
         except discord.HTTPException as error:
             log.warning(

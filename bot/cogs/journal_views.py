@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 
+from bot.cogs._context import context_of
 from bot.cogs._replies import answers_errors, send_ephemeral
 from bot.core.journal import display, reminders, rules
 from bot.core.journal.display import escape_markdown as escape_text
@@ -35,7 +36,6 @@ from bot.core.journal.summary import JournalSummary
 from bot.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:
-    from bot.cogs.journal import JournalCog
     from bot.db.repositories.journal import JournalRepository
 
 log = logging.getLogger(__name__)
@@ -89,14 +89,8 @@ async def reply(interaction: discord.Interaction, content: str | None = None, **
 
 
 def journal_repository(interaction: discord.Interaction) -> JournalRepository:
-    """The repository of the loaded journal cog (components are built without a cog reference)."""
-    return journal_cog(interaction).repository
-
-
-def journal_cog(interaction: discord.Interaction) -> JournalCog:
-    cog = interaction.client.get_cog("Journal")  # type: ignore[union-attr]
-    assert cog is not None, "the journal cog is not loaded"
-    return cog  # type: ignore[return-value]
+    """The journal's storage (components are built without a cog reference)."""
+    return context_of(interaction).services.journal
 
 
 async def only_owner(interaction: discord.Interaction, owner_id: int) -> bool:
@@ -558,7 +552,7 @@ class ListPageButton(
 
 def confirmation_stamp(interaction: discord.Interaction) -> int:
     """Now, in unix seconds, from the bot's clock: carried in a confirmation's custom id."""
-    return int(journal_cog(interaction).bot.clock.now().timestamp())
+    return int(context_of(interaction).clock.now().timestamp())
 
 
 def confirmation_expired(interaction: discord.Interaction, created_at: int | None) -> bool:

@@ -10,38 +10,32 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cogs._context import BotContext, context_of
 from bot.cogs._embeds import to_embed
-from bot.cogs._replies import answers_errors, pressed_by_its_owner
+from bot.cogs._replies import pressed_by_its_owner
+from bot.cogs._ui import SafeItem
+from bot.core import limits
 from bot.core.trials import (
     DEFAULT_INTERVENTION,
     INTERVENTION_OPTIONS,
-    ClinicalTrialsClient,
     Place,
     TrialQuery,
     TrialResults,
-    TrialsService,
     get_gazetteer,
 )
 from bot.core.trials.render import PageState, render_trials_page
-from bot.db.repositories.trials_cache import TrialsCacheRepository
-
-if TYPE_CHECKING:
-    from bot.app import StemcellBot
 
 log = logging.getLogger(__name__)
 
 PREVIOUS_PREFIX = "trials:prev:"
 NEXT_PREFIX = "trials:next:"
 PAGE_LABEL_ID = "trials:page-label"
-MAX_AUTOCOMPLETE_CHOICES = 25
-CHOICE_LIMIT = 100  # Discord's limit for an autocomplete choice's name and value.
 
 
 def trials_message(results: TrialResults, page: int) -> dict[str, Any]:
@@ -60,7 +54,7 @@ def trials_message(results: TrialResults, page: int) -> dict[str, Any]:
     return {"embed": to_embed(rendered.embed), "view": view}
 
 
-class PageLabel(discord.ui.DynamicItem[discord.ui.Button], template=PAGE_LABEL_ID):
+class PageLabel(SafeItem[discord.ui.Button], template=PAGE_LABEL_ID):
     """The disabled "Page x of y" between the arrows; it is never pressed."""
 
     def __init__(self, label: str = "") -> None:
@@ -79,9 +73,12 @@ class PageLabel(discord.ui.DynamicItem[discord.ui.Button], template=PAGE_LABEL_I
     ) -> PageLabel:
         return cls()
 
+    async def pressed(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer()  # disabled, so only an odd client gets here
+
 
 class TrialsPageButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"trials:(?P<direction>prev|next):(?P<state>.+)"
+    SafeItem[discord.ui.Button], template=r"trials:(?P<direction>prev|next):(?P<state>.+)"
 ):
     """Previous / Next: the invoker's click turns the page in place; anyone else gets their own copy."""
 
@@ -107,9 +104,8 @@ class TrialsPageButton(
         prefix = PREVIOUS_PREFIX if match["direction"] == "prev" else NEXT_PREFIX
         return cls(prefix, state)
 
-    @answers_errors
-    async def callback(self, interaction: discord.Interaction) -> None:
-        cog = _trials_cog(interaction)
+    async def pressed(self, interaction: discord.Interaction) -> None:
+        trials = context_of(interaction).services.trials
         in_place = pressed_by_its_owner(interaction)
         # The cache answers at once, but an expired entry means a registry call: defer first.
         if in_place:
@@ -117,7 +113,7 @@ class TrialsPageButton(
         else:
             await interaction.response.defer(ephemeral=True, thinking=True)
         query = TrialQuery(self.state.intervention)
-        results = await cog.service.search(query, near=self.state.place)
+        results = await trials.search(query, near=self.state.place)
         message = trials_message(results, self.state.page)
         if in_place:
             await interaction.edit_original_response(**message)
@@ -125,40 +121,24 @@ class TrialsPageButton(
             await interaction.followup.send(**message, ephemeral=True)
 
 
-def _trials_cog(interaction: discord.Interaction) -> TrialsCog:
-    cog = interaction.client.get_cog(TrialsCog.__cog_name__)  # type: ignore[union-attr]
-    assert isinstance(cog, TrialsCog)
-    return cog
-
-
 class TrialsCog(commands.Cog, name="Trials"):
     """Adapter between Discord and `bot.core.trials`: options in, one rendered page out."""
 
-    def __init__(self, bot: StemcellBot) -> None:
-        self.bot = bot
-        self._owned_session: aiohttp.ClientSession | None = None
+    def __init__(self, context: BotContext) -> None:
+        self.client = context.client
+        self.service = context.services.trials
         self._warm_up: asyncio.Task[object] | None = None
-        self.service: TrialsService
 
     async def cog_load(self) -> None:
-        session = self.bot.http_session
-        if session is None:
-            # Only when built without the process's shared session (unit tests of the bot).
-            session = self._owned_session = aiohttp.ClientSession()
-        client = ClinicalTrialsClient(session, self.bot.settings.clinicaltrials_api_base)
-        self.service = TrialsService(client, TrialsCacheRepository(self.bot.db), self.bot.clock)
-        self.bot.add_dynamic_items(TrialsPageButton, PageLabel)
+        self.client.add_dynamic_items(TrialsPageButton, PageLabel)
         # The gazetteer takes about a second to load; do it now, off the loop, without holding up start-up.
         self._warm_up = asyncio.create_task(self._load_gazetteer(), name="trials-gazetteer-warm-up")
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(TrialsPageButton, PageLabel)
+        self.client.remove_dynamic_items(TrialsPageButton, PageLabel)
         if self._warm_up is not None and not self._warm_up.done():
             # The loading thread finishes on its own and still fills the shared gazetteer.
             self._warm_up.cancel()
-        if self._owned_session is not None:
-            await self._owned_session.close()
-            self._owned_session = None
 
     async def _load_gazetteer(self) -> None:
         try:
@@ -205,8 +185,8 @@ class TrialsCog(commands.Cog, name="Trials"):
     ) -> list[app_commands.Choice[str]]:
         gazetteer = await get_gazetteer()
         choices: list[app_commands.Choice[str]] = []
-        for place in gazetteer.suggest(current, limit=MAX_AUTOCOMPLETE_CHOICES):
-            label = place.label[:CHOICE_LIMIT]
+        for place in gazetteer.suggest(current, limit=limits.AUTOCOMPLETE_CHOICES):
+            label = place.label[: limits.CHOICE_VALUE_CHARS]
             choices.append(app_commands.Choice(name=label, value=label))
         return choices
 

@@ -251,22 +251,6 @@ async def test_export_import_round_trip_through_the_database(db: Database, clock
     assert export_rules(await repo.list(OTHER_GUILD)) == text
 
 
-async def test_modlog_channel_set_get_clear_audited(db: Database, clock: FakeClock) -> None:
-    repo = AutoresponseRepository(db)
-    assert await repo.get_modlog_channel(GUILD) is None
-    await repo.set_modlog_channel(GUILD, CHANNEL, actor_id=MODERATOR, now=clock.now())
-    await repo.set_modlog_channel(GUILD, CHANNEL, actor_id=MODERATOR, now=clock.now())  # no change, no row
-    assert await repo.get_modlog_channel(GUILD) == CHANNEL
-    assert await repo.clear_modlog_channel(GUILD, actor_id=MODERATOR, now=clock.now())
-    assert not await repo.clear_modlog_channel(GUILD, actor_id=MODERATOR, now=clock.now())
-    assert await repo.get_modlog_channel(GUILD) is None
-    entries = await AuditRepository(db).recent(GUILD)
-    assert [(e.action, e.before, e.after) for e in entries] == [
-        ("modlog.clear", {"channel_id": CHANNEL}, {"channel_id": None}),
-        ("modlog.set", {"channel_id": None}, {"channel_id": CHANNEL}),
-    ]
-
-
 async def test_all_rules_loads_every_server(db: Database, clock: FakeClock) -> None:
     repo = AutoresponseRepository(db)
     await add(repo, clock, "hello")

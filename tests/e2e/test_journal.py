@@ -438,11 +438,7 @@ async def test_a_form_open_across_a_restart_hands_the_text_back(
         callback = fake_discord.calls_to("POST", "/interactions/{interaction_id}/{token}/callback")[-1]
         kept = callback.file("your-text.txt").text()
         assert "Day +9. Counts coming back." in kept and "6" in kept
-        assert (
-            await JournalRepository(restarted.db, restarted.journal_cipher, restarted.clock).count(
-                int(fake_discord.member["id"])
-            )
-        ) == 0
+        assert await restarted.services.journal.count(int(fake_discord.member["id"])) == 0
 
 
 async def test_a_4000_character_markdown_note_can_be_saved_viewed_and_deleted(

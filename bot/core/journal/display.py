@@ -7,42 +7,18 @@ with a visible pointer to the full text. Pure text: no Discord objects here.
 
 from __future__ import annotations
 
-import re
+from bot.core import limits
+from bot.core.text import escape_markdown
 
 #: Discord's embed limits (characters).
-DESCRIPTION_LIMIT = 4096
-FIELD_VALUE_LIMIT = 1024
-EMBED_TOTAL_LIMIT = 6000
-MAX_FIELDS = 25
+DESCRIPTION_LIMIT = limits.EMBED_DESCRIPTION_CHARS
+FIELD_VALUE_LIMIT = limits.EMBED_FIELD_VALUE_CHARS
+EMBED_TOTAL_LIMIT = limits.EMBED_TOTAL_CHARS
+MAX_FIELDS = limits.EMBED_FIELDS
 #: Shown where a text had to be cut; our own markdown, so it is not escaped.
 SHORTENED_NOTE = "\n… *Shortened to fit here; `/journal export` has the full text.*"
 #: A continuation field is only started when at least this much text fits in it.
 _MIN_PART = 100
-
-# Linear on any input: links kept whole (clickable), markdown characters one at a time, and the
-# line-start markers (quote, heading, list) once per line. `[` is escaped so no masked link forms.
-_MARKDOWN = re.compile(
-    r"(?P<url>(?:https?|steam)://[^\s<]+[^<.,:;\"'\]\s])"
-    r"|(?P<char>[\\*_~|`\[])"
-    r"|^(?P<indent>[ \t]*+)(?P<marker>[>#-])",
-    re.MULTILINE,
-)
-
-
-def _escape_one(match: re.Match[str]) -> str:
-    if match["url"]:
-        return match["url"]
-    if match["char"]:
-        return "\\" + match["char"]
-    return f"{match['indent']}\\{match['marker']}"
-
-
-def escape_markdown(text: str) -> str:
-    """The text as typed, with Discord markdown neutralised (at most doubles its length).
-
-    Our own, because discord.py's escape can take quadratic time on crafted bracket text.
-    """
-    return _MARKDOWN.sub(_escape_one, text)
 
 
 def fit_text(text: str, first_limit: int, *, budget: int, more_parts: int, more_cost: int) -> list[str]:

@@ -29,7 +29,13 @@ from bot.core.scanning.context import (
 from bot.core.scanning.cooldown import CooldownPolicy
 from bot.core.scanning.matcher import CompiledMatcher, Trigger, TriggerKind, contains_phrase, word_trigger
 from bot.core.scanning.normalise import blank_markup, fold
-from bot.core.scanning.settings import ClinicWatchSettings, ClinicWordLists, Sensitivity, WordKind
+from bot.core.scanning.settings import (
+    ClinicWatchSettings,
+    ClinicWordLists,
+    Sensitivity,
+    WordKind,
+    channel_is_ignored,
+)
 
 _MAX_SHARED_MATCHERS = 64
 _MAX_REMEMBERED_COOLDOWNS = 10_000
@@ -317,7 +323,7 @@ class MessageScanner:
         if step == _RULES_ONLY:
             return quiet
         ignored = state.ignored
-        if ignored and (channel_id in ignored or parent_channel_id in ignored):
+        if ignored and channel_is_ignored(ignored, channel_id, parent_channel_id):
             return quiet
         at = self._now_ns() if now is None else _to_ns(now)
         # CooldownPolicy.ready on nanoseconds: a clock set backwards never unlocks it early. Checked

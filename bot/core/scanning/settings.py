@@ -36,6 +36,11 @@ class WordKind(StrEnum):
     CONTEXT = "context"
 
 
+def channel_is_ignored(ignored: frozenset[int], channel_id: int, parent_channel_id: int | None) -> bool:
+    """Ignoring a channel quiets it and its threads (a thread is judged by its parent channel)."""
+    return channel_id in ignored or parent_channel_id in ignored
+
+
 @dataclass(frozen=True)
 class ClinicWordLists:
     """The shipped default words (from content/clinic_watch.yaml), already in canonical form.
@@ -75,6 +80,10 @@ class ClinicWatchSettings:
 
     def removed(self, kind: WordKind) -> frozenset[str]:
         return self.clinic_words_removed if kind is WordKind.CLINIC else self.context_words_removed
+
+    def ignores(self, channel_id: int, parent_channel_id: int | None = None) -> bool:
+        """Whether the watch stays quiet in this channel (or thread of an ignored channel)."""
+        return channel_is_ignored(self.ignored_channel_ids, channel_id, parent_channel_id)
 
     def effective_words(self, kind: WordKind, defaults: ClinicWordLists) -> tuple[str, ...]:
         """The words in force: defaults minus those removed, plus those added, in a stable order."""

@@ -1,6 +1,6 @@
 """The audit log: who changed which setting, from what to what, and when.
 
-Shared by every moderator feature (clinic watch now, auto-responses later). Entries are written
+Shared by every moderator feature (clinic watch, auto-responses, mod-log). Entries are written
 inside the same transaction as the change they describe, so the log never disagrees with the data.
 """
 
@@ -9,35 +9,13 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.core.audit import AuditEntry
 from bot.db.database import Database
 
 MAX_RECENT = 100
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    """One recorded change; `before`/`after` hold only the fields that changed."""
-
-    guild_id: int
-    actor_id: int
-    action: str
-    target: str | None
-    before: Mapping[str, Any] | None
-    after: Mapping[str, Any] | None
-    created_at: datetime
-    id: int | None = None
-
-
-def changed_fields(
-    before: Mapping[str, Any], after: Mapping[str, Any]
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Reduce two snapshots to the keys whose values differ, so the log reads as a diff."""
-    keys = [key for key in {**before, **after} if before.get(key) != after.get(key)]
-    return {key: before.get(key) for key in keys}, {key: after.get(key) for key in keys}
 
 
 class AuditRepository:

@@ -1,4 +1,4 @@
-"""Auto-response storage: rules numbered per server, their hits and cooldowns, the mod-log channel.
+"""Auto-response storage: rules numbered per server, their hits and cooldowns.
 
 Every change runs in one transaction together with its audit rows, so the rules and the log
 never disagree, and a refused change (`InvalidInput`, `NotFound`) leaves both untouched. An
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.core.audit import AuditEntry, changed_fields
 from bot.core.autoresponse.rules import (
     MAX_RULES_PER_GUILD,
     MatchMode,
@@ -25,7 +26,7 @@ from bot.core.autoresponse.rules import (
 )
 from bot.core.autoresponse.transfer import ImportMode
 from bot.db.database import Database
-from bot.db.repositories.audit import AuditEntry, AuditRepository, changed_fields
+from bot.db.repositories.audit import AuditRepository
 from bot.errors import InvalidInput, NotFound
 
 DraftEdit = Callable[[RuleDraft], RuleDraft]
@@ -308,58 +309,6 @@ class AutoresponseRepository:
             )
             for row in rows
         )
-
-    # --- mod-log channel ---
-
-    async def get_modlog_channel(self, guild_id: int) -> int | None:
-        row = await self._db.fetch_one("SELECT channel_id FROM guild_modlog WHERE guild_id = ?", (guild_id,))
-        return None if row is None else int(row["channel_id"])
-
-    async def set_modlog_channel(
-        self, guild_id: int, channel_id: int, *, actor_id: int, now: datetime
-    ) -> None:
-        """Report configuration changes to `channel_id` from now on (audited)."""
-        async with self._db.transaction():
-            before = await self.get_modlog_channel(guild_id)
-            if before == channel_id:
-                return
-            await self._db.execute(
-                "INSERT INTO guild_modlog (guild_id, channel_id, updated_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id, "
-                "updated_at = excluded.updated_at",
-                (guild_id, channel_id, _utc_text(now)),
-            )
-            await self._audit.record(
-                AuditEntry(
-                    guild_id,
-                    actor_id,
-                    "modlog.set",
-                    None,
-                    {"channel_id": before},
-                    {"channel_id": channel_id},
-                    now,
-                )
-            )
-
-    async def clear_modlog_channel(self, guild_id: int, *, actor_id: int, now: datetime) -> bool:
-        """Stop reporting changes; False when no channel was set."""
-        async with self._db.transaction():
-            before = await self.get_modlog_channel(guild_id)
-            if before is None:
-                return False
-            await self._db.execute("DELETE FROM guild_modlog WHERE guild_id = ?", (guild_id,))
-            await self._audit.record(
-                AuditEntry(
-                    guild_id,
-                    actor_id,
-                    "modlog.clear",
-                    None,
-                    {"channel_id": before},
-                    {"channel_id": None},
-                    now,
-                )
-            )
-        return True
 
     # --- helpers (inside the caller's transaction) ---
 

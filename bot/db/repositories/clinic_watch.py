@@ -12,9 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bot.core.audit import AuditEntry, changed_fields
 from bot.core.scanning.settings import ClinicWatchSettings, Sensitivity, WordKind
 from bot.db.database import Database
-from bot.db.repositories.audit import AuditEntry, AuditRepository, changed_fields
+from bot.db.repositories.audit import AuditRepository
 
 SettingsEdit = Callable[[ClinicWatchSettings], ClinicWatchSettings]
 

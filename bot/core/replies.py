@@ -1,0 +1,58 @@
+"""Which of the bot's voices answers a server message, and the dry run moderators use to check it.
+
+One reply per message is calmer for a channel: when a clinic card is due for a message, the
+moderators' auto-responses stay quiet for it (and take no cooldown). The live path
+(`bot/services/message_watch.py`) and the dry runs (`/autoresponse test`) both ask `answering_voice`,
+so the rule is written once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import Enum
+
+from bot.core.autoresponse.selection import Selection
+from bot.core.scanning.scanner import CautionPreview
+from bot.core.scanning.settings import ClinicWatchSettings
+
+
+class Voice(Enum):
+    """Who speaks for a message: the clinic watch's card, or a moderator's rule."""
+
+    CLINIC_CARD = "clinic card"
+    RULE = "rule"
+
+
+def answering_voice(*, card_due: bool, rule_answers: bool) -> Voice | None:
+    """The one voice that answers: a due clinic card first, a rule only when no card is due."""
+    if card_due:
+        return Voice.CLINIC_CARD
+    if rule_answers:
+        return Voice.RULE
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class DryRun:
+    """What would happen if a member sent a text in a channel now; nothing is sent or remembered."""
+
+    selection: Selection
+    preview: CautionPreview
+    settings: ClinicWatchSettings
+    card_wait: timedelta
+    ignored_here: bool
+
+    @property
+    def card_due(self) -> bool:
+        """The card would be posted: it matches, the channel is watched, and no cooldown holds it."""
+        return self.preview.would_fire and not self.ignored_here and self.card_wait.total_seconds() <= 0
+
+    @property
+    def voice(self) -> Voice | None:
+        return answering_voice(card_due=self.card_due, rule_answers=self.selection.winner is not None)
+
+    @property
+    def rule_held_back(self) -> bool:
+        """A rule would answer on its own, but the card goes first."""
+        return self.selection.winner is not None and self.voice is Voice.CLINIC_CARD

@@ -1,0 +1,73 @@
+"""Services: the objects that own live state and carry out actions that span storage and rules.
+
+Between the cogs (Discord in and out) and `bot.core` (pure rules) / `bot.db` (storage). A service
+owns what must exist once per process (the live scanner, the journal writer, caches), loads it at
+start-up and keeps it in step with the database. Like `bot.core` and `bot.db`, nothing here imports
+Discord (ruff enforces it), so every service is tested on a real database without a client.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aiohttp
+
+from bot.core.clock import Clock
+from bot.core.content.model import ContentBundle
+from bot.core.journal.crypto import JournalCipher
+from bot.core.trials.client import ClinicalTrialsClient
+from bot.core.trials.service import TrialsService
+from bot.db.database import Database
+from bot.db.repositories.audit import AuditRepository
+from bot.db.repositories.autoresponses import AutoresponseRepository
+from bot.db.repositories.bot_state import BotStateRepository
+from bot.db.repositories.clinic_watch import ClinicWatchRepository
+from bot.db.repositories.journal import JournalRepository
+from bot.db.repositories.modlog import ModlogRepository
+from bot.db.repositories.trials_cache import TrialsCacheRepository
+from bot.services.message_watch import MessageWatch
+from bot.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Everything the cogs may call, built once per process by `build_services`."""
+
+    audit: AuditRepository
+    modlog: ModlogRepository
+    bot_state: BotStateRepository
+    message_watch: MessageWatch
+    autoresponses: AutoresponseRepository
+    journal: JournalRepository
+    trials: TrialsService
+
+    async def start(self) -> None:
+        """Load what lives in memory from the database (called once, before the bot connects)."""
+        await self.message_watch.load()
+
+
+def build_services(
+    settings: Settings,
+    db: Database,
+    content: ContentBundle,
+    journal_cipher: JournalCipher,
+    http_session: aiohttp.ClientSession,
+    clock: Clock,
+) -> Services:
+    """Wire every service to the one database connection and HTTP session the caller opened."""
+    audit = AuditRepository(db)
+    autoresponses = AutoresponseRepository(db, audit)
+    clinic_watch = ClinicWatchRepository(db, audit)
+    return Services(
+        audit=audit,
+        modlog=ModlogRepository(db, audit),
+        bot_state=BotStateRepository(db),
+        message_watch=MessageWatch(content.clinic_words, clock, clinic_watch, autoresponses),
+        autoresponses=autoresponses,
+        journal=JournalRepository(db, journal_cipher, clock),
+        trials=TrialsService(
+            ClinicalTrialsClient(http_session, settings.clinicaltrials_api_base),
+            TrialsCacheRepository(db),
+            clock,
+        ),
+    )

@@ -1,0 +1,143 @@
+"""The one owner of the live scanner and rule book: builds them, loads them, changes them.
+
+Every server message is scanned once for the clinic watch and the auto-responses together, so
+both features share one `MessageScanner`. This service is the only object that holds it (and the
+`RuleBook` of the moderators' rules): the message listener asks it what to answer, the clinic-watch
+commands change settings through it, and the auto-response service installs rules through it. No
+cog reaches into another for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from bot.core.autoresponse import MAX_COOLDOWN_SECONDS, Rule, RuleBook
+from bot.core.clock import Clock
+from bot.core.replies import DryRun, Voice, answering_voice
+from bot.core.scanning import NO_HITS, CautionHit, ClinicWatchSettings, ClinicWordLists, MessageScanner
+from bot.core.scanning.settings import MAX_COOLDOWN_MINUTES
+from bot.db.repositories.autoresponses import AutoresponseRepository
+from bot.db.repositories.clinic_watch import ClinicWatchRepository, SettingsChange, SettingsEdit
+
+MessageReply = CautionHit | Rule
+
+
+class MessageWatch:
+    """Scans server messages and decides the one reply; keeps the scanner in step with the database."""
+
+    def __init__(
+        self,
+        defaults: ClinicWordLists,
+        clock: Clock,
+        clinic_watch: ClinicWatchRepository,
+        rules: AutoresponseRepository,
+    ) -> None:
+        self.clock = clock
+        self.scanner = MessageScanner(defaults, clock)
+        self.book = RuleBook()
+        self._clinic_watch = clinic_watch
+        self._rules = rules
+
+    @property
+    def defaults(self) -> ClinicWordLists:
+        """The shipped clinic-watch word lists every server starts from."""
+        return self.scanner.defaults
+
+    async def load(self) -> None:
+        """Everything stored, at start-up: settings, rules, and cooldowns that may still be running,
+        so a restart repeats no caution and no answer."""
+        now = self.clock.now()
+        self.scanner.load_settings(await self._clinic_watch.all_configured())
+        self.scanner.load_last_fired(
+            await self._clinic_watch.all_last_fired(now - timedelta(minutes=MAX_COOLDOWN_MINUTES))
+        )
+        for guild_id, rules in (await self._rules.all_rules()).items():
+            self.install_rules(guild_id, rules)
+        self.book.cooldowns.load(
+            await self._rules.all_last_fired(now - timedelta(seconds=MAX_COOLDOWN_SECONDS))
+        )
+
+    # --- the live path ---
+
+    def reply_for(
+        self, guild_id: int, channel_id: int, text: str, *, parent_channel_id: int | None
+    ) -> MessageReply | None:
+        """The one reply a server message gets, with its cooldown taken, or None.
+
+        The caller has dropped DMs, bots, webhooks and the bot itself, sends the reply, and then
+        records it (`record_caution` / `record_rule_answer`) so cooldowns outlive a restart.
+        """
+        result = self.scanner.scan(guild_id, channel_id, text, parent_channel_id=parent_channel_id)
+        if result is NO_HITS:
+            return None
+        voice = answering_voice(card_due=result.caution is not None, rule_answers=bool(result.rule_labels))
+        if voice is Voice.CLINIC_CARD:
+            return result.caution
+        if voice is Voice.RULE:
+            return self.book.answer(
+                guild_id,
+                result.rule_labels,
+                text=text,
+                channel_id=channel_id,
+                now=self.clock.now(),
+                parent_channel_id=parent_channel_id,
+            )
+        return None
+
+    async def record_caution(self, guild_id: int, channel_id: int, fired_at: datetime) -> None:
+        await self._clinic_watch.record_fired(guild_id, channel_id, fired_at)
+
+    async def record_rule_answer(self, guild_id: int, rule: Rule, channel_id: int) -> None:
+        """Count the rule's hit and persist when it answered in this channel."""
+        await self._rules.record_hit(guild_id, rule.number, channel_id, self.clock.now())
+
+    def dry_run(self, guild_id: int, channel_id: int, text: str, *, parent_channel_id: int | None) -> DryRun:
+        """What `text` would get in this channel now: every rule's verdict and the clinic card's."""
+        now = self.clock.now()
+        preview = self.scanner.preview(guild_id, text)
+        selection = self.book.choose(
+            guild_id,
+            preview.rule_labels,
+            text=text,
+            channel_id=channel_id,
+            parent_channel_id=parent_channel_id,
+            now=now,
+            dry_run=True,
+        )
+        settings = self.scanner.settings_for(guild_id)
+        return DryRun(
+            selection=selection,
+            preview=preview,
+            settings=settings,
+            card_wait=self.scanner.cooldown_remaining(guild_id, channel_id, now),
+            ignored_here=settings.ignores(channel_id, parent_channel_id),
+        )
+
+    # --- clinic watch settings ---
+
+    async def clinic_settings(self, guild_id: int) -> ClinicWatchSettings:
+        """The server's stored settings (the live scanner holds the same)."""
+        return await self._clinic_watch.get(guild_id)
+
+    async def change_clinic_settings(
+        self, guild_id: int, *, actor_id: int, action: str, edit: SettingsEdit, target: str | None = None
+    ) -> SettingsChange:
+        """Database first (with its audit row), then the live scanner; a refused edit changes neither."""
+        change = await self._clinic_watch.update(
+            guild_id, actor_id=actor_id, action=action, edit=edit, now=self.clock.now(), target=target
+        )
+        self.scanner.set_settings(change.after)
+        return change
+
+    async def last_caution(self, channel_id: int) -> datetime | None:
+        return await self._clinic_watch.last_fired(channel_id)
+
+    def caution_cooldown_remaining(self, guild_id: int, channel_id: int) -> timedelta:
+        return self.scanner.cooldown_remaining(guild_id, channel_id, self.clock.now())
+
+    # --- auto-response rules ---
+
+    def install_rules(self, guild_id: int, rules: Sequence[Rule]) -> None:
+        """Make the stored rules the live ones: the rule book and the server's matcher (one rebuild)."""
+        self.scanner.set_rule_triggers(guild_id, self.book.set_rules(guild_id, rules))
