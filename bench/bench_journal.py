@@ -1,13 +1,14 @@
-"""Journal repository under load, against a raw aiosqlite floor measured in the same run.
+"""Journal service under load, against a raw aiosqlite floor measured in the same run.
 
     python bench/bench_journal.py [--members 100] [--entries 30] [--rounds 2]
 
 Each of `--members` concurrent members adds `--entries` entries, listing their newest page after
-each add, through `JournalRepository` (validation, AES-GCM encryption, per-member numbering,
-day-N derivation, decryption on list). The floor does the same with bare aiosqlite: one plain
-INSERT of the same text and one SELECT of the newest ten rows, on a connection with the same
-pragmas. Rounds alternate floor and repository so drift on the machine hits both alike.
-Target: p99 of an add at most 3x the floor's p99 insert. Exit status 1 when it is missed.
+each add, through `JournalService` (validation, the group-commit writer, AES-GCM encryption,
+per-member numbering, day-N derivation, decryption on list). The floor does the same with bare
+aiosqlite: one plain INSERT of the same text and one SELECT of the newest ten rows, on a
+connection with the same pragmas. Rounds alternate floor and service so drift on the machine
+hits both alike. Target: p99 of an add at most 3x the floor's p99 insert. Exit status 1 when it
+is missed.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from bot.core.journal.crypto import default_key_path, generate_key
 from bot.core.journal.model import EntryDraft, EntryKind, EntrySource
 from bot.db.database import open_database
 from bot.db.migrate import apply_migrations
-from bot.db.repositories.journal import JournalRepository, load_journal_cipher
+from bot.db.repositories.journal import JournalRepository
+from bot.services.journal import JournalService, load_journal_cipher
 
 TARGET_RATIO = 3.0
 PER_PAGE = 10
@@ -114,7 +116,7 @@ async def _floor_round(connection: aiosqlite.Connection, members: int, entries: 
     return await _run_members(members, entries, work)
 
 
-async def _repository_round(journal: JournalRepository, members: int, entries: int, base: int) -> Samples:
+async def _service_round(journal: JournalService, members: int, entries: int, base: int) -> Samples:
     today = datetime.now(UTC).date()
 
     async def work(index: int, rng: random.Random, samples: Samples) -> None:
@@ -162,25 +164,26 @@ async def main(members: int, entries: int, rounds: int) -> int:
         try:
             await apply_migrations(database)
             cipher = await load_journal_cipher(database, generate_key(), default_key_path(database.path))
-            journal = JournalRepository(database, cipher, SystemClock())
+            journal = JournalService(JournalRepository(database, cipher), SystemClock())
             # Warm-up: first statements compile, pages fault in, the cipher and the thread pool wake up.
             await _floor_round(floor, 10, 5, base=10_000_000)
-            await _repository_round(journal, 10, 5, base=10_000_000)
+            await _service_round(journal, 10, 5, base=10_000_000)
 
             # One member alone: the per-operation cost without queueing behind 99 others.
             floor_solo = await _floor_round(floor, 1, 300, base=20_000_000)
-            repo_solo = await _repository_round(journal, 1, 300, base=20_000_000)
-            floor_all, repo_all = Samples(), Samples()
+            service_solo = await _service_round(journal, 1, 300, base=20_000_000)
+            floor_all, service_all = Samples(), Samples()
             for round_number in range(rounds):
                 base = round_number * members
                 for target, result in (
                     (floor_all, await _floor_round(floor, members, entries, base)),
-                    (repo_all, await _repository_round(journal, members, entries, base)),
+                    (service_all, await _service_round(journal, members, entries, base)),
                 ):
                     target.add += result.add
                     target.list += result.list
                     target.wall += result.wall
                     target.cpu += result.cpu
+            await journal.close()
         finally:
             await floor.close()
             await database.close()
@@ -196,20 +199,20 @@ async def main(members: int, entries: int, rounds: int) -> int:
     print(_line("select newest page", floor_all.list, floor_all.wall, adds))
     print(f"  {'add + list together':<28} {2 * adds / floor_all.wall:47.0f} ops/s")
     print(f"  {'CPU per add + list':<28} {floor_all.cpu / adds * 1e6:41.0f} µs")
-    print("JournalRepository (validation, AES-GCM, numbering, day N, decryption):")
-    print(_line("add", repo_all.add, repo_all.wall, adds))
-    print(_line("list_page", repo_all.list, repo_all.wall, adds))
-    print(f"  {'add + list together':<28} {2 * adds / repo_all.wall:47.0f} ops/s")
-    print(f"  {'CPU per add + list':<28} {repo_all.cpu / adds * 1e6:41.0f} µs")
+    print("JournalService (validation, group commit, AES-GCM, numbering, day N, decryption):")
+    print(_line("add", service_all.add, service_all.wall, adds))
+    print(_line("list_page", service_all.list, service_all.wall, adds))
+    print(f"  {'add + list together':<28} {2 * adds / service_all.wall:47.0f} ops/s")
+    print(f"  {'CPU per add + list':<28} {service_all.cpu / adds * 1e6:41.0f} µs")
 
-    solo_ratio = _percentile(repo_solo.add, 0.99) / _percentile(floor_solo.add, 0.99)
+    solo_ratio = _percentile(service_solo.add, 0.99) / _percentile(floor_solo.add, 0.99)
     print("One member alone, 300 adds (no queueing; for information):")
     print(_line("floor insert", floor_solo.add, floor_solo.wall, 300))
-    print(_line("repository add", repo_solo.add, repo_solo.wall, 300))
+    print(_line("service add", service_solo.add, service_solo.wall, 300))
     print(f"  add p99 {solo_ratio:.2f}x floor")
-    add_ratio = _percentile(repo_all.add, 0.99) / _percentile(floor_all.add, 0.99)
-    list_ratio = _percentile(repo_all.list, 0.99) / _percentile(floor_all.list, 0.99)
-    p50_ratio = statistics.median(repo_all.add) / statistics.median(floor_all.add)
+    add_ratio = _percentile(service_all.add, 0.99) / _percentile(floor_all.add, 0.99)
+    list_ratio = _percentile(service_all.list, 0.99) / _percentile(floor_all.list, 0.99)
+    p50_ratio = statistics.median(service_all.add) / statistics.median(floor_all.add)
     verdict = "PASS" if add_ratio <= TARGET_RATIO else "FAIL"
     print(f"Ratios: add p99 {add_ratio:.2f}x floor (target <= {TARGET_RATIO:.1f}x) -> {verdict}")
     print(f"        add p50 {p50_ratio:.2f}x, list p99 {list_ratio:.2f}x (for information)")
@@ -217,9 +220,9 @@ async def main(members: int, entries: int, rounds: int) -> int:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--members", type=int, default=100, help="concurrent members (default 100)")
     parser.add_argument("--entries", type=int, default=30, help="entries each member adds per round")
-    parser.add_argument("--rounds", type=int, default=2, help="alternating floor/repository rounds")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating floor/service rounds")
     arguments = parser.parse_args()
     sys.exit(asyncio.run(main(arguments.members, arguments.entries, arguments.rounds)))

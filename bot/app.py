@@ -12,12 +12,14 @@ import hashlib
 import io
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
 import discord
+import discord.gateway
+import discord.http
 import yarl
 from discord import app_commands
 from discord.ext import commands
@@ -31,9 +33,9 @@ from bot.core.content.model import ContentBundle
 from bot.core.journal.crypto import JournalCipher, default_key_path
 from bot.db.database import Database, open_database
 from bot.db.migrate import apply_migrations
-from bot.db.repositories.journal import load_journal_cipher
 from bot.errors import UserFacingError
 from bot.services import build_services
+from bot.services.journal import load_journal_cipher
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -46,7 +48,7 @@ FORM_EXPIRED = (
 )
 
 
-def form_text(data: dict[str, Any]) -> str:
+def form_text(data: Mapping[str, Any]) -> str:
     """Every value typed into a submitted form, in order, one block per field."""
     blocks: list[str] = []
 
@@ -193,7 +195,7 @@ class StemcellBot(commands.Bot):
             TrialsCog,
             JournalCog,
         ]
-        return [cog_type(self.context) for cog_type in cog_types]  # type: ignore[call-arg]
+        return [cog_type(self.context) for cog_type in cog_types]
 
     async def _use_gateway_of_api_base(self) -> None:
         """Ask the configured API base for its gateway, since discord.py would go to Discord's own."""
@@ -268,6 +270,7 @@ class StemcellBot(commands.Bot):
     async def close(self) -> None:
         await super().close()
         await self.context.modlog.settle()
+        await self.services.close()
         if self._owned_session is not None:
             await self._owned_session.close()
 

@@ -12,7 +12,7 @@ from discord import app_commands
 from bot.app import StemcellBot, build_bot
 from bot.core.content.loader import load_content
 from bot.db.database import Database
-from bot.db.repositories.journal import load_journal_cipher
+from bot.services.journal import load_journal_cipher
 from bot.settings import load_settings, packaged_content_dir
 
 NAME = re.compile(r"^[-_\w]{1,32}$")

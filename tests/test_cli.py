@@ -115,7 +115,8 @@ def test_wrong_journal_key_stops_the_bot_and_changes_nothing(tmp_path: Path) -> 
     from bot.core.journal.model import EntryDraft
     from bot.db.database import open_database
     from bot.db.migrate import apply_migrations
-    from bot.db.repositories.journal import JournalRepository, load_journal_cipher
+    from bot.db.repositories.journal import JournalRepository
+    from bot.services.journal import JournalService, load_journal_cipher
 
     database = tmp_path / "bot.sqlite3"
     first_key = Fernet.generate_key().decode()
@@ -125,8 +126,8 @@ def test_wrong_journal_key_stops_the_bot_and_changes_nothing(tmp_path: Path) -> 
         try:
             await apply_migrations(db)
             cipher = await load_journal_cipher(db, first_key, tmp_path / "unused.key")
-            repository = JournalRepository(db, cipher, SystemClock())
-            await repository.add(1, EntryDraft(entry_date=date(2026, 1, 5), notes="day +3, tired"))
+            journal = JournalService(JournalRepository(db, cipher), SystemClock())
+            await journal.add(1, EntryDraft(entry_date=date(2026, 1, 5), notes="day +3, tired"))
         finally:
             await db.close()
 

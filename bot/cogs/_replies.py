@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
-
-from bot.errors import UserFacingError
 
 log = logging.getLogger(__name__)
 
@@ -50,31 +46,3 @@ SOMETHING_WENT_WRONG = (
     "Sorry, something went wrong on my side while doing that. Nothing you did caused it, "
     "and nothing was changed. Please try again in a moment."
 )
-
-Callback = Callable[[Any, discord.Interaction], Awaitable[None]]
-
-
-def answers_errors(callback: Callback) -> Callback:
-    """For button, menu and modal callbacks, which the command tree's handler never sees.
-
-    A `UserFacingError` becomes its message; anything else is logged with ids and answered
-    with an apology, so the member never meets "This interaction failed".
-    """
-
-    @functools.wraps(callback)
-    async def wrapper(self: Any, interaction: discord.Interaction) -> None:
-        try:
-            await callback(self, interaction)
-        except UserFacingError as error:
-            await send_ephemeral(interaction, error.message)
-        except Exception:
-            log.exception(
-                "Component %s failed (guild=%s channel=%s user=%s)",
-                type(self).__name__,
-                interaction.guild_id,
-                interaction.channel_id,
-                interaction.user.id,
-            )
-            await send_ephemeral(interaction, SOMETHING_WENT_WRONG)
-
-    return wrapper

@@ -1,8 +1,9 @@
 """What the journal shows and the components members press: embeds, the entry form, and buttons.
 
 Every button is a dynamic item whose custom id carries the owner's user id (and the page or
-entry number), so it keeps working after a restart; each one checks that the person pressing it
-is that owner and refuses privately otherwise. Nothing here logs journal text.
+entry number), so it keeps working after a restart; the bases in `bot.cogs._ui` refuse anyone
+else privately and answer every error kindly. The rules behind them live in `bot.core.journal`
+and the actions in `JournalService`. Nothing here logs journal text.
 """
 
 from __future__ import annotations
@@ -10,33 +11,21 @@ from __future__ import annotations
 import io
 import logging
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
 import discord
 
 from bot.cogs._context import context_of
-from bot.cogs._replies import answers_errors, send_ephemeral
+from bot.cogs._replies import send_ephemeral
+from bot.cogs._ui import OwnedItem, SafeModal, SafeView, dynamic_buttons
+from bot.core import limits
 from bot.core.journal import display, reminders, rules
-from bot.core.journal.display import escape_markdown as escape_text
-from bot.core.journal.model import (
-    RATING_HINTS,
-    SYMPTOMS,
-    EntryDraft,
-    EntryKind,
-    EntrySource,
-    JournalEntry,
-    JournalPage,
-    ReminderSettings,
-    Therapy,
-)
+from bot.core.journal.drafts import EntryForm, symptoms_text, therapy_text
+from bot.core.journal.model import RATING_HINTS, JournalEntry, JournalPage, ReminderSettings
 from bot.core.journal.summary import JournalSummary
+from bot.core.text import escape_markdown, snippet
 from bot.errors import InvalidInput, NotFound
-
-if TYPE_CHECKING:
-    from bot.db.repositories.journal import JournalRepository
+from bot.services.journal import JournalService
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +45,6 @@ TIMEZONE_HINT = (
     "-# I don't know your time zone yet, so today is {today} as counted in UTC. "
     "To use your own, run `/journal timezone`."
 )
-#: How long a delete or forget confirmation stays usable (seconds).
-CONFIRMATION_SECONDS = 15 * 60
 FORGET_EXPIRED = (
     "This confirmation has expired, so nothing was deleted. "
     "If you still want to delete your journal, please run `/journal forget` again."
@@ -71,8 +58,6 @@ EMPTY_JOURNAL = (
     "or simply send me a direct message and I'll save it as a note."
 )
 
-T = TypeVar("T")
-
 
 def is_private(interaction: discord.Interaction) -> bool:
     """Replies are ephemeral everywhere except the member's own DM with the bot."""
@@ -83,49 +68,36 @@ async def reply(interaction: discord.Interaction, content: str | None = None, **
     """Answer as the first response or a follow-up, privately unless in the member's DM."""
     ephemeral = is_private(interaction)
     if interaction.response.is_done():
-        await interaction.followup.send(content, ephemeral=ephemeral, **kwargs)
+        text = content if content is not None else discord.utils.MISSING
+        await interaction.followup.send(text, ephemeral=ephemeral, **kwargs)
     else:
         await interaction.response.send_message(content, ephemeral=ephemeral, **kwargs)
 
 
-def journal_repository(interaction: discord.Interaction) -> JournalRepository:
-    """The journal's storage (components are built without a cog reference)."""
+async def send_private(interaction: discord.Interaction, content: str, **kwargs: Any) -> None:
+    """Answer only the member who pressed or submitted, with files or a view."""
+    if interaction.response.is_done():
+        await interaction.followup.send(content, ephemeral=True, **kwargs)
+    else:
+        await interaction.response.send_message(content, ephemeral=True, **kwargs)
+
+
+def journal_service(interaction: discord.Interaction) -> JournalService:
+    """The journal (components are built without a cog reference)."""
     return context_of(interaction).services.journal
 
 
-async def only_owner(interaction: discord.Interaction, owner_id: int) -> bool:
-    """True for the journal's owner; anyone else gets a private refusal (and nothing changes)."""
-    if interaction.user.id == owner_id:
-        return True
-    log.info("Refused a journal component to a non-owner (user=%s owner=%s)", interaction.user.id, owner_id)
-    await send_ephemeral(interaction, NOT_YOURS)
-    return False
+def confirmation_stamp(interaction: discord.Interaction) -> int:
+    """Now, from the bot's clock, as a confirmation's custom id carries it."""
+    return rules.confirmation_stamp(context_of(interaction).clock.now())
+
+
+def confirmation_expired(interaction: discord.Interaction, asked_at: int | None) -> bool:
+    """Whether a delete or forget confirmation is too old to act on (`rules.CONFIRMATION_SECONDS`)."""
+    return rules.confirmation_expired(asked_at, context_of(interaction).clock.now())
 
 
 # --- rendering --------------------------------------------------------------------------------
-
-
-def therapy_text(entry: JournalEntry | EntryDraft) -> str | None:
-    if entry.therapy is None:
-        return None
-    if entry.therapy is Therapy.OTHER and entry.therapy_other:
-        return entry.therapy_other
-    return entry.therapy.label
-
-
-def symptoms_text(entry: JournalEntry | EntryDraft, separator: str = ", ") -> str:
-    """'fatigue 6, pain 3': the same words the form accepts, so an edit round-trips."""
-    return separator.join(
-        f"{name} {getattr(entry, name)}" for name in SYMPTOMS if getattr(entry, name) is not None
-    )
-
-
-def snippet(text: str | None, limit: int = SNIPPET_CHARS) -> str:
-    if not text:
-        return ""
-    flat = " ".join(text.split())
-    shortened = flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
-    return discord.utils.escape_markdown(shortened)
 
 
 def entry_title(entry: JournalEntry) -> str:
@@ -147,14 +119,14 @@ def entry_embed(entry: JournalEntry) -> discord.Embed:
         details.append(("Symptoms (0 = none, 10 = severe)", symptoms, False))
     therapy = therapy_text(entry)
     if therapy:
-        details.append(("Therapy", escape_text(therapy)[: display.FIELD_VALUE_LIMIT], True))
+        details.append(("Therapy", escape_markdown(therapy)[: limits.EMBED_FIELD_VALUE_CHARS], True))
     if entry.phase is not None:
         details.append(("Phase", entry.phase.label, True))
     if entry.side_effects:
         [side_effects] = display.fit_text(
             entry.side_effects,
-            display.FIELD_VALUE_LIMIT,
-            budget=display.FIELD_VALUE_LIMIT,
+            limits.EMBED_FIELD_VALUE_CHARS,
+            budget=limits.EMBED_FIELD_VALUE_CHARS,
             more_parts=0,
             more_cost=0,
         )
@@ -166,9 +138,9 @@ def entry_embed(entry: JournalEntry) -> discord.Embed:
     notes = (
         display.fit_text(
             entry.notes,
-            display.DESCRIPTION_LIMIT,
-            budget=display.EMBED_TOTAL_LIMIT - used,
-            more_parts=display.MAX_FIELDS - len(details),
+            limits.EMBED_DESCRIPTION_CHARS,
+            budget=limits.EMBED_TOTAL_CHARS - used,
+            more_parts=limits.EMBED_FIELDS - len(details),
             more_cost=len(NOTES_CONTINUED),
         )
         if entry.notes
@@ -192,7 +164,7 @@ def entry_line(entry: JournalEntry) -> str:
     if entry.phase is not None:
         parts.append(entry.phase.label)
     line = " · ".join(parts)
-    text = snippet(entry.notes) or snippet(entry.side_effects)
+    text = snippet(entry.notes, SNIPPET_CHARS) or snippet(entry.side_effects, SNIPPET_CHARS)
     return f"{line}\n-# {text}" if text else line
 
 
@@ -212,7 +184,7 @@ def list_message(page: JournalPage, owner_id: int) -> dict[str, Any]:
     )
     view: discord.ui.View | None = None
     if page.pages > 1:
-        view = buttons_view(
+        view = dynamic_buttons(
             ListPageButton(owner_id, max(page.page - 1, 1), "prev", disabled=not page.has_previous),
             ListPageButton(owner_id, min(page.page + 1, page.pages), "next", disabled=not page.has_next),
         )
@@ -257,7 +229,7 @@ def summary_embed(summary: JournalSummary) -> discord.Embed:
 
 def timezone_hint(day: rules.MemberDay, date_text: str | None) -> str:
     """A gentle line when 'today' was read in UTC because the member's time zone is not known yet."""
-    if day.zone_known or not rules.is_relative_date(date_text):
+    if not rules.today_read_in_utc(day, date_text):
         return ""
     return "\n" + TIMEZONE_HINT.format(today=day.today.isoformat())
 
@@ -273,135 +245,27 @@ def reminder_text(settings: ReminderSettings) -> str:
 # --- the entry form ---------------------------------------------------------------------------
 
 
-def attempt(problems: list[str], action: Callable[[], T]) -> T | None:
-    """Run one parser, keeping its kind message so every problem is reported at once."""
-    try:
-        return action()
-    except InvalidInput as error:
-        problems.append(error.message)
+def kept_file(form: EntryForm) -> discord.File | None:
+    """The typed text as a file attached to a refusal, so it outlives the Try again button."""
+    text = form.kept_text()
+    if not text:
         return None
+    return discord.File(io.BytesIO(text.encode("utf-8")), filename=KEPT_TEXT_FILENAME)
 
 
-def raise_problems(problems: list[str]) -> None:
-    if len(problems) == 1:
-        raise InvalidInput(problems[0] + " Nothing was saved.")
-    if problems:
-        raise InvalidInput(
-            "A few things need fixing before I can save this:\n"
-            + "\n".join(f"- {p}" for p in problems)
-            + "\nNothing was saved."
-        )
-
-
-def has_content(draft: EntryDraft) -> bool:
-    """An entry needs something besides its date: a rating, a therapy or phase, or some text."""
-    return any(
-        value is not None
-        for value in (
-            *draft.ratings().values(),
-            draft.therapy,
-            draft.phase,
-            draft.notes,
-            draft.side_effects,
-        )
-    )
-
-
-NOTHING_TO_SAVE = (
-    "There was nothing to save yet: please add how you feel, a symptom, your therapy or phase, "
-    "or a few words in the notes. Nothing was saved."
-)
-
-
-@dataclass(frozen=True, slots=True)
-class EntryForm:
-    """What the member typed into the entry modal, kept as text so a failed save can be retried."""
-
-    date: str = "today"
-    feeling: str = ""
-    symptoms: str = ""
-    therapy_phase: str = ""
-    notes: str = ""
-
-    @classmethod
-    def from_entry(cls, entry: JournalEntry) -> EntryForm:
-        therapy = therapy_text(entry) or ""
-        phase = entry.phase.label if entry.phase else ""
-        therapy_phase = f"{therapy}, {phase}" if therapy and phase else therapy or phase
-        return cls(
-            date=entry.entry_date.isoformat(),
-            feeling="" if entry.feeling is None else str(entry.feeling),
-            symptoms=symptoms_text(entry),
-            therapy_phase=therapy_phase,
-            notes=entry.notes or "",
-        )
-
-    def kept_text(self) -> str:
-        """What the member typed, as a plain-text copy; empty when they typed nothing but the date."""
-        typed = (
-            ("How I feel", self.feeling),
-            ("Symptoms", self.symptoms),
-            ("Therapy, phase", self.therapy_phase),
-        )
-        if not any(value.strip() for _, value in typed) and not self.notes.strip():
-            return ""
-        lines = [f"Date: {self.date}"]
-        lines += [f"{label}: {value}" for label, value in typed if value.strip()]
-        if self.notes.strip():
-            lines += ["", "Notes:", self.notes]
-        return "\n".join(lines) + "\n"
-
-    def kept_file(self) -> discord.File | None:
-        """The typed text as a file attached to a refusal, so it outlives the Try again button."""
-        text = self.kept_text()
-        if not text:
-            return None
-        return discord.File(io.BytesIO(text.encode("utf-8")), filename=KEPT_TEXT_FILENAME)
-
-    def to_draft(self, today: date | rules.MemberDay, base: EntryDraft | None) -> EntryDraft:
-        """A checked draft; `base` is the stored entry for an edit (its kind and side effects stay)."""
-        problems: list[str] = []
-        entry_date = attempt(problems, lambda: rules.parse_entry_date(self.date, today))
-        feeling = attempt(problems, lambda: rules.parse_rating("feeling", self.feeling))
-        symptoms = attempt(problems, lambda: rules.parse_symptom_ratings(self.symptoms)) or {}
-        therapy_phase = attempt(problems, lambda: rules.parse_therapy_and_phase(self.therapy_phase))
-        raise_problems(problems)
-        assert entry_date is not None and therapy_phase is not None
-        therapy, therapy_other, phase = therapy_phase
-        rated = feeling is not None or bool(symptoms)
-        kind = EntryKind.CHECKIN if rated else EntryKind.NOTE
-        if base is not None and base.kind not in (EntryKind.NOTE, EntryKind.CHECKIN):
-            kind = base.kind  # a milestone or relapse stays one
-        draft = EntryDraft(
-            entry_date=entry_date,
-            kind=kind,
-            source=base.source if base is not None else EntrySource.MODAL,
-            therapy=therapy,
-            therapy_other=therapy_other,
-            phase=phase,
-            feeling=feeling,
-            side_effects=base.side_effects if base is not None else None,
-            notes=self.notes,
-            **{name: symptoms.get(name) for name in SYMPTOMS},
-        )
-        draft = rules.check_draft(draft, today)
-        if not has_content(draft):
-            raise InvalidInput(NOTHING_TO_SAVE)
-        return draft
-
-
-class EntryModal(discord.ui.Modal):
+class EntryModal(SafeModal):
     """The entry form, new or prefilled for an edit: five text inputs, Discord's maximum."""
 
+    not_yours = NOT_YOURS
+
     def __init__(self, owner_id: int, form: EntryForm, *, seq: int | None = None) -> None:
-        # An hour: writing can be slow on a hard day, and a form that times out loses its text.
-        super().__init__(title=f"Edit entry #{seq}" if seq else "New journal entry", timeout=3600)
+        super().__init__(title=f"Edit entry #{seq}" if seq else "New journal entry")
         self.owner_id = owner_id
         self.seq = seq
         self.date_input: discord.ui.TextInput[EntryModal] = discord.ui.TextInput(
             label="Date (YYYY-MM-DD, today or yesterday)",
             custom_id="date",
-            default=form.date,
+            default=form.entry_date,
             placeholder="today",
             required=False,
             max_length=20,
@@ -450,76 +314,67 @@ class EntryModal(discord.ui.Modal):
 
     def typed(self) -> EntryForm:
         return EntryForm(
-            date=self.date_input.value or "",
+            entry_date=self.date_input.value or "",
             feeling=self.feeling_input.value or "",
             symptoms=self.symptoms_input.value or "",
             therapy_phase=self.therapy_phase_input.value or "",
             notes=self.notes_input.value or "",
         )
 
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        return await only_owner(interaction, self.owner_id)
-
-    @answers_errors
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        repository = journal_repository(interaction)
+    async def submitted(self, interaction: discord.Interaction) -> None:
+        member = interaction.user.id  # the form's owner: nobody else gets past `allowed`
         form = self.typed()
         try:
-            today = await repository.member_day(self.owner_id)
-            if self.seq is None:
-                draft = form.to_draft(today, None)
-                entry = await repository.add(self.owner_id, draft)
-                log.info("Journal entry added (user=%s seq=%s source=modal)", self.owner_id, entry.seq)
-                message = f"Saved to your journal as entry #{entry.seq}."
-            else:
-                stored = await repository.get(self.owner_id, self.seq)
-                draft = form.to_draft(today, stored.to_draft())
-                entry = await repository.update(self.owner_id, self.seq, draft)
-                log.info("Journal entry edited (user=%s seq=%s)", self.owner_id, entry.seq)
-                message = f"Entry #{entry.seq} is updated."
+            saved = await journal_service(interaction).save_form(member, form, self.seq)
         except InvalidInput as error:
             # Offer the typed text back, so a long note is never lost to a typo in a rating: the
             # button reopens the form while it lasts, the file keeps the words after that too.
-            content, kept = error.message, form.kept_file()
+            content, kept = error.message, kept_file(form)
             if kept is not None:
                 content += "\n" + KEPT_TEXT_NOTE
             files = [kept] if kept is not None else []
-            retry = RetryView(self.owner_id, form, self.seq)
+            retry = RetryView(member, form, self.seq)
             await send_private(interaction, content, view=retry, files=files)
             return
-        await reply(interaction, message + timezone_hint(today, form.date), embed=entry_embed(entry))
+        entry = saved.entry
+        if self.seq is None:
+            log.info("Journal entry added (user=%s seq=%s source=modal)", member, entry.seq)
+            message = f"Saved to your journal as entry #{entry.seq}."
+        else:
+            log.info("Journal entry edited (user=%s seq=%s)", member, entry.seq)
+            message = f"Entry #{entry.seq} is updated."
+        hint = timezone_hint(saved.day, form.entry_date)
+        await reply(interaction, message + hint, embed=entry_embed(entry))
 
 
-async def send_private(interaction: discord.Interaction, content: str, **kwargs: Any) -> None:
-    if interaction.response.is_done():
-        await interaction.followup.send(content, ephemeral=True, **kwargs)
-    else:
-        await interaction.response.send_message(content, ephemeral=True, **kwargs)
-
-
-class RetryView(discord.ui.View):
+class RetryView(SafeView):
     """'Try again' after a refused form: reopens it with everything the member typed."""
 
+    not_yours = NOT_YOURS
+
     def __init__(self, owner_id: int, form: EntryForm, seq: int | None) -> None:
-        super().__init__(timeout=1800)
-        self.owner_id = owner_id
+        super().__init__(owner_id=owner_id)
         self.form = form
         self.seq = seq
 
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        return await only_owner(interaction, self.owner_id)
-
     @discord.ui.button(label="Try again", style=discord.ButtonStyle.primary, custom_id="journal:retry")
     async def try_again(self, interaction: discord.Interaction, button: discord.ui.Button[RetryView]) -> None:
-        await interaction.response.send_modal(EntryModal(self.owner_id, self.form, seq=self.seq))
+        # The owner's form: nobody else gets past `interaction_check`.
+        await interaction.response.send_modal(EntryModal(interaction.user.id, self.form, seq=self.seq))
 
 
 # --- buttons that survive restarts ------------------------------------------------------------
 
 
+class JournalButton(OwnedItem[discord.ui.Button], template=r"(?!)"):
+    """A button of someone's journal: only its owner may press it; anyone else hears `NOT_YOURS`.
+    (The base matches no custom id; each button names its own.)"""
+
+    not_yours = NOT_YOURS
+
+
 class ListPageButton(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"journal:page:(?P<owner>\d+):(?P<page>\d+):(?P<direction>prev|next)",
+    JournalButton, template=r"journal:page:(?P<owner>\d+):(?P<page>\d+):(?P<direction>prev|next)"
 ):
     """Previous / Next on `/journal list`: turns the page in place, for the owner only."""
 
@@ -541,41 +396,22 @@ class ListPageButton(
     ) -> ListPageButton:
         return cls(int(match["owner"]), max(1, int(match["page"])), match["direction"])
 
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        return await only_owner(interaction, self.owner_id)
-
-    @answers_errors
-    async def callback(self, interaction: discord.Interaction) -> None:
-        page = await journal_repository(interaction).list_page(self.owner_id, self.page)
+    async def pressed(self, interaction: discord.Interaction) -> None:
+        page = await journal_service(interaction).list_page(self.owner_id, self.page)
         await interaction.response.edit_message(**list_message(page, self.owner_id))
 
 
-def confirmation_stamp(interaction: discord.Interaction) -> int:
-    """Now, in unix seconds, from the bot's clock: carried in a confirmation's custom id."""
-    return int(context_of(interaction).clock.now().timestamp())
-
-
-def confirmation_expired(interaction: discord.Interaction, created_at: int | None) -> bool:
-    """True when a confirmation is older than `CONFIRMATION_SECONDS` (or from before ids held a time).
-
-    A destructive button must not work months later, when a stray tap would be a surprise.
-    """
-    if created_at is None:
-        return True
-    return confirmation_stamp(interaction) - created_at > CONFIRMATION_SECONDS
-
-
-def _stamp(match: re.Match[str]) -> int | None:
+def _asked_at(match: re.Match[str]) -> int | None:
     return int(match["at"]) if match["at"] else None
 
 
 class DeleteEntryButton(
-    discord.ui.DynamicItem[discord.ui.Button],
+    JournalButton,
     # The time is optional only so buttons sent before it was added are recognised, and refused.
     template=r"journal:delete:(?P<action>confirm|cancel):(?P<owner>\d+):(?P<seq>\d+)(?::(?P<at>\d+))?",
 ):
     """Confirm or cancel `/journal delete`; only the confirm button deletes, only that entry, and only
-    within `CONFIRMATION_SECONDS` of the question."""
+    within `rules.CONFIRMATION_SECONDS` of the question."""
 
     def __init__(self, action: str, owner_id: int, seq: int, created_at: int | None) -> None:
         confirm = action == "confirm"
@@ -596,13 +432,9 @@ class DeleteEntryButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
     ) -> DeleteEntryButton:
-        return cls(match["action"], int(match["owner"]), int(match["seq"]), _stamp(match))
+        return cls(match["action"], int(match["owner"]), int(match["seq"]), _asked_at(match))
 
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        return await only_owner(interaction, self.owner_id)
-
-    @answers_errors
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def pressed(self, interaction: discord.Interaction) -> None:
         if not self.confirm:
             content = f"Okay, entry #{self.seq} stays just as it was. Nothing was deleted."
         elif confirmation_expired(interaction, self.created_at):
@@ -610,7 +442,7 @@ class DeleteEntryButton(
             return
         else:
             try:
-                entry = await journal_repository(interaction).delete(self.owner_id, self.seq)
+                entry = await journal_service(interaction).delete(self.owner_id, self.seq)
             except NotFound:
                 content = f"Entry #{self.seq} was already deleted, so there was nothing more to do."
             else:
@@ -620,11 +452,11 @@ class DeleteEntryButton(
 
 
 class ForgetButton(
-    discord.ui.DynamicItem[discord.ui.Button],
+    JournalButton,
     template=r"journal:forget:(?P<action>confirm|cancel):(?P<owner>\d+)(?::(?P<at>\d+))?",
 ):
     """Confirm or cancel `/journal forget`; the confirm deletes every journal row of the owner, but
-    only within `CONFIRMATION_SECONDS` of the question."""
+    only within `rules.CONFIRMATION_SECONDS` of the question."""
 
     def __init__(self, action: str, owner_id: int, created_at: int | None) -> None:
         confirm = action == "confirm"
@@ -644,20 +476,16 @@ class ForgetButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
     ) -> ForgetButton:
-        return cls(match["action"], int(match["owner"]), _stamp(match))
+        return cls(match["action"], int(match["owner"]), _asked_at(match))
 
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        return await only_owner(interaction, self.owner_id)
-
-    @answers_errors
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def pressed(self, interaction: discord.Interaction) -> None:
         if not self.confirm:
             content = "Nothing was deleted. Your journal is just as you left it."
         elif confirmation_expired(interaction, self.created_at):
             await send_ephemeral(interaction, FORGET_EXPIRED)
             return
         else:
-            report = await journal_repository(interaction).forget_member(self.owner_id)
+            report = await journal_service(interaction).forget_member(self.owner_id)
             content = (
                 report.describe()
                 + " If you write to me again, a new, empty journal starts. Take care of yourself."
@@ -665,9 +493,7 @@ class ForgetButton(
         await interaction.response.edit_message(content=content, embed=None, view=None)
 
 
-class UndoQuickNoteButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"journal:undo:(?P<owner>\d+):(?P<seq>\d+)"
-):
+class UndoQuickNoteButton(JournalButton, template=r"journal:undo:(?P<owner>\d+):(?P<seq>\d+)"):
     """Undo on a DM quick note: deletes exactly that entry (numbers are never reused)."""
 
     def __init__(self, owner_id: int, seq: int) -> None:
@@ -685,13 +511,9 @@ class UndoQuickNoteButton(
     ) -> UndoQuickNoteButton:
         return cls(int(match["owner"]), int(match["seq"]))
 
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        return await only_owner(interaction, self.owner_id)
-
-    @answers_errors
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def pressed(self, interaction: discord.Interaction) -> None:
         try:
-            await journal_repository(interaction).delete(self.owner_id, self.seq)
+            await journal_service(interaction).delete(self.owner_id, self.seq)
         except NotFound:
             content = f"Entry #{self.seq} was already removed, so there was nothing to undo."
         else:
@@ -700,7 +522,7 @@ class UndoQuickNoteButton(
         await interaction.response.edit_message(content=content, view=None)
 
 
-class AddEntryButton(discord.ui.DynamicItem[discord.ui.Button], template=r"journal:add:(?P<owner>\d+)"):
+class AddEntryButton(JournalButton, template=r"journal:add:(?P<owner>\d+)"):
     """'Write an entry' on a reminder: opens the entry form straight away."""
 
     def __init__(self, owner_id: int) -> None:
@@ -717,11 +539,7 @@ class AddEntryButton(discord.ui.DynamicItem[discord.ui.Button], template=r"journ
     ) -> AddEntryButton:
         return cls(int(match["owner"]))
 
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        return await only_owner(interaction, self.owner_id)
-
-    @answers_errors
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def pressed(self, interaction: discord.Interaction) -> None:
         await interaction.response.send_modal(EntryModal(self.owner_id, EntryForm()))
 
 
@@ -732,12 +550,3 @@ DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     UndoQuickNoteButton,
     AddEntryButton,
 )
-
-
-def buttons_view(item: discord.ui.DynamicItem[Any], *more: discord.ui.DynamicItem[Any]) -> discord.ui.View:
-    """A view of dynamic items only: discord.py routes their clicks by custom id and keeps no copy
-    of the view per message (a plain button in a timeout-less view would be held forever)."""
-    view = discord.ui.View(timeout=None)
-    for each in (item, *more):
-        view.add_item(each)
-    return view

@@ -25,6 +25,7 @@ from bot.db.repositories.clinic_watch import ClinicWatchRepository
 from bot.db.repositories.journal import JournalRepository
 from bot.db.repositories.modlog import ModlogRepository
 from bot.db.repositories.trials_cache import TrialsCacheRepository
+from bot.services.journal import JournalService
 from bot.services.message_watch import MessageWatch
 from bot.settings import Settings
 
@@ -38,12 +39,16 @@ class Services:
     bot_state: BotStateRepository
     message_watch: MessageWatch
     autoresponses: AutoresponseRepository
-    journal: JournalRepository
+    journal: JournalService
     trials: TrialsService
 
     async def start(self) -> None:
         """Load what lives in memory from the database (called once, before the bot connects)."""
         await self.message_watch.load()
+
+    async def close(self) -> None:
+        """Finish the work still in flight (called once at shutdown, before the database closes)."""
+        await self.journal.close()
 
 
 def build_services(
@@ -64,7 +69,7 @@ def build_services(
         bot_state=BotStateRepository(db),
         message_watch=MessageWatch(content.clinic_words, clock, clinic_watch, autoresponses),
         autoresponses=autoresponses,
-        journal=JournalRepository(db, journal_cipher, clock),
+        journal=JournalService(JournalRepository(db, journal_cipher), clock),
         trials=TrialsService(
             ClinicalTrialsClient(http_session, settings.clinicaltrials_api_base),
             TrialsCacheRepository(db),

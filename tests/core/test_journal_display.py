@@ -4,34 +4,42 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from journal_factory import make_entry
 
 from bot.cogs.journal_views import NOTES_CONTINUED, entry_embed
+from bot.core import limits
 from bot.core.journal import display
 from bot.core.journal.model import EntryKind, JournalEntry, Phase, Therapy
 
 MARKDOWN_NOTE = ("- *so tired* _today_ \\ ~~|| `x` # > [a](b)\n" * 200)[:4000]
 
 
-def entry(notes: str | None, **fields: object) -> JournalEntry:
+def entry(notes: str | None, **fields: Any) -> JournalEntry:
     return make_entry(
         123_456_789, user_id=1, entry_date=date(2026, 1, 1), kind=EntryKind.CHECKIN, notes=notes, **fields
     )
 
 
-def assert_within_limits(embed_dict: dict[str, object]) -> None:
+def shown(journal_entry: JournalEntry) -> dict[str, Any]:
+    """The entry's embed as Discord receives it."""
+    return dict(entry_embed(journal_entry).to_dict())
+
+
+def assert_within_limits(embed_dict: dict[str, Any]) -> None:
     description = str(embed_dict.get("description") or "")
-    fields = embed_dict.get("fields") or []
-    assert len(description) <= display.DESCRIPTION_LIMIT
-    assert len(fields) <= display.MAX_FIELDS  # type: ignore[arg-type]
-    for field in fields:  # type: ignore[union-attr]
-        assert 1 <= len(field["name"]) <= 256 and 1 <= len(field["value"].strip()) <= 1024
+    fields: list[dict[str, str]] = embed_dict.get("fields") or []
+    assert len(description) <= limits.EMBED_DESCRIPTION_CHARS
+    assert len(fields) <= limits.EMBED_FIELDS
+    for field in fields:
+        assert 1 <= len(field["name"]) <= limits.EMBED_FIELD_NAME_CHARS
+        assert 1 <= len(field["value"].strip()) <= limits.EMBED_FIELD_VALUE_CHARS
     total = len(str(embed_dict.get("title") or "")) + len(description)
-    total += len(str((embed_dict.get("footer") or {}).get("text") or ""))  # type: ignore[union-attr]
-    total += sum(len(f["name"]) + len(f["value"]) for f in fields)  # type: ignore[union-attr]
-    assert total <= display.EMBED_TOTAL_LIMIT
+    total += len(str((embed_dict.get("footer") or {}).get("text") or ""))
+    total += sum(len(f["name"]) + len(f["value"]) for f in fields)
+    assert total <= limits.EMBED_TOTAL_CHARS
 
 
 @pytest.mark.parametrize(
@@ -53,32 +61,32 @@ def test_the_longest_notes_always_fit_even_beside_every_other_field(notes: str) 
         side_effects="*" * 1000,
         updated_at=datetime(2026, 1, 2, tzinfo=UTC),
     )
-    for shown in (full, entry(notes)):
-        assert_within_limits(entry_embed(shown).to_dict())  # type: ignore[arg-type]
+    for each in (full, entry(notes)):
+        assert_within_limits(shown(each))
 
 
-def continued(embed: dict[str, object]) -> list[str]:
-    return [f["value"] for f in embed["fields"] if f["name"] == NOTES_CONTINUED]  # type: ignore[attr-defined,index]
+def continued(embed: dict[str, Any]) -> list[str]:
+    return [f["value"] for f in embed["fields"] if f["name"] == NOTES_CONTINUED]
 
 
 def test_a_long_note_continues_in_fields_whole_when_it_fits() -> None:
-    embed = entry_embed(entry(MARKDOWN_NOTE)).to_dict()
-    parts = continued(embed)  # type: ignore[arg-type]
+    embed = shown(entry(MARKDOWN_NOTE))
+    parts = continued(embed)
     assert parts, "the note should go on after the description"
     assert "\\*so tired\\* \\_today\\_" in embed["description"]
-    shown = "\n".join([embed["description"], *parts]).split()
-    assert shown == display.escape_markdown(MARKDOWN_NOTE).split()  # nothing lost, nothing added
+    words = "\n".join([embed["description"], *parts]).split()
+    assert words == display.escape_markdown(MARKDOWN_NOTE).split()  # nothing lost, nothing added
 
 
 def test_a_note_too_long_even_for_the_fields_says_where_the_rest_is() -> None:
     note = ("- **~~||__``\\\n" * 400)[:4000]
-    embed = entry_embed(entry(note)).to_dict()
-    shown = "".join([embed["description"], *continued(embed)])  # type: ignore[arg-type]
-    assert shown.endswith(display.SHORTENED_NOTE.strip())
+    embed = shown(entry(note))
+    text = "".join([embed["description"], *continued(embed)])
+    assert text.endswith(display.SHORTENED_NOTE.strip())
 
 
 def test_a_note_that_fits_is_shown_whole_and_unchanged_in_meaning() -> None:
-    embed = entry_embed(entry("Walked to the *corner* shop")).to_dict()
+    embed = shown(entry("Walked to the *corner* shop"))
     assert embed["description"] == "Walked to the \\*corner\\* shop"
     assert not [f for f in embed["fields"] if f["name"] == NOTES_CONTINUED]
 

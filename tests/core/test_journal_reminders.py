@@ -112,3 +112,37 @@ def test_descriptions() -> None:
     weekly = _reminder(utc(2026, 1, 1), Cadence.WEEKLY, 2)
     assert reminders.describe(weekly) == "every Wednesday at 21:00 (Europe/London)"
     assert reminders.default_weekday(utc(2026, 1, 10, 23, 30), KOLKATA) == 6  # already Sunday there
+
+
+def test_the_zone_is_the_chosen_one_else_the_journals_else_utc() -> None:
+    assert reminders.reminder_zone(KOLKATA, LONDON) == (KOLKATA, False)
+    assert reminders.reminder_zone(None, LONDON) == (LONDON, False)
+    assert reminders.reminder_zone(None, None) == (ZoneInfo("UTC"), True)
+
+
+def test_a_new_reminder_gets_its_weekday_and_whole_minutes() -> None:
+    """Set on a Friday evening in London: weekly rings on Fridays; daily carries no weekday."""
+    friday = utc(2026, 1, 9, 19)
+    weekly = reminders.new_reminder(7, Cadence.WEEKLY, time(21, 15, 42), LONDON, None, friday)
+    assert (weekly.weekday, weekly.local_time, weekly.timezone) == (4, time(21, 15), "Europe/London")
+    assert weekly.next_due_at == utc(2026, 1, 9, 21, 15)
+    daily = reminders.new_reminder(7, Cadence.DAILY, time(8, 0), LONDON, 2, friday)
+    assert daily.weekday is None and daily.next_due_at == utc(2026, 1, 10, 8)
+    chosen = reminders.new_reminder(7, Cadence.WEEKLY, time(8, 0), LONDON, 0, friday)
+    assert chosen.weekday == 0 and chosen.next_due_at == utc(2026, 1, 12, 8)
+
+
+def test_a_reminder_moved_to_a_new_zone_keeps_its_local_time() -> None:
+    set_in_london = reminders.new_reminder(7, Cadence.WEEKLY, time(20, 30), LONDON, 0, utc(2026, 1, 9, 12))
+    moved = reminders.in_new_zone(set_in_london, NEW_YORK, utc(2026, 1, 9, 12))
+    assert (moved.cadence, moved.local_time, moved.weekday) == (Cadence.WEEKLY, time(20, 30), 0)
+    assert moved.timezone == "America/New_York" and moved.next_due_at == utc(2026, 1, 13, 1, 30)
+
+
+def test_a_handled_reminder_moves_on_and_records_only_a_real_sending() -> None:
+    due = reminders.new_reminder(7, Cadence.DAILY, time(21), LONDON, None, utc(2026, 1, 9, 12))
+    sent_at = utc(2026, 1, 9, 21, 1)
+    sent = reminders.handled(due, sent_at, sent=True)
+    assert (sent.next_due_at, sent.last_sent_at) == (utc(2026, 1, 10, 21), sent_at)
+    skipped = reminders.handled(sent, utc(2026, 1, 14, 9), sent=False)
+    assert (skipped.next_due_at, skipped.last_sent_at) == (utc(2026, 1, 14, 21), sent_at)

@@ -8,9 +8,18 @@ from datetime import time as clock_time
 from zoneinfo import ZoneInfo
 
 import pytest
+from journal_factory import make_entry
 
 from bot.core.journal import rules
-from bot.core.journal.model import EntryDraft, EntryKind, EntrySource, Phase, Therapy
+from bot.core.journal.model import (
+    Cadence,
+    EntryDraft,
+    EntryKind,
+    EntrySource,
+    Phase,
+    ReminderSettings,
+    Therapy,
+)
 from bot.errors import InvalidInput, NotFound, UserFacingError
 
 TODAY = date(2026, 3, 15)
@@ -324,3 +333,67 @@ def test_time_zone_names_are_read_from_disk_once(monkeypatch: pytest.MonkeyPatch
         assert rules.suggest_timezones("sydney") == ["Australia/Sydney"]
     finally:
         rules._timezone_names.cache_clear()
+
+
+def test_problems_are_collected_and_refused_together() -> None:
+    problems: list[str] = []
+    assert rules.attempt(problems, lambda: rules.parse_local_time("9pm")) == clock_time(21, 0)
+    assert rules.attempt(problems, lambda: rules.parse_local_time("25:00")) is None
+    rules.raise_problems([])  # nothing wrong: nothing raised
+    with pytest.raises(InvalidInput) as one:
+        rules.raise_problems(problems)
+    assert one.value.message == problems[0] + " Nothing was saved."
+    with pytest.raises(InvalidInput) as several:
+        rules.raise_problems(["First.", "Second."])
+    assert several.value.message == (
+        "A few things need fixing before I can save this:\n- First.\n- Second.\nNothing was saved."
+    )
+
+
+def test_a_confirmation_lasts_fifteen_minutes_and_one_without_a_time_never_works() -> None:
+    asked = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+    stamp = rules.confirmation_stamp(asked)
+    assert stamp == int(asked.timestamp())
+    assert not rules.confirmation_expired(stamp, asked.replace(minute=15))
+    assert rules.confirmation_expired(stamp, asked.replace(minute=15, second=1))
+    assert rules.confirmation_expired(None, asked)
+
+
+def existing_reminder(weekday: int | None = 2) -> ReminderSettings:
+    cadence = Cadence.WEEKLY if weekday is not None else Cadence.DAILY
+    due = datetime(2026, 3, 4, 20, 0, tzinfo=UTC)
+    return ReminderSettings(7, cadence, clock_time(20, 0), "Europe/London", weekday, due)
+
+
+def test_reminder_options_carry_over_the_time_and_weekday_of_the_existing_reminder() -> None:
+    assert rules.parse_reminder_options(None, None, None, existing_reminder()) == rules.ReminderRequest(
+        clock_time(20, 0), None, 2
+    )
+    changed = rules.parse_reminder_options("7am", "Asia/Tokyo", "fri", existing_reminder())
+    assert changed == rules.ReminderRequest(clock_time(7, 0), ZoneInfo("Asia/Tokyo"), 4)
+    assert rules.parse_reminder_options(" ", "", "", existing_reminder(None)).weekday is None
+
+
+def test_a_first_reminder_needs_a_time_and_every_problem_is_named() -> None:
+    with pytest.raises(InvalidInput) as missing:
+        rules.parse_reminder_options(None, None, None, None)
+    assert missing.value.message == rules.MISSING_REMINDER_TIME + " Nothing was saved."
+    with pytest.raises(InvalidInput) as several:
+        rules.parse_reminder_options("noon-ish", "Atlantis/Nowhere", "t", None)
+    for part in ("as a time of day", "time zone 'Atlantis/Nowhere'", "which day 't'"):
+        assert part in several.value.message
+
+
+def test_today_is_read_in_utc_only_for_relative_dates_without_a_zone() -> None:
+    unknown = rules.member_day(SYDNEY_MORNING, None)
+    known = rules.member_day(SYDNEY_MORNING, ZoneInfo("Australia/Sydney"))
+    assert rules.today_read_in_utc(unknown, None) and rules.today_read_in_utc(unknown, "yesterday")
+    assert not rules.today_read_in_utc(unknown, "2026-01-01")
+    assert not rules.today_read_in_utc(known, "today")
+
+
+def test_entries_are_suggested_by_the_start_of_their_number() -> None:
+    entries = [make_entry(seq) for seq in (12, 3, 1, 21)]
+    assert [e.seq for e in rules.entries_numbered_like(entries, "")] == [12, 3, 1, 21]
+    assert [e.seq for e in rules.entries_numbered_like(entries, " #1")] == [12, 1]
+    assert [e.seq for e in rules.entries_numbered_like(entries, "2")] == [21]

@@ -16,17 +16,17 @@ from bot.cogs.journal import REMINDER_MESSAGE, JournalCog
 from bot.cogs.journal_views import KEPT_TEXT_FILENAME, NOT_YOURS, ForgetButton
 from bot.core.clock import FakeClock
 from bot.core.journal.export import entries_from_csv, entries_from_json
-from bot.db.repositories.journal import JournalRepository
+from bot.services.journal import JournalService
 
 EPHEMERAL = 1 << 6
 MODAL, UPDATE_MESSAGE = 9, 7
 MESSAGES_ROUTE = "/channels/{channel_id}/messages"
 
 
-def repository(bot: StemcellBot) -> JournalRepository:
+def journal_of(bot: StemcellBot) -> JournalService:
     cog = bot.get_cog("Journal")
     assert isinstance(cog, JournalCog)
-    return cog.repository
+    return cog.service
 
 
 def user_id(user: dict[str, Any]) -> int:
@@ -104,7 +104,7 @@ async def test_add_modal_then_list_shows_the_entry_privately_in_a_server(
     assert listed["data"]["flags"] & EPHEMERAL
     description = listed["data"]["embeds"][0]["description"]
     assert "**#1**" in description and "Walked to the corner shop" in description
-    [entry] = await repository(bot).all_entries(user_id(fake_discord.member))
+    [entry] = await journal_of(bot).all_entries(user_id(fake_discord.member))
     assert (entry.feeling, entry.fatigue, entry.pain) == (6, 6, 3)
     assert entry.therapy is not None and entry.therapy.value == "ahsct"
     assert entry.phase is not None and entry.phase.value == "recovery"
@@ -131,13 +131,13 @@ async def test_dm_quick_note_is_saved_and_undo_removes_exactly_it(
     assert "entry #2" in call.json["content"]
     undo_id = f"journal:undo:{member}:2"
     assert custom_ids(message) == [undo_id]
-    [_, note] = await repository(bot).all_entries(member)
+    [_, note] = await journal_of(bot).all_entries(member)
     assert note.notes == "Tired after the infusion, slept most of the day" and note.source.value == "dm_quick"
 
     click = await fake_discord.click(message, undo_id)
     response = await click.wait_response()
     assert response["type"] == UPDATE_MESSAGE and "Undone" in response["data"]["content"]
-    assert [e.seq for e in await repository(bot).all_entries(member)] == [1]
+    assert [e.seq for e in await journal_of(bot).all_entries(member)] == [1]
 
 
 async def test_an_overlong_dm_is_refused_and_nothing_is_saved(
@@ -146,7 +146,7 @@ async def test_an_overlong_dm_is_refused_and_nothing_is_saved(
     call, message = await send_dm(fake_discord, "x" * 4001)
     assert "Nothing was saved" in call.json["content"] and "4,000" in call.json["content"]
     assert custom_ids(message) == []
-    assert await repository(bot).count(user_id(fake_discord.member)) == 0
+    assert await journal_of(bot).count(user_id(fake_discord.member)) == 0
 
 
 async def test_export_attachments_parse_as_json_and_csv_with_the_same_entries(
@@ -162,7 +162,7 @@ async def test_export_attachments_parse_as_json_and_csv_with_the_same_entries(
     csv_file = next(f for f in call.files if f.filename.endswith(".csv"))
     from_json = entries_from_json(json_file.data, member)
     from_csv = entries_from_csv(csv_file.data, member)
-    stored = await repository(bot).all_entries(member)
+    stored = await journal_of(bot).all_entries(member)
     assert from_json == from_csv == stored
     assert {e.notes for e in from_json} == {"=1+1 looks like a formula", None}
 
@@ -240,7 +240,7 @@ async def test_a_reminder_due_moments_ago_is_sent_once_by_dm(
             )
             == 1
         )
-        settings = await repository(running).get_reminder(user_id(fake_discord.member))
+        settings = await journal_of(running).get_reminder(user_id(fake_discord.member))
         assert settings is not None
         assert settings.next_due_at == datetime(2026, 3, 3, 12, 30, tzinfo=UTC)
 
@@ -261,7 +261,7 @@ async def test_a_reminder_missed_long_ago_is_skipped_not_sent_late(
         member = user_id(fake_discord.member)
 
         async def moved_on() -> bool:
-            settings = await repository(running).get_reminder(member)
+            settings = await journal_of(running).get_reminder(member)
             return settings is not None and settings.next_due_at > clock.now()
 
         for _ in range(50):
@@ -306,7 +306,7 @@ async def test_another_member_cannot_press_the_owners_buttons(
         click = await fake_discord.click(target, custom_id, user=fake_discord.moderator)
         refusal = await click.wait_response()
         assert refusal["data"]["flags"] & EPHEMERAL and refusal["data"]["content"] == NOT_YOURS
-    assert await repository(bot).count(member) == 2
+    assert await journal_of(bot).count(member) == 2
 
 
 async def test_delete_asks_then_deletes_only_on_confirm(fake_discord: FakeDiscord, bot: StemcellBot) -> None:
@@ -321,7 +321,7 @@ async def test_delete_asks_then_deletes_only_on_confirm(fake_discord: FakeDiscor
     question = (await handle.wait_response())["data"]
     confirm = await fake_discord.click(handle, button_id(question, f"journal:delete:confirm:{member}:2:"))
     assert "Entry #2" in (await confirm.wait_response())["data"]["content"]
-    assert [e.seq for e in await repository(bot).all_entries(member)] == [1]
+    assert [e.seq for e in await journal_of(bot).all_entries(member)] == [1]
 
 
 async def test_edit_opens_the_form_prefilled_and_saves_changes(
@@ -339,7 +339,7 @@ async def test_edit_opens_the_form_prefilled_and_saves_changes(
     assert fields["therapy_phase"] == "Infusion (day 0)"
     submitted = await fake_discord.submit_modal(handle, {"notes": "After", "feeling": "7"})
     assert "updated" in (await submitted.wait_response())["data"]["content"]
-    entry = await repository(bot).get(member, 1)
+    entry = await journal_of(bot).get(member, 1)
     assert (entry.notes, entry.feeling, entry.pain) == ("After", 7, 4)
 
 
@@ -375,7 +375,7 @@ async def test_bad_options_get_a_kind_message_and_change_nothing(
     reply = await (await fake_discord.invoke("journal add", options)).wait_response()
     assert reply["data"]["flags"] & EPHEMERAL
     assert expected in reply["data"]["content"] and "Nothing was saved" in reply["data"]["content"]
-    assert await repository(bot).count(user_id(fake_discord.member)) == 0
+    assert await journal_of(bot).count(user_id(fake_discord.member)) == 0
 
 
 async def test_a_refused_form_offers_to_try_again_with_the_text_kept(
@@ -389,7 +389,7 @@ async def test_a_refused_form_offers_to_try_again_with_the_text_kept(
     retry = await fake_discord.click(submitted, "journal:retry")
     reopened = await retry.wait_response()
     assert reopened["type"] == MODAL and modal_fields(reopened)["notes"] == "A long day"
-    assert await repository(bot).count(user_id(fake_discord.member)) == 0
+    assert await journal_of(bot).count(user_id(fake_discord.member)) == 0
 
 
 async def test_a_refused_form_also_attaches_the_typed_text_so_it_outlives_the_button(
@@ -459,7 +459,7 @@ async def test_a_4000_character_markdown_note_can_be_saved_viewed_and_deleted(
     question = (await handle.wait_response())["data"]
     click = await fake_discord.click(handle, button_id(question, f"journal:delete:confirm:{member}:1:"))
     assert "is deleted" in (await click.wait_response())["data"]["content"]
-    assert await repository(bot).count(member) == 0
+    assert await journal_of(bot).count(member) == 0
 
 
 async def test_delete_and_forget_confirmations_expire_after_15_minutes(
@@ -488,7 +488,7 @@ async def test_delete_and_forget_confirmations_expire_after_15_minutes(
             refusal = (await click.wait_response())["data"]
             assert refusal["flags"] & EPHEMERAL and "This confirmation has expired" in refusal["content"]
             assert expected in refusal["content"]
-        assert await repository(running).count(member) == 1
+        assert await journal_of(running).count(member) == 1
 
         # A button from before confirmations carried their time is still recognised, as expired.
         legacy = ForgetButton.__discord_ui_compiled_template__.fullmatch(f"journal:forget:confirm:{member}")
@@ -535,7 +535,7 @@ async def test_a_member_without_a_time_zone_can_write_for_their_own_today(
         assert "Australia/Sydney" in answer and "today there is 2026-01-02" in answer
         local = await add_entry(fake_discord, {"notes": "Now in my own time zone"}, dm=True)
         assert "UTC" not in local["data"]["content"]
-        dates = [e.entry_date.isoformat() for e in await repository(running).all_entries(member)]
+        dates = [e.entry_date.isoformat() for e in await journal_of(running).all_entries(member)]
         assert dates == ["2026-01-01", "2026-01-01", "2026-01-02", "2026-01-02"]
 
 
@@ -549,7 +549,7 @@ async def test_the_timezone_command_moves_an_existing_reminder_too(
         handle = await fake_discord.invoke("journal timezone", {"zone": "Europe/Berlin"}, dm=True)
         answer = (await handle.wait_response())["data"]["content"]
         assert "daily at 20:30 (Europe/Berlin)" in answer
-        settings = await repository(running).get_reminder(user_id(fake_discord.member))
+        settings = await journal_of(running).get_reminder(user_id(fake_discord.member))
         assert settings is not None and settings.timezone == "Europe/Berlin"
         assert settings.next_due_at == datetime(2026, 3, 2, 19, 30, tzinfo=UTC)
         wrong = await fake_discord.invoke("journal timezone", {"zone": "Atlantis/Nowhere"}, dm=True)
@@ -589,5 +589,5 @@ async def test_a_pinned_message_notice_in_the_dm_is_not_taken_for_a_note(
     call, _ = await send_dm(fake_discord, "Real words")
     assert [c for c in fake_discord.calls[mark:] if dm_post(fake_discord, channel)(c)] == [call]
     assert "entry #1" in call.json["content"]
-    [entry] = await repository(bot).all_entries(user_id(fake_discord.member))
+    [entry] = await journal_of(bot).all_entries(user_id(fake_discord.member))
     assert entry.notes == "Real words"

@@ -1,5 +1,5 @@
-"""The private therapy journal: entry model, rules, encryption, export, summary, chart, reminders.
+"""The private therapy journal: entry model, rules, drafts, encryption, export, summary, chart, reminders.
 
-Free of Discord; the cog translates between interactions and these functions, and
-`bot.db.repositories.journal` stores entries.
+Free of Discord; the cog translates between interactions and `bot.services.journal`, which runs
+these rules around `bot.db.repositories.journal`, where entries are stored.
 """

@@ -49,7 +49,7 @@ def render_ratings_chart(points: Sequence[RatingPoint], title: str = "My journal
     """
     # Imported here so the bot starts without paying for matplotlib until a chart is asked for.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(_WIDTH_PX / _DPI, _HEIGHT_PX / _DPI), dpi=_DPI, layout="constrained")
@@ -76,7 +76,7 @@ def render_ratings_chart(points: Sequence[RatingPoint], title: str = "My journal
     for index, name in enumerate(RATINGS):
         if name not in series:
             continue
-        days = [day for day, _ in series[name]]
+        days = date2num([day for day, _ in series[name]])
         values = [value for _, value in series[name]]
         axes.plot(
             days,
@@ -91,7 +91,8 @@ def render_ratings_chart(points: Sequence[RatingPoint], title: str = "My journal
     _mark_events(axes, points, first, last)
     # At least a few days either side, so a single entry gets day ticks rather than hours.
     padding = max(timedelta(days=3), (last - first) / 30)
-    axes.set_xlim(first - padding, last + padding)
+    axes.set_xlim(float(date2num(first - padding)), float(date2num(last + padding)))
+    axes.xaxis_date()
     axes.set_ylim(-0.5, 10.5)
     axes.set_yticks(range(0, 11, 2))
     axes.set_ylabel("Rating (0-10)", fontsize=13)
@@ -106,15 +107,26 @@ def render_ratings_chart(points: Sequence[RatingPoint], title: str = "My journal
 
 def _mark_events(axes: Axes, points: Sequence[RatingPoint], first: date, last: date) -> None:
     """Vertical lines for day 0 of each infusion and for relapses within the plotted range."""
+    from matplotlib.dates import date2num
+
     infusions = infusion_starts(p.entry_date for p in points if p.phase is Phase.INFUSION)
     relapses = sorted({p.entry_date for p in points if p.kind is EntryKind.RELAPSE})
     for index, day in enumerate(infusions):
         if first <= day <= last:
-            axes.axvline(day, color="#D55E00", linewidth=2, label="Infusion (day 0)" if index == 0 else None)
+            axes.axvline(
+                float(date2num(day)),
+                color="#D55E00",
+                linewidth=2,
+                label="Infusion (day 0)" if index == 0 else None,
+            )
     for index, day in enumerate(relapses):
         if first <= day <= last:
             axes.axvline(
-                day, color="#7F7F7F", linewidth=2, linestyle=":", label="Relapse" if index == 0 else None
+                float(date2num(day)),
+                color="#7F7F7F",
+                linewidth=2,
+                linestyle=":",
+                label="Relapse" if index == 0 else None,
             )
 
 

@@ -10,11 +10,6 @@ from __future__ import annotations
 from bot.core import limits
 from bot.core.text import escape_markdown
 
-#: Discord's embed limits (characters).
-DESCRIPTION_LIMIT = limits.EMBED_DESCRIPTION_CHARS
-FIELD_VALUE_LIMIT = limits.EMBED_FIELD_VALUE_CHARS
-EMBED_TOTAL_LIMIT = limits.EMBED_TOTAL_CHARS
-MAX_FIELDS = limits.EMBED_FIELDS
 #: Shown where a text had to be cut; our own markdown, so it is not escaped.
 SHORTENED_NOTE = "\n… *Shortened to fit here; `/journal export` has the full text.*"
 #: A continuation field is only started when at least this much text fits in it.
@@ -23,7 +18,7 @@ _MIN_PART = 100
 
 def fit_text(text: str, first_limit: int, *, budget: int, more_parts: int, more_cost: int) -> list[str]:
     """`text` escaped and split into parts: the first holds up to `first_limit` characters, each
-    further part up to `FIELD_VALUE_LIMIT` (and costs `more_cost` more, its field name).
+    further part up to `limits.EMBED_FIELD_VALUE_CHARS` (and costs `more_cost` more, its field name).
 
     At most `more_parts` further parts, and all of it within `budget` characters. Cuts fall on a
     line break or a space where one is near. If the text does not fit, the last part ends with
@@ -34,13 +29,13 @@ def fit_text(text: str, first_limit: int, *, budget: int, more_parts: int, more_
     while rest:
         first = not parts
         cost = 0 if first else more_cost
-        limit = min(first_limit if first else FIELD_VALUE_LIMIT, budget - cost)
+        limit = min(first_limit if first else limits.EMBED_FIELD_VALUE_CHARS, budget - cost)
         escaped = escape_markdown(rest)
         if len(escaped) <= limit:
             parts.append(escaped)
             break
         room_after = budget - cost - limit - more_cost
-        last = len(parts) >= more_parts or min(room_after, FIELD_VALUE_LIMIT) < _MIN_PART
+        last = len(parts) >= more_parts or min(room_after, limits.EMBED_FIELD_VALUE_CHARS) < _MIN_PART
         if last:
             limit -= len(SHORTENED_NOTE)
         head, rest = _cut(rest, limit)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time
 from enum import StrEnum
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 
 class Therapy(StrEnum):
@@ -111,7 +115,7 @@ RATING_HINTS: dict[str, str] = {
 class EntryDraft:
     """What a member writes: everything optional except the date, so a one-line note is one step.
 
-    Validated by `bot.core.journal.rules.check_draft`; the repository re-checks before storing.
+    Validated by `bot.core.journal.rules.check_draft`; the service re-checks before storing.
     """
 
     entry_date: date
@@ -176,12 +180,38 @@ class JournalEntry:
         return _project(self, RatingPoint)
 
 
-_T = TypeVar("_T")
+def new_entry(
+    draft: EntryDraft, *, user_id: int, seq: int, created_at: datetime, infusion_day: int | None
+) -> JournalEntry:
+    """A draft just stored as entry #seq, as the member sees it (created and updated at once)."""
+    return JournalEntry(
+        user_id=user_id,
+        seq=seq,
+        created_at=created_at,
+        updated_at=created_at,
+        infusion_day=infusion_day,
+        **_fields_of(draft, EntryDraft),
+    )
+
+
+_T = TypeVar("_T", bound="DataclassInstance")
+
+
+def _fields_of(source: object, shape: type[DataclassInstance]) -> dict[str, Any]:
+    """The values of `source` for every field of `shape`; the models share names and types
+    (a test in tests/core/test_journal_model.py holds them to it)."""
+    return {name: getattr(source, name) for name in _field_names(shape)}
+
+
+@functools.cache
+def _field_names(shape: type[DataclassInstance]) -> tuple[str, ...]:
+    # Asked on every stored entry; `fields()` walks the class each time.
+    return tuple(f.name for f in fields(shape))
 
 
 def _project(source: object, target: type[_T]) -> _T:
     """Build `target` from the same-named fields of `source` (the entry holds a superset)."""
-    return target(**{f.name: getattr(source, f.name) for f in fields(target)})  # type: ignore[arg-type]
+    return target(**_fields_of(source, target))
 
 
 def format_infusion_day(offset: int) -> str:
@@ -217,7 +247,7 @@ class JournalPage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        return page_count(self.total, self.per_page)
 
     @property
     def has_previous(self) -> bool:
@@ -226,6 +256,11 @@ class JournalPage:
     @property
     def has_next(self) -> bool:
         return self.page < self.pages
+
+
+def page_count(total: int, per_page: int) -> int:
+    """Pages needed for `total` entries; an empty journal still has its one (empty) page."""
+    return max(1, -(-total // per_page))
 
 
 @dataclass(frozen=True, slots=True)

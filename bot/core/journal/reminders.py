@@ -7,6 +7,7 @@ bot that was off for a week sends at most one reminder, never one per missed day
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,9 @@ CATCH_UP_WINDOW: dict[Cadence, timedelta] = {
     Cadence.DAILY: timedelta(hours=12),
     Cadence.WEEKLY: timedelta(days=2),
 }
+
+#: Where reminders ring until the member tells us their time zone.
+FALLBACK_ZONE = ZoneInfo("UTC")
 
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -59,6 +63,45 @@ def first_due(
 def default_weekday(now: datetime, zone: ZoneInfo) -> int:
     """A weekly reminder without a chosen day rings on the weekday it was set (member's calendar)."""
     return now.astimezone(zone).weekday()
+
+
+def reminder_zone(chosen: ZoneInfo | None, known: ZoneInfo | None) -> tuple[ZoneInfo, bool]:
+    """The zone a reminder rings in: the one just chosen, else the member's journal zone, else UTC.
+
+    The flag is True when UTC was assumed, so the member can be told how to use their own zone.
+    """
+    zone = chosen if chosen is not None else known
+    return (zone, False) if zone is not None else (FALLBACK_ZONE, True)
+
+
+def new_reminder(
+    user_id: int, cadence: Cadence, local_time: time, zone: ZoneInfo, weekday: int | None, now: datetime
+) -> ReminderSettings:
+    """A reminder set at `now`, in whole minutes: a weekly one without a day rings on today's
+    weekday, a daily one on every day (any weekday given is dropped)."""
+    if cadence is Cadence.WEEKLY and weekday is None:
+        weekday = default_weekday(now, zone)
+    if cadence is Cadence.DAILY:
+        weekday = None
+    local_time = local_time.replace(second=0, microsecond=0, tzinfo=None)
+    due = first_due(cadence, local_time, zone, weekday, now)
+    return ReminderSettings(user_id, cadence, local_time, zone.key, weekday, due)
+
+
+def in_new_zone(reminder: ReminderSettings, zone: ZoneInfo, now: datetime) -> ReminderSettings:
+    """The reminder after the member moves to `zone`: one zone per member, and the reminder keeps
+    its local time (20:30 stays 20:30 on their new clock), its cadence and its weekday."""
+    return new_reminder(reminder.user_id, reminder.cadence, reminder.local_time, zone, reminder.weekday, now)
+
+
+def handled(reminder: ReminderSettings, now: datetime, *, sent: bool) -> ReminderSettings:
+    """The reminder once its due time was dealt with at `now`: moved to its next time (missed ones
+    are not replayed), and marked sent unless `should_send` said the miss was too old to deliver."""
+    return replace(
+        reminder,
+        next_due_at=following_due(reminder, now),
+        last_sent_at=now if sent else reminder.last_sent_at,
+    )
 
 
 def should_send(reminder: ReminderSettings, now: datetime) -> bool:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from bot.core import limits
 from bot.core.journal.model import (
     RATINGS,
     SYMPTOMS,
@@ -20,13 +22,15 @@ from bot.core.journal.model import (
     EntryDraft,
     EntryKind,
     EntrySource,
+    JournalEntry,
     Phase,
+    ReminderSettings,
     Therapy,
 )
 from bot.errors import InvalidInput, NotFound
 
 #: Discord's modal text inputs hold at most 4,000 characters; notes use all of it.
-MAX_NOTES_CHARS = 4000
+MAX_NOTES_CHARS = limits.TEXT_INPUT_VALUE_CHARS
 MAX_SIDE_EFFECTS_CHARS = 1000
 MAX_THERAPY_OTHER_CHARS = 100
 #: No zone name is longer than this; a longer search text is cut to it.
@@ -39,13 +43,17 @@ RATING_MAX = 10
 EARLIEST_ENTRY_DATE = date(1950, 1, 1)
 DEFAULT_PER_PAGE = 10
 #: Discord select menus and embeds stay readable up to 25 items.
-MAX_PER_PAGE = 25
+MAX_PER_PAGE = limits.SELECT_OPTIONS
 #: Infusion-phase entries this close to an earlier one are the same infusion, not a new day 0.
 INFUSION_SPAN_DAYS = 14
 #: Before day 0, show "day -N" only through the preparation weeks (mobilisation, conditioning).
 DAYS_COUNTED_BEFORE_INFUSION = 30
 #: The furthest ahead of UTC any place on Earth is (Kiribati); bounds "today" when no zone is known.
 _MAX_UTC_AHEAD = timedelta(hours=14)
+#: How long a delete or forget confirmation stays usable (seconds): a destructive button must not
+#: work months later, when a stray tap would be a surprise.
+CONFIRMATION_SECONDS = 15 * 60
+MISSING_REMINDER_TIME = "Please tell me what time to remind you, for example `time: 20:30` or `time: 9pm`."
 
 # Unicode category Cc (C0 and C1 controls) except tab and newline.
 _CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -107,6 +115,49 @@ _KIND_WORDS: dict[str, EntryKind] = {
 }
 
 
+_T = TypeVar("_T")
+
+
+# --- collecting problems ----------------------------------------------------------------------
+
+
+def attempt(problems: list[str], action: Callable[[], _T]) -> _T | None:
+    """Run one parser, keeping its kind message in `problems` so every problem is reported at once."""
+    try:
+        return action()
+    except InvalidInput as error:
+        problems.append(error.message)
+        return None
+
+
+def raise_problems(problems: Sequence[str]) -> None:
+    """One refusal naming every problem found (nothing when there is none); nothing was saved."""
+    if len(problems) == 1:
+        raise InvalidInput(problems[0] + " Nothing was saved.")
+    if problems:
+        raise InvalidInput(
+            "A few things need fixing before I can save this:\n"
+            + "\n".join(f"- {p}" for p in problems)
+            + "\nNothing was saved."
+        )
+
+
+# --- confirmations ----------------------------------------------------------------------------
+
+
+def confirmation_stamp(now: datetime) -> int:
+    """When a confirmation was asked, in unix seconds: small enough to ride in a button's custom id."""
+    return int(now.timestamp())
+
+
+def confirmation_expired(asked_at: int | None, now: datetime) -> bool:
+    """True once a confirmation is older than `CONFIRMATION_SECONDS`, or carries no time at all
+    (buttons sent before confirmations held one)."""
+    if asked_at is None:
+        return True
+    return confirmation_stamp(now) - asked_at > CONFIRMATION_SECONDS
+
+
 # --- dates and time zones -------------------------------------------------------------------
 
 
@@ -144,6 +195,12 @@ def _as_day(day: date | MemberDay) -> MemberDay:
 def is_relative_date(text: str | None) -> bool:
     """True for blank, 'today' or 'yesterday': dates that depend on the member's time zone."""
     return text is None or text.strip().lower() in ("", "today", "yesterday")
+
+
+def today_read_in_utc(day: MemberDay, date_text: str | None) -> bool:
+    """Whether a date the member typed was read on the UTC calendar because their zone is unknown
+    (worth a gentle hint): only 'today', 'yesterday' or a blank date depend on the zone."""
+    return not day.zone_known and is_relative_date(date_text)
 
 
 def latest_possible_today(now: datetime) -> date:
@@ -426,6 +483,45 @@ def parse_local_time(text: str) -> time:
     return time(hour, minute)
 
 
+@dataclass(frozen=True, slots=True)
+class ReminderRequest:
+    """What `/journal remind` asked for, read and completed from the member's existing reminder.
+
+    `zone` is None when neither the options nor the reminder name one (see `reminders.reminder_zone`).
+    """
+
+    local_time: time
+    zone: ZoneInfo | None
+    weekday: int | None
+
+
+def parse_reminder_options(
+    time_text: str | None,
+    zone_text: str | None,
+    weekday_text: str | None,
+    existing: ReminderSettings | None,
+) -> ReminderRequest:
+    """The reminder options, every problem reported at once. What is left out carries over from the
+    existing reminder: its time (a new reminder needs one) and its weekday."""
+    problems: list[str] = []
+    local_time = existing.local_time if existing else None
+    if time_text is not None and time_text.strip():
+        local_time = attempt(problems, lambda: parse_local_time(time_text))
+    elif local_time is None:
+        problems.append(MISSING_REMINDER_TIME)
+    zone = None
+    if zone_text is not None and zone_text.strip():
+        zone = attempt(problems, lambda: parse_timezone(zone_text))
+    weekday = None
+    if weekday_text is not None and weekday_text.strip():
+        weekday = attempt(problems, lambda: parse_weekday(weekday_text))
+    raise_problems(problems)
+    assert local_time is not None  # a missing time was a problem above
+    if weekday is None and existing is not None:
+        weekday = existing.weekday
+    return ReminderRequest(local_time, zone, weekday)
+
+
 def parse_entry_number(text: str | int) -> int:
     """'#3', '3' or 3 into an entry number (the member's own numbering)."""
     if isinstance(text, int) and not isinstance(text, bool):
@@ -469,6 +565,12 @@ def infusion_starts(dates: Iterable[date]) -> tuple[date, ...]:
     return tuple(starts)
 
 
+def entries_numbered_like(entries: Iterable[JournalEntry], typed: str) -> list[JournalEntry]:
+    """The entries whose number starts with what the member typed so far ('#1', '1', or nothing)."""
+    prefix = typed.strip().lstrip("#").strip()
+    return [entry for entry in entries if not prefix or str(entry.seq).startswith(prefix)]
+
+
 def no_entry(seq: int) -> NotFound:
     """The one message for an entry number the member does not have (theirs or not, same words)."""
     return NotFound(f"You have no entry #{seq}. Use `/journal list` to see your entries and their numbers.")
@@ -496,15 +598,7 @@ def check_draft(draft: EntryDraft, today: date | MemberDay) -> EntryDraft:
         side_effects=clean_text(draft.side_effects),
         notes=clean_text(draft.notes),
     )
-    problems = list(_draft_problems(cleaned, today))
-    if problems:
-        if len(problems) == 1:
-            raise InvalidInput(problems[0] + " Nothing was saved.")
-        raise InvalidInput(
-            "A few things need fixing before I can save this:\n"
-            + "\n".join(f"- {p}" for p in problems)
-            + "\nNothing was saved."
-        )
+    raise_problems(list(_draft_problems(cleaned, today)))
     return cleaned
 
 

@@ -1,0 +1,475 @@
+"""The journal's service: what the `/journal` commands, its buttons and forms, and DM notes call.
+
+It runs the rules of `bot.core.journal` around the storage of `JournalRepository`: drafts are
+checked here, "today" is the member's own day, a page past the end shows the last page, reminders
+get their defaults and move on after ringing. It owns the one live object of the journal, the
+group-commit writer of new entries, and stops it at shutdown (`close`). It also proves the
+journal key at start-up (`load_journal_cipher`). Every method names the member's user id; logs
+carry ids only, never journal text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.core.clock import Clock
+from bot.core.journal import reminders, rules
+from bot.core.journal.crypto import (
+    JournalCipher,
+    JournalIntegrityError,
+    JournalKeyError,
+    KeyOrigin,
+    resolve_key,
+)
+from bot.core.journal.drafts import EntryForm, EntryOptions
+from bot.core.journal.model import (
+    Cadence,
+    DeletionReport,
+    EntryDraft,
+    JournalEntry,
+    JournalPage,
+    Phase,
+    RatingPoint,
+    ReminderSettings,
+    new_entry,
+    page_count,
+)
+from bot.core.journal.summary import JournalSummary, summarise
+from bot.db.database import Database
+from bot.db.repositories.journal import (
+    MAX_ROWS_PER_INSERT,
+    InsertedEntry,
+    JournalKeyRepository,
+    JournalRepository,
+    NewEntryRow,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SavedEntry:
+    """An entry just saved, and the member's day it was read against (for the time-zone hint)."""
+
+    entry: JournalEntry
+    day: rules.MemberDay
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderChange:
+    """A reminder just set; `zone_assumed` when it rings in UTC because the member's zone is unknown."""
+
+    reminder: ReminderSettings
+    zone_assumed: bool
+
+
+class JournalService:
+    """Every journal action, for one member at a time; the entry writer's one owner."""
+
+    def __init__(self, repository: JournalRepository, clock: Clock) -> None:
+        self._repository = repository
+        self._clock = clock
+        self._writer = _EntryWriter(repository)
+
+    async def close(self) -> None:
+        """At shutdown, before the database closes: let every add made so far be written."""
+        await self._writer.stop()
+
+    # --- writing entries --------------------------------------------------------------------------
+
+    async def add(self, user_id: int, draft: EntryDraft) -> JournalEntry:
+        """Store a new entry as the member's next number (several adds at once share one commit).
+
+        The date is checked against the latest 'today' anywhere; callers check the member's own
+        today first (`rules.parse_entry_date` with `member_day`).
+        """
+        now = self._clock.now()
+        draft = rules.check_draft(draft, rules.member_day(now, None))
+        row = self._repository.new_row(user_id, draft, now)
+        inserted = await self._writer.write(row)
+        infusions = list(inserted.infusion_dates)
+        if draft.phase is Phase.INFUSION:
+            infusions.append(draft.entry_date)
+        return new_entry(
+            draft,
+            user_id=user_id,
+            seq=inserted.seq,
+            created_at=row.created_at,
+            infusion_day=rules.infusion_day(draft.entry_date, infusions),
+        )
+
+    async def add_from_options(self, user_id: int, options: EntryOptions) -> SavedEntry:
+        """`/journal add` with options: read them against the member's day, then store."""
+        day = await self.member_day(user_id)
+        entry = await self.add(user_id, options.to_draft(day))
+        return SavedEntry(entry, day)
+
+    async def add_quick_note(self, user_id: int, text: str) -> SavedEntry:
+        """A plain direct message, saved as a note for the member's today."""
+        day = await self.member_day(user_id)
+        entry = await self.add(user_id, rules.quick_note(text, day.today))
+        return SavedEntry(entry, day)
+
+    async def save_form(self, user_id: int, form: EntryForm, seq: int | None) -> SavedEntry:
+        """The entry form: a new entry (`seq` None) or an edit of #seq, read against the member's day."""
+        day = await self.member_day(user_id)
+        if seq is None:
+            return SavedEntry(await self.add(user_id, form.to_draft(day, None)), day)
+        stored = await self.get(user_id, seq)
+        return SavedEntry(await self.update(user_id, seq, form.to_draft(day, stored.to_draft())), day)
+
+    async def update(self, user_id: int, seq: int, draft: EntryDraft) -> JournalEntry:
+        """Replace what the member can edit (all of `draft`); number, source and creation time stay."""
+        now = self._clock.now()
+        draft = rules.check_draft(draft, rules.member_day(now, None))
+        if not await self._repository.update(user_id, seq, draft, now):
+            raise rules.no_entry(seq)
+        return await self.get(user_id, seq)
+
+    async def delete(self, user_id: int, seq: int) -> JournalEntry:
+        """Delete the member's entry #seq and return it (for 'Deleted #3 from 2026-01-02')."""
+        deleted = await self._repository.delete(user_id, seq)
+        if deleted is None:
+            raise rules.no_entry(seq)
+        return deleted
+
+    async def forget_member(self, user_id: int) -> DeletionReport:
+        """Delete every row about the member from every journal table, at once or not at all."""
+        await self._writer.settle()  # an add made before the forget lands before it, as it always did
+        report = await self._repository.forget_member(user_id)
+        log.info("Journal data of a member forgotten: %s", report.counts)
+        return report
+
+    # --- reading ----------------------------------------------------------------------------------
+
+    async def get(self, user_id: int, seq: int) -> JournalEntry:
+        """The member's entry #seq, or NotFound with the same words whoever else may own a #seq."""
+        entry = await self._repository.get(user_id, seq)
+        if entry is None:
+            raise rules.no_entry(seq)
+        return entry
+
+    async def list_page(
+        self, user_id: int, page: int = 1, per_page: int = rules.DEFAULT_PER_PAGE
+    ) -> JournalPage:
+        """Newest first (by entry date, then number); a page past the end shows the last page."""
+        rules.check_page(page, per_page)
+        entries, total = await self._repository.entry_page(user_id, per_page, (page - 1) * per_page)
+        if not entries and total and page > page_count(total, per_page):
+            page = page_count(total, per_page)
+            entries, total = await self._repository.entry_page(user_id, per_page, (page - 1) * per_page)
+        return JournalPage(entries=tuple(entries), page=page, per_page=per_page, total=total)
+
+    async def count(self, user_id: int) -> int:
+        return await self._repository.count(user_id)
+
+    async def all_entries(self, user_id: int) -> list[JournalEntry]:
+        """Every entry of the member, oldest first (for export)."""
+        return await self._repository.all_entries(user_id)
+
+    async def rating_points(self, user_id: int) -> list[RatingPoint]:
+        """The numbers of every entry, oldest first: nothing is decrypted for a summary or chart."""
+        return await self._repository.rating_points(user_id)
+
+    async def summary(self, user_id: int) -> JournalSummary:
+        return summarise(await self.rating_points(user_id))
+
+    # --- the member's time zone -------------------------------------------------------------------
+
+    async def member_timezone(self, user_id: int) -> ZoneInfo | None:
+        return await self._repository.member_timezone(user_id)
+
+    async def set_timezone(self, user_id: int, zone: ZoneInfo) -> None:
+        await self._repository.set_timezone(user_id, zone)
+
+    async def member_today(self, user_id: int) -> date:
+        """Today where the member lives (UTC until they tell us their zone)."""
+        return rules.member_today(self._clock.now(), await self.member_timezone(user_id))
+
+    async def member_day(self, user_id: int) -> rules.MemberDay:
+        """The member's today, and the latest date their entries may have (lenient without a zone)."""
+        return rules.member_day(self._clock.now(), await self.member_timezone(user_id))
+
+    async def change_timezone(self, user_id: int, zone: ZoneInfo) -> ReminderSettings | None:
+        """The member's journal zone from now on; their reminder, if any, keeps its local time in it
+        (and is returned, moved)."""
+        reminder = await self._repository.get_reminder(user_id)
+        if reminder is None:
+            await self.set_timezone(user_id, zone)
+            return None
+        return await self._save_reminder(reminders.in_new_zone(reminder, zone, self._clock.now()))
+
+    # --- reminders --------------------------------------------------------------------------------
+
+    async def set_reminder(
+        self, user_id: int, cadence: Cadence, local_time: time, zone: ZoneInfo, weekday: int | None = None
+    ) -> ReminderSettings:
+        """Create or replace the member's reminder; the zone also becomes their journal time zone."""
+        return await self._save_reminder(
+            reminders.new_reminder(user_id, cadence, local_time, zone, weekday, self._clock.now())
+        )
+
+    async def remind(
+        self,
+        user_id: int,
+        cadence: Cadence,
+        *,
+        time_text: str | None = None,
+        zone_text: str | None = None,
+        weekday_text: str | None = None,
+    ) -> ReminderChange:
+        """`/journal remind` with a cadence: what was left out comes from the existing reminder, the
+        member's journal zone, or UTC."""
+        existing = await self._repository.get_reminder(user_id)
+        request = rules.parse_reminder_options(time_text, zone_text, weekday_text, existing)
+        known = await self.member_timezone(user_id) if request.zone is None else None
+        zone, assumed = reminders.reminder_zone(request.zone, known)
+        reminder = await self.set_reminder(user_id, cadence, request.local_time, zone, request.weekday)
+        return ReminderChange(reminder, zone_assumed=assumed)
+
+    async def get_reminder(self, user_id: int) -> ReminderSettings | None:
+        return await self._repository.get_reminder(user_id)
+
+    async def clear_reminder(self, user_id: int) -> bool:
+        """Turn the member's reminder off; False when there was none."""
+        return await self._repository.clear_reminder(user_id)
+
+    async def due_reminders(self, now: datetime, limit: int = 500) -> list[ReminderSettings]:
+        """Reminders due by `now`, oldest first."""
+        return await self._repository.due_reminders(now, limit)
+
+    async def mark_reminded(
+        self, reminder: ReminderSettings, now: datetime, *, sent: bool = True
+    ) -> ReminderSettings | None:
+        """Move a handled reminder to its next time after `now` (missed ones are not replayed).
+
+        Returns None when the member changed or cleared the reminder meanwhile (nothing written).
+        Call with `sent=False` when `reminders.should_send` said the miss was too old to deliver.
+        """
+        moved = reminders.handled(reminder, now, sent=sent)
+        if not await self._repository.move_reminder(reminder, moved, now):
+            return None
+        return moved
+
+    async def claim_due_reminders(self) -> AsyncGenerator[ReminderSettings]:
+        """The reminders to send now, each claimed (moved on) before it is handed out, so it goes at
+        most once; a reminder missed long ago is moved on without being handed out."""
+        now = self._clock.now()
+        for due in await self.due_reminders(now):
+            deliver = reminders.should_send(due, now)
+            claimed = await self.mark_reminded(due, now, sent=deliver)
+            if claimed is None:
+                continue  # changed or turned off meanwhile
+            if not deliver:
+                log.info("Skipped a journal reminder missed long ago (user=%s)", due.user_id)
+                continue
+            yield due
+
+    async def _save_reminder(self, reminder: ReminderSettings) -> ReminderSettings:
+        await self.set_timezone(reminder.user_id, ZoneInfo(reminder.timezone))
+        await self._repository.save_reminder(reminder, self._clock.now())
+        return reminder
+
+
+# --- the entry writer -----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _PendingAdd:
+    """One `add` waiting for the writer: its row (text already sealed) and its answer."""
+
+    row: NewEntryRow
+    future: asyncio.Future[InsertedEntry]
+    #: Taken into a batch: from here on the row may be written, so the caller must hear the outcome.
+    started: bool = False
+
+
+class JournalWriterStopped(Exception):
+    """The entry writer was stopped (shutdown) before this add had its answer."""
+
+
+class _EntryWriter:
+    """Group commit for new entries: adds that arrive while a write runs go in together next.
+
+    Under load this turns many statements, commits and worker-thread hops into one; alone, an add
+    is written at once by the single-row statement. A statement that fails as a batch changed
+    nothing (SQLite undoes the whole statement), so its adds are retried one by one and only the
+    faulty one fails. An add cancelled before its batch starts is never written; one cancelled
+    after that still waits for its row and returns it (a saved entry its author never hears about
+    would be a silent duplicate when they retry). If the writer itself is stopped, waiting adds
+    fail with `JournalWriterStopped`, never with a CancelledError that is not theirs.
+    """
+
+    def __init__(self, repository: JournalRepository) -> None:
+        self._repository = repository
+        self._queue: list[_PendingAdd] = []
+        self._in_flight: list[_PendingAdd] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def write(self, row: NewEntryRow) -> InsertedEntry:
+        """Store one entry; returns its number and the member's infusion dates as stored with it."""
+        loop = asyncio.get_running_loop()
+        pending = _PendingAdd(row, loop.create_future())
+        if self._repository.in_callers_transaction():
+            await self._write_one(pending)  # part of the caller's transaction: write it here, now
+        else:
+            self._queue.append(pending)
+            if self._task is None:
+                self._task = loop.create_task(self._run(), name="journal-entry-writer")
+        return await _outcome(pending)
+
+    async def _run(self) -> None:
+        try:
+            while self._queue:
+                batch = [p for p in self._queue[:MAX_ROWS_PER_INSERT] if not p.future.done()]
+                del self._queue[:MAX_ROWS_PER_INSERT]
+                for pending in batch:
+                    pending.started = True
+                self._in_flight = batch
+                if batch:
+                    await self._write_batch(batch)
+        except BaseException as exc:  # never leave a caller waiting, whatever stopped the writer
+            for pending in self._queue:
+                _fail(pending, exc)
+            self._queue.clear()
+            raise
+        finally:
+            self._in_flight = []
+            self._task = None
+
+    async def settle(self) -> None:
+        """Wait until every add made so far is written or has failed (later adds are not waited for)."""
+        waiting = [
+            pending.future for pending in (*self._in_flight, *self._queue) if not pending.future.done()
+        ]
+        if waiting:
+            await asyncio.wait(waiting)
+
+    async def stop(self) -> None:
+        """Let every add made so far finish, then end the writer task if one is still running."""
+        await self.settle()
+        task = self._task
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def _write_batch(self, batch: list[_PendingAdd]) -> None:
+        try:
+            if len(batch) == 1:
+                await self._write_one(batch[0])
+                return
+            try:
+                inserted = await self._repository.insert_entries([pending.row for pending in batch])
+            except sqlite3.Error:
+                # Nothing of the batch was written; one by one, each add gets its own outcome.
+                for pending in batch:
+                    await self._write_one(pending)
+                return
+            _deliver(batch, inserted)
+        except BaseException as exc:
+            for pending in batch:
+                _fail(pending, exc)
+            if not isinstance(exc, Exception):
+                raise
+
+    async def _write_one(self, pending: _PendingAdd) -> None:
+        try:
+            inserted = await self._repository.insert_entry(pending.row)
+        except Exception as exc:
+            _fail(pending, exc)
+            return
+        if not pending.future.done():
+            pending.future.set_result(inserted)
+
+
+def _deliver(batch: list[_PendingAdd], inserted: list[InsertedEntry]) -> None:
+    """Hand each add its row: a member's numbers rise in the order their adds were queued."""
+    by_member: dict[int, list[_PendingAdd]] = {}
+    for pending in batch:
+        by_member.setdefault(pending.row.user_id, []).append(pending)
+    returned: dict[int, list[InsertedEntry]] = {}
+    for row in inserted:
+        returned.setdefault(row.user_id, []).append(row)
+    for user_id, waiting in by_member.items():
+        results = sorted(returned.get(user_id, ()), key=lambda row: row.seq)
+        if len(results) != len(waiting):
+            error = RuntimeError("the journal batch insert returned an unexpected number of rows")
+            for pending in waiting:
+                _fail(pending, error)
+            continue
+        for pending, result in zip(waiting, results, strict=True):
+            if not pending.future.done():
+                pending.future.set_result(result)
+
+
+async def _outcome(pending: _PendingAdd) -> InsertedEntry:
+    """The add's result; a cancellation after its batch started waits for the row instead."""
+    absorbed = 0
+    try:
+        while True:
+            try:
+                return await asyncio.shield(pending.future)
+            except asyncio.CancelledError:
+                if not pending.started:
+                    pending.future.cancel()  # still queued: it is never written
+                    raise
+                if pending.future.done():
+                    return pending.future.result()
+                absorbed += 1  # being written: wait for it, so the caller can confirm it
+    finally:
+        # The cancellations waited out are withdrawn, so the caller goes on to confirm the entry.
+        task = asyncio.current_task()
+        if task is not None:
+            for _ in range(absorbed):
+                task.uncancel()
+
+
+def _fail(pending: _PendingAdd, exc: BaseException) -> None:
+    if not pending.future.done():
+        if isinstance(exc, asyncio.CancelledError):
+            stopped = JournalWriterStopped("the journal entry writer stopped before this entry was confirmed")
+            pending.future.set_exception(stopped)
+        else:
+            pending.future.set_exception(exc)
+
+
+# --- the key check at start-up --------------------------------------------------------------------
+
+
+async def load_journal_cipher(db: Database, configured_key: str, key_path: Path) -> JournalCipher:
+    """The cipher for this database, proven against its canary before anything is written.
+
+    Raises `JournalKeyError` (stop the bot, show the message) when the key is missing, malformed
+    or wrong for existing data; in those cases nothing in the database or on disk is changed.
+    Stores the canary on first use only.
+    """
+    keys = JournalKeyRepository(db)
+    evidence = await keys.evidence()
+    resolved = resolve_key(configured_key, key_path, data_exists=evidence.data_exists)
+    origin = "JOURNAL_KEY" if resolved.origin is KeyOrigin.SETTING else f"The journal key file {key_path}"
+    cipher = JournalCipher(resolved.key)
+    if evidence.canary is not None:
+        cipher.check_canary(evidence.canary, origin)
+    else:
+        if evidence.sample is not None:
+            _check_sample(cipher, evidence.sample, evidence.sample_context, origin)
+        await keys.store_canary(cipher.make_canary())
+    log.info("Journal encryption ready (key from %s)", resolved.origin.value)
+    return cipher
+
+
+def _check_sample(cipher: JournalCipher, token: bytes, context: str, origin: str) -> None:
+    try:
+        cipher.open(token, context)
+    except JournalIntegrityError:
+        raise JournalKeyError(
+            f"{origin} cannot read the journal entries already in this database. Set JOURNAL_KEY "
+            f"(or restore the key file) to the key they were written with. Nothing was changed."
+        ) from None

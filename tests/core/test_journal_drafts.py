@@ -1,0 +1,186 @@
+"""From the `/journal add` options and the entry form to a checked draft: one set of rules for both."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from journal_factory import make_entry
+
+from bot.core.journal import rules
+from bot.core.journal.drafts import (
+    NOTHING_TO_SAVE,
+    EntryForm,
+    EntryOptions,
+    entry_kind,
+    has_content,
+    symptoms_text,
+    therapy_text,
+)
+from bot.core.journal.model import EntryDraft, EntryKind, EntrySource, Phase, Therapy
+from bot.errors import InvalidInput
+
+TODAY = date(2026, 3, 2)
+DAY = rules.MemberDay(TODAY, TODAY, zone_known=True)
+
+
+@pytest.mark.parametrize(
+    ("draft", "expected"),
+    [
+        (EntryDraft(entry_date=TODAY), False),
+        (EntryDraft(entry_date=TODAY, kind=EntryKind.MILESTONE), False),
+        (EntryDraft(entry_date=TODAY, feeling=0), True),
+        (EntryDraft(entry_date=TODAY, mood=4), True),
+        (EntryDraft(entry_date=TODAY, therapy=Therapy.MSC), True),
+        (EntryDraft(entry_date=TODAY, phase=Phase.RECOVERY), True),
+        (EntryDraft(entry_date=TODAY, notes="x"), True),
+        (EntryDraft(entry_date=TODAY, side_effects="rash"), True),
+    ],
+)
+def test_an_entry_needs_something_besides_its_date_and_kind(draft: EntryDraft, expected: bool) -> None:
+    assert has_content(draft) is expected
+
+
+def test_the_kind_is_chosen_else_kept_else_read_from_the_ratings() -> None:
+    assert entry_kind(rated=True) is EntryKind.CHECKIN
+    assert entry_kind(rated=False) is EntryKind.NOTE
+    assert entry_kind(rated=True, chosen=EntryKind.RELAPSE) is EntryKind.RELAPSE
+    assert entry_kind(rated=False, stored=EntryKind.MILESTONE) is EntryKind.MILESTONE
+    assert entry_kind(rated=False, stored=EntryKind.CHECKIN) is EntryKind.NOTE  # the ratings were removed
+    assert entry_kind(rated=True, stored=EntryKind.NOTE) is EntryKind.CHECKIN
+    assert entry_kind(rated=False, chosen=EntryKind.NOTE, stored=EntryKind.RELAPSE) is EntryKind.NOTE
+
+
+def test_options_become_a_checked_draft() -> None:
+    draft = EntryOptions(
+        entry_date="yesterday",
+        feeling=6,
+        symptoms="fatigue 7, pain 2",
+        therapy="  hsct ",
+        phase="mobilization",
+        notes="  Collection tomorrow  ",
+        side_effects="bone pain",
+    ).to_draft(DAY)
+    assert draft == EntryDraft(
+        entry_date=date(2026, 3, 1),
+        kind=EntryKind.CHECKIN,
+        source=EntrySource.SLASH,
+        therapy=Therapy.AHSCT,
+        phase=Phase.MOBILISATION,
+        feeling=6,
+        fatigue=7,
+        pain=2,
+        side_effects="bone pain",
+        notes="Collection tomorrow",
+    )
+
+
+def test_options_with_only_words_are_a_note_and_a_chosen_kind_wins() -> None:
+    assert EntryOptions(notes="a quiet day").to_draft(DAY).kind is EntryKind.NOTE
+    assert EntryOptions(symptoms="pain 3").to_draft(DAY).kind is EntryKind.CHECKIN
+    assert EntryOptions(notes="walked", kind="milestone").to_draft(DAY).kind is EntryKind.MILESTONE
+
+
+def test_every_problem_in_the_options_is_reported_at_once() -> None:
+    options = EntryOptions(entry_date="03/02/2026", symptoms="fatigue 12", phase="moon", kind="diary")
+    with pytest.raises(InvalidInput) as refused:
+        options.to_draft(DAY)
+    message = refused.value.message
+    assert message.startswith("A few things need fixing") and message.endswith("Nothing was saved.")
+    for part in ("YYYY-MM-DD", "from 0 to 10", "phase 'moon'", "entry type 'diary'"):
+        assert part in message
+
+
+def test_a_kind_alone_has_nothing_to_save() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        EntryOptions(kind="relapse").to_draft(DAY)
+    assert refused.value.message == NOTHING_TO_SAVE
+
+
+def test_options_decide_when_the_form_opens_instead() -> None:
+    assert EntryOptions().opens_form and EntryOptions(entry_date="2026-01-01").opens_form
+    assert not EntryOptions(kind="note").opens_form and not EntryOptions(feeling=0).opens_form
+    assert EntryOptions(entry_date="  ").form() == EntryForm(entry_date="today")
+    assert EntryOptions(entry_date=" 2026-01-01 ").form() == EntryForm(entry_date="2026-01-01")
+
+
+def test_the_form_makes_a_new_entry() -> None:
+    form = EntryForm(feeling="7/10", symptoms="fat 5", therapy_phase="aHSCT, recovery", notes="Home!")
+    assert form.to_draft(DAY, None) == EntryDraft(
+        entry_date=TODAY,
+        kind=EntryKind.CHECKIN,
+        source=EntrySource.MODAL,
+        therapy=Therapy.AHSCT,
+        phase=Phase.RECOVERY,
+        feeling=7,
+        fatigue=5,
+        notes="Home!",
+    )
+
+
+def test_an_edit_keeps_what_the_form_does_not_show() -> None:
+    """Kind (a milestone stays one), source and side effects come from the stored entry."""
+    stored = EntryDraft(
+        entry_date=date(2026, 2, 1),
+        kind=EntryKind.MILESTONE,
+        source=EntrySource.DM_QUICK,
+        side_effects="hair loss",
+        notes="old words",
+    )
+    edited = EntryForm(entry_date="2026-02-01", notes="new words").to_draft(DAY, stored)
+    assert (edited.kind, edited.source, edited.side_effects, edited.notes) == (
+        EntryKind.MILESTONE,
+        EntrySource.DM_QUICK,
+        "hair loss",
+        "new words",
+    )
+    rated = EntryForm(feeling="5", notes="x").to_draft(DAY, EntryDraft(entry_date=TODAY, notes="y"))
+    assert rated.kind is EntryKind.CHECKIN
+
+
+def test_a_form_with_only_a_date_has_nothing_to_save() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        EntryForm(entry_date="today").to_draft(DAY, None)
+    assert refused.value.message == NOTHING_TO_SAVE
+
+
+def test_a_form_in_the_future_is_refused_against_the_members_own_day() -> None:
+    with pytest.raises(InvalidInput, match="is in the future"):
+        EntryForm(entry_date="2026-03-03", notes="x").to_draft(DAY, None)
+
+
+def test_a_stored_entry_fills_the_form_and_saves_back_unchanged() -> None:
+    stored = make_entry(
+        3,
+        entry_date=date(2026, 2, 14),
+        kind=EntryKind.CHECKIN,
+        therapy=Therapy.OTHER,
+        therapy_other="ocrelizumab, 600 mg",
+        phase=Phase.FOLLOW_UP,
+        feeling=8,
+        fatigue=2,
+        cognition=1,
+        notes="Clinic visit",
+    )
+    form = EntryForm.from_entry(stored)
+    assert form == EntryForm(
+        entry_date="2026-02-14",
+        feeling="8",
+        symptoms="fatigue 2, cognition 1",
+        therapy_phase="ocrelizumab, 600 mg, Follow-up",
+        notes="Clinic visit",
+    )
+    assert form.to_draft(DAY, stored.to_draft()) == stored.to_draft()
+
+
+def test_the_words_for_therapy_and_symptoms() -> None:
+    assert therapy_text(EntryDraft(entry_date=TODAY)) is None
+    assert therapy_text(EntryDraft(entry_date=TODAY, therapy=Therapy.MSC)) == "MSC"
+    assert therapy_text(EntryDraft(entry_date=TODAY, therapy=Therapy.OTHER)) == "Other"
+    assert symptoms_text(EntryDraft(entry_date=TODAY, pain=0, mood=3), " · ") == "pain 0 · mood 3"
+
+
+def test_the_kept_copy_holds_what_was_typed_and_nothing_when_only_the_date_was() -> None:
+    assert EntryForm(entry_date="today").kept_text() == ""
+    kept = EntryForm(entry_date="yesterday", feeling="12", notes="Line one\nLine two").kept_text()
+    assert kept == "Date: yesterday\nHow I feel: 12\n\nNotes:\nLine one\nLine two\n"
