@@ -6,7 +6,7 @@ import asyncio
 from datetime import date, timedelta
 
 from bot.core.journal.chart import daily_series, render_ratings_chart
-from bot.core.journal.model import EntryKind, Phase, RatingPoint
+from bot.core.journal.model import RATINGS, EntryKind, Phase, RatingPoint
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -54,3 +54,18 @@ async def test_charts_render_in_parallel_threads() -> None:
     ]
     images = await asyncio.gather(*(asyncio.to_thread(render_ratings_chart, points) for _ in range(4)))
     assert all(_is_png(image) for image in images)
+
+
+def test_every_rating_can_be_drawn() -> None:
+    """Each rating has its own colour, line style and marker; a rating added without them fails here."""
+    points = [
+        RatingPoint(
+            date(2026, 1, d),
+            EntryKind.CHECKIN,
+            None,
+            **{name: (d + i) % 11 for i, name in enumerate(RATINGS)},
+        )
+        for d in range(1, 8)
+    ]
+    assert set(daily_series(points)) == set(RATINGS)
+    assert _is_png(render_ratings_chart(points))

@@ -19,7 +19,7 @@ from bot.core.journal.export import (
     export_filename,
     export_json,
 )
-from bot.core.journal.model import EntryKind, EntrySource, Phase, Therapy
+from bot.core.journal.model import RATINGS, EntryKind, EntrySource, Phase, Therapy
 
 USER = 42
 
@@ -95,3 +95,11 @@ def test_not_an_export_is_refused() -> None:
 
 def test_file_names() -> None:
     assert export_filename(WHEN, "csv") == "journal-2026-02-01.csv"
+
+
+def test_every_rating_survives_both_exports() -> None:
+    """A rating added to the model but not to the export fails here (each one gets its own value)."""
+    rated = make_entry(6, kind=EntryKind.CHECKIN, **{name: index for index, name in enumerate(RATINGS)})
+    assert set(RATINGS) <= set(EXPORT_FIELDS)
+    assert entries_from_json(export_json([rated], WHEN), USER) == [rated]
+    assert entries_from_csv(export_csv([rated]), USER) == [rated]

@@ -17,7 +17,7 @@ from bot.core.clock import FakeClock
 from bot.core.journal import rules
 from bot.core.journal.crypto import JournalCipher, JournalKeyError, default_key_path, generate_key
 from bot.core.journal.drafts import EntryForm, EntryOptions
-from bot.core.journal.model import Cadence, EntryDraft, EntryKind, EntrySource, Phase, Therapy
+from bot.core.journal.model import RATINGS, Cadence, EntryDraft, EntryKind, EntrySource, Phase, Therapy
 from bot.db.database import Database, open_database
 from bot.db.migrate import apply_migrations
 from bot.db.repositories.journal import MEMBER_TABLES, JournalRepository, NewEntryRow
@@ -702,3 +702,14 @@ async def test_closing_lets_every_add_made_so_far_be_written(journal: JournalSer
     await journal.close()
     assert [entry.seq for entry in await asyncio.gather(*adds)] == [1, 2, 3, 4, 5]
     assert journal._writer._task is None
+
+
+async def test_every_rating_is_stored_summarised_and_read_back(journal: JournalService) -> None:
+    """A rating added to the model but missed in a statement, the summary or a mapping fails here."""
+    ratings: dict[str, Any] = {name: index for index, name in enumerate(RATINGS)}
+    added = await journal.add(ALICE, note("rated", kind=EntryKind.CHECKIN, **ratings))
+    assert added.ratings() == ratings
+    assert await journal.get(ALICE, added.seq) == added
+    assert await journal.rating_points(ALICE) == [added.rating_point()]
+    [month] = (await journal.summary(ALICE)).months
+    assert month.averages == {name: float(value) for name, value in ratings.items()}
