@@ -67,7 +67,11 @@ def valid_content() -> dict[str, Any]:
                     "definition": "From your own body.",
                     "see_also": "hsct",
                 },
-                {"term": "EDSS", "slug": "edss", "definition": "A disability scale used by neurologists."},
+                {
+                    "term": "EDSS",
+                    "slug": "edss",
+                    "definition": "A score of how much MS affects you. A doctor gives it.",
+                },
             ]
         },
         "caution.yaml": {
