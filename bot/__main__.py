@@ -21,7 +21,14 @@ from typing import Any
 from dotenv import load_dotenv
 
 from bot import __version__
-from bot.core.content.loader import ContentError, load_content
+from bot.core.content.loader import (
+    CAUTION_FILE,
+    CENTRE_FILE,
+    GLOSSARY_FILE,
+    QUESTIONS_FILE,
+    ContentError,
+    load_content,
+)
 from bot.core.content.model import ContentBundle
 from bot.core.content.readability import GRADE_LIMIT, grade
 from bot.core.content.render import (
@@ -158,10 +165,10 @@ def _grade_report(review: ContentReview) -> list[str]:
     lines = [f"reading grades (Flesch-Kincaid, at most {GRADE_LIMIT:.0f}):"]
     lines += [f"  {slug:<24} {value:4.1f}" for slug, value in review.topic_grades.items()]
     for label, prefix in (
-        ("glossary", "glossary.yaml"),
-        ("caution points", "caution.yaml"),
-        ("centre points", "centre.yaml"),
-        ("checklists", "questions.yaml"),
+        ("glossary", GLOSSARY_FILE),
+        ("caution points", CAUTION_FILE),
+        ("centre points", CENTRE_FILE),
+        ("checklists", QUESTIONS_FILE),
     ):
         hardest = review.hardest(prefix)
         if hardest is not None:
