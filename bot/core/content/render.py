@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.core.content.model import CautionList, ContentBundle, Explainer, GlossaryTerm, Source
+from bot.core.content.model import (
+    CautionList,
+    Checklist,
+    ContentBundle,
+    Explainer,
+    GlossaryTerm,
+    Source,
+    strongest_evidence,
+)
 
 # Discord's documented embed limits.
 TITLE_LIMIT = 256
@@ -23,6 +31,8 @@ SELECT_LABEL_LIMIT = 100
 SELECT_DESCRIPTION_LIMIT = 100
 LINK_BUTTONS_PER_ROW = 5
 
+STRONGEST_EVIDENCE = "Strongest evidence here"
+
 NOT_MEDICAL_ADVICE = (
     "Information to help you talk with your MS team, not medical advice. "
     "Treatment decisions belong with your neurologist."
@@ -32,6 +42,8 @@ NOT_MEDICAL_ADVICE = (
 COLOUR_EXPLAINER = 0x2E86AB
 COLOUR_GLOSSARY = 0x6C5B7B
 COLOUR_CAUTION = 0xE07A1F
+COLOUR_CENTRE = 0x3A7D44
+COLOUR_CHECKLIST = 0x5B7B9A
 
 
 @dataclass(frozen=True)
@@ -103,11 +115,24 @@ def _bullets(items: tuple[str, ...]) -> str:
     return "\n".join(f"• {item}" for item in items)
 
 
+def source_line(source: Source) -> str:
+    """A source as a link with its kind of evidence beside it."""
+    return f"[{source.title}]({source.url}) · *{source.kind.label}*"
+
+
+def strongest_evidence_line(sources: tuple[Source, ...]) -> str:
+    """What the strongest evidence behind a text is, in words a member can weigh."""
+    best = strongest_evidence(sources)
+    if best is None:
+        return ""
+    return f"**{best.kind.label}** ({best.kind.meaning}): {best.title}"
+
+
 def _source_fields(sources: tuple[Source, ...], name: str = "Sources") -> list[EmbedField]:
     """Source links packed into as many fields as needed; a long reading list is split, never cut."""
     fields: list[EmbedField] = []
     lines: list[str] = []
-    for line in (f"[{s.title}]({s.url})" for s in sources):
+    for line in (source_line(s) for s in sources):
         if lines and len("\n".join([*lines, line])) > FIELD_VALUE_LIMIT:
             fields.append(EmbedField(name if not fields else f"{name} (continued)", "\n".join(lines)))
             lines = []
@@ -132,6 +157,7 @@ def explainer_heading(explainer: Explainer) -> str:
 def render_explainer(explainer: Explainer, bundle: ContentBundle | None = None) -> RenderedExplainer:
     """An explainer as an embed, related-topic buttons and source link buttons."""
     fields = [EmbedField("Key points", _bullets(explainer.key_points))]
+    fields.append(EmbedField(STRONGEST_EVIDENCE, strongest_evidence_line(explainer.sources)))
     fields.extend(_source_fields(explainer.sources))
     footer = f"Last reviewed {explainer.reviewed.isoformat()} · {NOT_MEDICAL_ADVICE}"
     embed = RenderedEmbed(
@@ -186,16 +212,39 @@ def render_glossary_term(term: GlossaryTerm, bundle: ContentBundle | None = None
     )
 
 
-def render_caution(caution: CautionList) -> RenderedEmbed:
-    fields = [EmbedField(point.title, point.text) for point in caution.points]
-    fields.append(EmbedField("What next", caution.outro.strip()))
-    fields.extend(_source_fields(caution.sources))
+def _render_card(card: CautionList, colour: int) -> RenderedEmbed:
+    fields = [EmbedField(point.title, point.text) for point in card.points]
+    fields.append(EmbedField("What next", card.outro.strip()))
+    fields.extend(_source_fields(card.sources))
     return RenderedEmbed(
-        title=caution.title,
-        description=caution.intro.strip(),
+        title=card.title,
+        description=card.intro.strip(),
         fields=tuple(fields),
-        footer=f"Last reviewed {caution.reviewed.isoformat()} · {NOT_MEDICAL_ADVICE}",
-        colour=COLOUR_CAUTION,
+        footer=f"Last reviewed {card.reviewed.isoformat()} · {NOT_MEDICAL_ADVICE}",
+        colour=colour,
+    )
+
+
+def render_caution(caution: CautionList) -> RenderedEmbed:
+    """The ISSCR caution list, for talk of unproven stem-cell clinics and products."""
+    return _render_card(caution, COLOUR_CAUTION)
+
+
+def render_centre(centre: CautionList) -> RenderedEmbed:
+    """The "Choosing a transplant centre" card, for talk of aHSCT at a private or foreign centre."""
+    return _render_card(centre, COLOUR_CENTRE)
+
+
+def render_checklist(checklist: Checklist) -> RenderedEmbed:
+    """A "Questions to ask" list: numbered, so a member can copy it or tick it off."""
+    questions = "\n".join(f"{n}. {question}" for n, question in enumerate(checklist.questions, start=1))
+    fields = [EmbedField("Then", checklist.outro.strip()), *_source_fields(checklist.sources)]
+    return RenderedEmbed(
+        title=checklist.title,
+        description=f"{checklist.intro.strip()}\n\n{questions}",
+        fields=tuple(fields),
+        footer=f"Last reviewed {checklist.reviewed.isoformat()} · {NOT_MEDICAL_ADVICE}",
+        colour=COLOUR_CHECKLIST,
     )
 
 
