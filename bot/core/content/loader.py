@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from bot.core import limits
 from bot.core.content.model import (
     CautionList,
     CautionPoint,
@@ -60,7 +61,6 @@ CENTRE_ENTRY = "centre card"
 EVIDENCE_KINDS = ", ".join(kind.key for kind in EvidenceKind)
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-MAX_SELECT_OPTIONS = 25
 SUMMARY_LIMIT = 300
 SOURCE_TITLE_LIMIT = 200
 MAX_RELATED = 4  # one row of related-topic buttons, beside the row of source links
@@ -296,9 +296,9 @@ def _load_explainers(data: Any, problems: list[str]) -> dict[str, Explainer]:
                 )
             elif related == explainer.slug:
                 problems.append(f"{EXPLAINERS_FILE}: topic {explainer.slug!r}: related: lists itself")
-    if data is not None and len(explainers) > MAX_SELECT_OPTIONS:
+    if data is not None and len(explainers) > limits.SELECT_OPTIONS:
         problems.append(
-            f"{EXPLAINERS_FILE}: {len(explainers)} topics; the overview menu holds {MAX_SELECT_OPTIONS}"
+            f"{EXPLAINERS_FILE}: {len(explainers)} topics; the overview menu holds {limits.SELECT_OPTIONS}"
         )
     if data is not None and not explainers:
         problems.append(f"{EXPLAINERS_FILE}: no topics found")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.core import limits
 from bot.core.content.model import (
     CautionList,
     Checklist,
@@ -18,17 +19,6 @@ from bot.core.content.model import (
     strongest_evidence,
 )
 
-# Discord's documented embed limits.
-TITLE_LIMIT = 256
-DESCRIPTION_LIMIT = 4096
-FIELD_NAME_LIMIT = 256
-FIELD_VALUE_LIMIT = 1024
-FIELD_COUNT_LIMIT = 25
-FOOTER_LIMIT = 2048
-TOTAL_LIMIT = 6000
-BUTTON_LABEL_LIMIT = 80
-SELECT_LABEL_LIMIT = 100
-SELECT_DESCRIPTION_LIMIT = 100
 LINK_BUTTONS_PER_ROW = 5
 
 STRONGEST_EVIDENCE = "Strongest evidence here"
@@ -80,27 +70,24 @@ class RenderedEmbed:
 
     def limit_problems(self) -> list[str]:
         """Each Discord embed limit this embed would break, as `field: problem` text."""
-        problems: list[str] = []
-        if len(self.title) > TITLE_LIMIT:
-            problems.append(f"title: {len(self.title)} characters, Discord allows {TITLE_LIMIT}")
-        if len(self.description) > DESCRIPTION_LIMIT:
-            problems.append(
-                f"description: {len(self.description)} characters, Discord allows {DESCRIPTION_LIMIT}"
-            )
-        if len(self.fields) > FIELD_COUNT_LIMIT:
-            problems.append(f"fields: {len(self.fields)} fields, Discord allows {FIELD_COUNT_LIMIT}")
-        for f in self.fields:
-            if len(f.name) > FIELD_NAME_LIMIT:
-                problems.append(f"field {f.name[:30]!r}: name over {FIELD_NAME_LIMIT} characters")
-            if len(f.value) > FIELD_VALUE_LIMIT:
-                problems.append(
-                    f"field {f.name!r}: {len(f.value)} characters, Discord allows {FIELD_VALUE_LIMIT}"
-                )
-        if len(self.footer) > FOOTER_LIMIT:
-            problems.append(f"footer: {len(self.footer)} characters, Discord allows {FOOTER_LIMIT}")
-        total = self.total_length()
-        if total > TOTAL_LIMIT:
-            problems.append(f"whole embed: {total} characters, Discord allows {TOTAL_LIMIT}")
+        chars = [
+            ("title", len(self.title), limits.EMBED_TITLE_CHARS),
+            ("description", len(self.description), limits.EMBED_DESCRIPTION_CHARS),
+            *(
+                (f"field {f.name[:30]!r} name", len(f.name), limits.EMBED_FIELD_NAME_CHARS)
+                for f in self.fields
+            ),
+            *((f"field {f.name!r}", len(f.value), limits.EMBED_FIELD_VALUE_CHARS) for f in self.fields),
+            ("footer", len(self.footer), limits.EMBED_FOOTER_CHARS),
+            ("whole embed", self.total_length(), limits.EMBED_TOTAL_CHARS),
+        ]
+        problems = [
+            f"{what}: {size} characters, Discord allows {limit}"
+            for what, size, limit in chars
+            if size > limit
+        ]
+        if len(self.fields) > limits.EMBED_FIELDS:
+            problems.append(f"fields: {len(self.fields)} fields, Discord allows {limits.EMBED_FIELDS}")
         return problems
 
 
@@ -133,7 +120,7 @@ def _source_fields(sources: tuple[Source, ...], name: str = "Sources") -> list[E
     fields: list[EmbedField] = []
     lines: list[str] = []
     for line in (source_line(s) for s in sources):
-        if lines and len("\n".join([*lines, line])) > FIELD_VALUE_LIMIT:
+        if lines and len("\n".join([*lines, line])) > limits.EMBED_FIELD_VALUE_CHARS:
             fields.append(EmbedField(name if not fields else f"{name} (continued)", "\n".join(lines)))
             lines = []
         lines.append(line)
@@ -171,9 +158,9 @@ def render_explainer(explainer: Explainer, bundle: ContentBundle | None = None) 
     for slug in explainer.related:
         target = bundle.explainers.get(slug) if bundle else None
         label = target.title if target else slug
-        related.append((slug, shorten(label, BUTTON_LABEL_LIMIT)))
+        related.append((slug, shorten(label, limits.BUTTON_LABEL_CHARS)))
     links = tuple(
-        LinkButton(shorten(s.title, BUTTON_LABEL_LIMIT), s.url)
+        LinkButton(shorten(s.title, limits.BUTTON_LABEL_CHARS), s.url)
         for s in explainer.sources[:LINK_BUTTONS_PER_ROW]
     )
     return RenderedExplainer(embed=embed, related=tuple(related), links=links)
@@ -255,5 +242,5 @@ def embed_as_text(embed: RenderedEmbed) -> str:
         parts += [f"## {f.name}", f.value, ""]
     if embed.footer:
         parts.append(f"-- {embed.footer}")
-    parts.append(f"({embed.total_length()} of {TOTAL_LIMIT} characters)")
+    parts.append(f"({embed.total_length()} of {limits.EMBED_TOTAL_CHARS} characters)")
     return "\n".join(parts)
