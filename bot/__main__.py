@@ -21,9 +21,25 @@ from typing import Any
 from dotenv import load_dotenv
 
 from bot import __version__
-from bot.core.content.loader import ContentError, load_content
+from bot.core.content.loader import (
+    CAUTION_FILE,
+    CENTRE_FILE,
+    GLOSSARY_FILE,
+    QUESTIONS_FILE,
+    ContentError,
+    load_content,
+)
 from bot.core.content.model import ContentBundle
-from bot.core.content.render import embed_as_text, render_caution, render_explainer, render_glossary_term
+from bot.core.content.readability import GRADE_LIMIT, grade
+from bot.core.content.render import (
+    embed_as_text,
+    render_caution,
+    render_centre,
+    render_checklist,
+    render_explainer,
+    render_glossary_term,
+)
+from bot.core.content.review import ContentReview, review_content
 from bot.core.content.search import Ranker
 from bot.core.journal.crypto import JournalKeyError, default_key_path
 from bot.db.database import open_database
@@ -39,8 +55,9 @@ EPILOG = """\
 commands:
   run               connect to Discord and serve (the default when no command is given)
   check             validate settings, every content file and the migrations; exit 1 on problems
-  preview [TOPIC]   print an explainer as plain text (no TOPIC: list topics);
-                    --glossary TERM or --caution preview those instead
+  preview [TOPIC]   print an explainer as plain text with its reading grade (no TOPIC:
+                    list topics); --glossary TERM, --caution, --centre or
+                    --questions clinic|centre preview those instead
   migrate           apply pending database migrations and exit
   backup PATH       write a consistent copy of the database to PATH, safe while the bot runs
 
@@ -72,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("topic", nargs="?", help="topic slug, title or alias (omit to list topics)")
     preview.add_argument("--glossary", metavar="TERM", help="preview a glossary term instead")
     preview.add_argument("--caution", action="store_true", help="preview the caution list instead")
+    preview.add_argument(
+        "--centre", action="store_true", help="preview the 'Choosing a transplant centre' card instead"
+    )
+    preview.add_argument(
+        "--questions", choices=("clinic", "centre"), help="preview a 'Questions to ask' checklist instead"
+    )
     sub.add_parser("migrate", help="apply pending database migrations")
     backup = sub.add_parser("backup", help="copy the database to PATH while the bot may be running")
     backup.add_argument("path", type=Path, help="where to write the copy")
@@ -96,6 +119,7 @@ def _content(settings: Settings) -> ContentBundle:
 def command_check() -> int:
     problems: list[str] = []
     notes: list[str] = []
+    grades: list[str] = []
     try:
         settings = _settings(require_token=False)
     except CliError as exc:
@@ -108,10 +132,14 @@ def command_check() -> int:
             bundle = _content(settings)
             notes.append(
                 f"content: {len(bundle.explainers)} topics, {len(bundle.glossary)} glossary terms, "
-                f"{len(bundle.caution.points)} caution points; clinic watch: "
+                f"{len(bundle.caution.points)} caution points, {len(bundle.centre.points)} centre points, "
+                f"{len(bundle.jargon)} jargon words; clinic watch: "
                 f"{len(bundle.clinic_words.clinic)} clinic words, {len(bundle.clinic_words.context)} "
                 f"stem-cell context words, {len(bundle.clinic_words.neutral)} neutral phrases"
             )
+            review = review_content(bundle)
+            grades = _grade_report(review)
+            problems.extend(f"content: {p}" for p in review.problems())
         except CliError as exc:
             problems.extend(exc.lines)
         notes.append(_journal_key_note(settings))
@@ -119,6 +147,8 @@ def command_check() -> int:
         notes.append(asyncio.run(_check_migrations(settings)))
     except MigrationError as exc:
         problems.append(f"migrations: {exc}")
+    for line in grades:
+        print(line)
     if problems:
         for line in problems:
             print(line, file=sys.stderr)
@@ -128,6 +158,22 @@ def command_check() -> int:
         print(line)
     print("All clear.")
     return 0
+
+
+def _grade_report(review: ContentReview) -> list[str]:
+    """Each topic's reading grade, then the hardest text of each other kind."""
+    lines = [f"reading grades (Flesch-Kincaid, at most {GRADE_LIMIT:.0f}):"]
+    lines += [f"  {slug:<24} {value:4.1f}" for slug, value in review.topic_grades.items()]
+    for label, prefix in (
+        ("glossary", GLOSSARY_FILE),
+        ("caution points", CAUTION_FILE),
+        ("centre points", CENTRE_FILE),
+        ("checklists", QUESTIONS_FILE),
+    ):
+        hardest = review.hardest(prefix)
+        if hardest is not None:
+            lines.append(f"  {label:<24} {hardest.grade:4.1f} at the hardest ({hardest.where})")
+    return lines
 
 
 def _journal_key_note(settings: Settings) -> str:
@@ -168,11 +214,20 @@ async def _check_migrations(settings: Settings | None) -> str:
     return summary
 
 
-def command_preview(topic: str | None, glossary: str | None, caution: bool) -> int:
+def command_preview(
+    topic: str | None, glossary: str | None, caution: bool, centre: bool = False, questions: str | None = None
+) -> int:
     settings = _settings(require_token=False)
     bundle = _content(settings)
     if caution:
         print(embed_as_text(render_caution(bundle.caution)))
+        return 0
+    if centre:
+        print(embed_as_text(render_centre(bundle.centre)))
+        return 0
+    if questions is not None:
+        checklist = bundle.questions.centre if questions == "centre" else bundle.questions.clinic
+        print(embed_as_text(render_checklist(checklist)))
         return 0
     if glossary is not None:
         ranker = Ranker((t.slug, t.term, t.aliases) for t in bundle.glossary.values())
@@ -190,10 +245,17 @@ def command_preview(topic: str | None, glossary: str | None, caution: bool) -> i
     slug = topic if topic in bundle.explainers else ranker.best(topic)
     if slug is None:
         raise CliError(f"preview: no topic matches {topic!r}", _suggest(ranker, topic))
-    rendered = render_explainer(bundle.explainers[slug], bundle)
+    explainer = bundle.explainers[slug]
+    rendered = render_explainer(explainer, bundle)
     print(embed_as_text(rendered.embed))
     if rendered.related:
         print("Buttons: " + " | ".join(label for _, label in rendered.related))
+    print(
+        f"Reading grade of the body (Flesch-Kincaid): {grade(explainer.body):.1f}, at most {GRADE_LIMIT:.0f}"
+    )
+    for problem in review_content(bundle).problems():
+        if problem.startswith(f"explainers.yaml: topic {slug!r}"):
+            print(f"To fix: {problem}")
     return 0
 
 
@@ -327,7 +389,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             case "check":
                 return command_check()
             case "preview":
-                return command_preview(args.topic, args.glossary, args.caution)
+                return command_preview(args.topic, args.glossary, args.caution, args.centre, args.questions)
             case "migrate":
                 return command_migrate()
             case "backup":

@@ -12,7 +12,7 @@ import hashlib
 import io
 import json
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -24,7 +24,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs._checks import NotAModerator
+from bot.cogs._checks import NotAModerator, UnknownServer
 from bot.cogs._context import BotContext
 from bot.cogs._modlog import ModlogReporter
 from bot.cogs._replies import SOMETHING_WENT_WRONG, send_ephemeral
@@ -95,7 +95,7 @@ def _message_for(error: BaseException) -> str | None:
     """The member-facing text for an expected error, or None for a bug."""
     if isinstance(error, UserFacingError):
         return error.message
-    if isinstance(error, NotAModerator):
+    if isinstance(error, NotAModerator | UnknownServer):
         return error.message
     if isinstance(error, app_commands.NoPrivateMessage):
         return "That command works in a server only, not in direct messages."
@@ -183,7 +183,7 @@ class StemcellBot(commands.Bot):
         from bot.cogs.modlog import ModlogCog
         from bot.cogs.trials import TrialsCog
 
-        cog_types: list[type[commands.Cog]] = [
+        cog_types: list[Callable[[BotContext], commands.Cog]] = [
             ExplainersCog,
             GlossaryCog,
             CautionCog,

@@ -165,7 +165,7 @@ def load_settings(environ: Mapping[str, str], *, require_token: bool = True) -> 
         discord_api_base=api_base,
         api_base_overridden=bool(api_base_raw) and api_base != DEFAULT_DISCORD_API_BASE,
         dev_guild_id=dev_guild_id,
-        sync_commands=sync,  # type: ignore[arg-type]
+        sync_commands=sync,
         journal_key=Secret(get("JOURNAL_KEY")),
         clinicaltrials_api_base=trials_base,
         content_dir=content_dir,

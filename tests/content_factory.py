@@ -11,7 +11,16 @@ import yaml
 
 from bot.settings import packaged_content_dir
 
-SOURCE = {"title": "National MS Society: Stem cells in MS", "url": "https://www.nationalmssociety.org/"}
+SOURCE = {
+    "title": "National MS Society: Stem cells in MS",
+    "url": "https://www.nationalmssociety.org/",
+    "kind": "patient organisation",
+}
+TRIAL = {
+    "title": "Burt et al., JAMA 2019",
+    "url": "https://doi.org/10.1001/jama.2018.18743",
+    "kind": "randomised trial",
+}
 
 
 def topic(slug: str, **overrides: Any) -> dict[str, Any]:
@@ -40,7 +49,13 @@ def valid_content() -> dict[str, Any]:
                     aliases=["aHSCT", "stem cell transplant", "bone marrow transplant"],
                     related=["risks"],
                 ),
-                topic("risks", title="The risks", aliases=["side effects"], related=["hsct"]),
+                topic(
+                    "risks",
+                    title="The risks",
+                    aliases=["side effects"],
+                    related=["hsct"],
+                    sources=[dict(SOURCE), dict(TRIAL)],
+                ),
             ]
         },
         "glossary.yaml": {
@@ -52,7 +67,11 @@ def valid_content() -> dict[str, Any]:
                     "definition": "From your own body.",
                     "see_also": "hsct",
                 },
-                {"term": "EDSS", "slug": "edss", "definition": "A disability scale used by neurologists."},
+                {
+                    "term": "EDSS",
+                    "slug": "edss",
+                    "definition": "A score of how much MS affects you. A doctor gives it.",
+                },
             ]
         },
         "caution.yaml": {
@@ -63,6 +82,26 @@ def valid_content() -> dict[str, Any]:
             "sources": [dict(SOURCE)],
             "reviewed": "2026-11-25",
         },
+        "centre.yaml": {
+            "title": "Choosing a transplant centre",
+            "intro": "Some things to ask.",
+            "points": [{"title": "Accreditation", "text": "Ask who checks the centre."}],
+            "outro": "Go through the answers with your MS team.",
+            "sources": [dict(SOURCE)],
+            "reviewed": "2026-12-05",
+        },
+        "questions.yaml": {
+            name: {
+                "title": f"Questions to ask a {name}",
+                "intro": "Write the answers down.",
+                "questions": ["Is it approved?", "What does it cost?"],
+                "outro": "Talk them through with your MS team.",
+                "sources": [dict(SOURCE)],
+                "reviewed": "2026-12-05",
+            }
+            for name in ("clinic", "centre")
+        },
+        "jargon.yaml": {"words": ["EDSS", "apheresis"]},
     }
 
 

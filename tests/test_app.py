@@ -6,11 +6,15 @@ import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 from discord import app_commands
 
 from bot.app import StemcellBot, build_bot
+from bot.core.autoresponse import MatchMode
 from bot.core.content.loader import load_content
+from bot.core.journal.model import EntryKind, Phase
+from bot.core.scanning import Sensitivity, WordKind
 from bot.db.database import Database
 from bot.services.journal import load_journal_cipher
 from bot.settings import load_settings, packaged_content_dir
@@ -22,13 +26,14 @@ NAME = re.compile(r"^[-_\w]{1,32}$")
 async def loaded_bot(db: Database, tmp_path: Path) -> AsyncIterator[StemcellBot]:
     settings = load_settings({"DISCORD_TOKEN": "x", "DATABASE_PATH": str(tmp_path / "db.sqlite3")})
     cipher = await load_journal_cipher(db, "", tmp_path / "journal.key")
-    bot = build_bot(settings, db, load_content(packaged_content_dir()), cipher)
-    for cog in bot.make_cogs():
-        await bot.add_cog(cog)
-    try:
-        yield bot
-    finally:
-        await bot.close()
+    async with aiohttp.ClientSession() as session:
+        bot = build_bot(settings, db, load_content(packaged_content_dir()), cipher, http_session=session)
+        for cog in bot.make_cogs():
+            await bot.add_cog(cog)
+        try:
+            yield bot
+        finally:
+            await bot.close()
 
 
 async def test_documented_commands_are_registered(loaded_bot: StemcellBot) -> None:
@@ -57,3 +62,28 @@ async def test_every_command_has_valid_names_and_descriptions(loaded_bot: Stemce
 
 async def test_tree_payload_is_stable(loaded_bot: StemcellBot) -> None:
     assert loaded_bot.command_tree_payload() == loaded_bot.command_tree_payload()
+
+
+# Options whose choices copy a core enum: (command, option) -> enum.
+ENUM_OPTIONS = {
+    ("clinicwatch sensitivity", "level"): Sensitivity,
+    ("clinicwatch words", "kind"): WordKind,
+    ("autoresponse add", "mode"): MatchMode,
+    ("autoresponse edit", "mode"): MatchMode,
+    ("journal add", "phase"): Phase,
+    ("journal add", "kind"): EntryKind,
+}
+
+
+@pytest.mark.parametrize(("command_name", "option"), list(ENUM_OPTIONS))
+async def test_choices_shown_in_discord_are_the_enum(
+    loaded_bot: StemcellBot, command_name: str, option: str
+) -> None:
+    """A member added to the enum appears in Discord's list; a removed one disappears."""
+    commands = {command.qualified_name: command for command in loaded_bot.tree.walk_commands()}
+    command = commands[command_name]
+    assert isinstance(command, app_commands.Command)
+    [parameter] = [p for p in command.parameters if p.name == option]
+    assert [choice.value for choice in parameter.choices] == [
+        m.value for m in ENUM_OPTIONS[command_name, option]
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -164,3 +165,62 @@ def test_an_unreachable_discord_is_one_line(tmp_path: Path) -> None:
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("DISCORD_API_BASE: cannot reach http://127.0.0.1:9/api/v10"), result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_check_prints_each_topics_reading_grade(tmp_path: Path) -> None:
+    result = run_cli("check", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "reading grades (Flesch-Kincaid, at most 8):" in result.stdout
+    topic_lines = re.findall(r"^  ([a-z0-9-]+) +(\d+\.\d)$", result.stdout, re.MULTILINE)
+    grades = {slug: float(value) for slug, value in topic_lines}
+    assert {"hsct", "risks", "fertility", "choosing-a-centre", "after-hsct"} <= set(grades)
+    assert all(0 < value <= 8 for value in grades.values())
+    assert "glossary" in result.stdout and "at the hardest" in result.stdout
+
+
+def test_check_fails_on_hard_text_and_unexplained_jargon_and_still_prints_grades(tmp_path: Path) -> None:
+    def harden(c: dict) -> None:
+        c["explainers.yaml"]["topics"][0]["body"] = (
+            "Haematopoietic reconstitution following myeloablative conditioning necessitates "
+            "comprehensive immunological surveillance throughout the subsequent convalescence period."
+        )
+        c["explainers.yaml"]["topics"][1]["body"] = "Your EBV will be tested."
+        c["jargon.yaml"]["words"].append("EBV")
+
+    folder = write_content(tmp_path / "content", modified(harden))
+    result = run_cli("check", cwd=tmp_path, env={"CONTENT_DIR": str(folder)})
+    assert result.returncode == 1
+    assert "  hsct" in result.stdout and "  risks" in result.stdout
+    assert "content: explainers.yaml: topic 'hsct': body: reads at grade" in result.stderr
+    assert "content: explainers.yaml: topic 'risks': 'EBV' is a technical word" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_check_refuses_a_source_without_a_kind(tmp_path: Path) -> None:
+    folder = write_content(
+        tmp_path / "content", modified(lambda c: c["caution.yaml"]["sources"][0].pop("kind"))
+    )
+    result = run_cli("check", cwd=tmp_path, env={"CONTENT_DIR": str(folder)})
+    assert result.returncode == 1
+    assert "content: caution.yaml: caution list: sources[1].kind: missing; expected one of:" in result.stderr
+
+
+def test_preview_shows_evidence_labels_and_the_reading_grade(tmp_path: Path) -> None:
+    result = run_cli("preview", "fertility", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "## Strongest evidence here" in result.stdout
+    assert "· *Cohort or registry study*" in result.stdout and "· *Patient organisation*" in result.stdout
+    assert "Reading grade of the body (Flesch-Kincaid):" in result.stdout
+
+
+def test_preview_shows_the_centre_card_and_both_checklists(tmp_path: Path) -> None:
+    centre = run_cli("preview", "--centre", cwd=tmp_path)
+    assert centre.returncode == 0 and centre.stdout.startswith("Choosing a transplant centre")
+    assert "· *Consensus or position statement*" in centre.stdout
+    for name, title in (
+        ("clinic", "Questions to ask a stem-cell clinic"),
+        ("centre", "Questions to ask a transplant"),
+    ):
+        result = run_cli("preview", "--questions", name, cwd=tmp_path)
+        assert result.returncode == 0 and result.stdout.startswith(title), result.stderr
+        assert "\n1. " in result.stdout

@@ -21,9 +21,20 @@ def test_ruff_check_is_clean() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_ruff_format_is_clean() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--check", "--no-cache", *LINTED],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_discord_is_banned_in_core_and_db(tmp_path: Path) -> None:
-    """A discord import slipped into bot/core or bot/db must fail the lint (TID251)."""
-    for layer in ("core", "db"):
+    """A discord import slipped into bot/core, bot/db or bot/services must fail the lint (TID251)."""
+    for layer in ("core", "db", "services"):
         probe = ROOT / "bot" / layer / "_layering_probe.py"
         probe.write_text("from discord import Embed\n\nEmbed()\n")
         try:

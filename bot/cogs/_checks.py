@@ -22,6 +22,12 @@ class NotAModerator(app_commands.CheckFailure):
     )
 
 
+class UnknownServer(app_commands.CheckFailure):
+    """A moderator command from a server the bot is not in (forged or replayed): refused, not audited."""
+
+    message = "I can only change settings for a server I'm a member of, so nothing was changed."
+
+
 class ModeratorGroup(app_commands.Group):
     """A guild-only command group whose every subcommand requires Manage Server at run time."""
 
@@ -29,21 +35,35 @@ class ModeratorGroup(app_commands.Group):
         super().__init__(
             name=name,
             description=description,
-            guild_only=True,
             default_permissions=MODERATOR_PERMISSIONS,
+            # Installed to servers only and usable in servers only: never in DMs or as a user app.
+            allowed_contexts=app_commands.AppCommandContext(guild=True),
+            allowed_installs=app_commands.AppInstallationType(guild=True),
         )
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.guild is None:
+        if interaction.guild_id is None:
             raise app_commands.NoPrivateMessage()
+        if not in_known_server(interaction):
+            raise UnknownServer()
         if not is_moderator(interaction):
             raise NotAModerator()
         return True
 
 
+def in_known_server(interaction: discord.Interaction) -> bool:
+    """Whether the interaction comes from a server the bot is in (Discord sent it that server).
+
+    `interaction.guild` is no proof: for an unknown server discord.py builds a partial guild from the
+    interaction itself, so a forged or replayed interaction would pass.
+    """
+    guild_id = interaction.guild_id
+    return guild_id is not None and interaction.client.get_guild(guild_id) is not None
+
+
 def is_moderator(interaction: discord.Interaction) -> bool:
-    """Manage Server in a server, as Discord computed it for this very interaction."""
-    return interaction.guild is not None and interaction.permissions.manage_guild
+    """Manage Server in a server the bot is in, as Discord computed it for this very interaction."""
+    return in_known_server(interaction) and interaction.permissions.manage_guild
 
 
 async def refuse_non_moderator(interaction: discord.Interaction) -> bool:

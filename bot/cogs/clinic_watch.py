@@ -10,11 +10,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs._checks import ModeratorGroup
+from bot.cogs._choices import choices_of
 from bot.cogs._context import BotContext
 from bot.core import limits
 from bot.core.audit import changed_fields
 from bot.core.content.render import COLOUR_CAUTION
-from bot.core.scanning import ClinicWatchSettings, WordKind
+from bot.core.scanning import ClinicWatchSettings, Sensitivity, WordKind
 from bot.core.scanning.settings import MAX_COOLDOWN_MINUTES, MIN_COOLDOWN_MINUTES
 from bot.core.text import clip
 
@@ -130,7 +131,8 @@ class ClinicWatchGroup(ModeratorGroup):
         name="sensitivity", description="strict: needs stem-cell talk; broad: any clinic word"
     )
     @app_commands.describe(level="strict (the default) or broad")
-    async def sensitivity(self, interaction: discord.Interaction, level: Literal["strict", "broad"]) -> None:
+    @app_commands.choices(level=choices_of(Sensitivity))
+    async def sensitivity(self, interaction: discord.Interaction, level: str) -> None:
         await self._change(
             interaction,
             "sensitivity",
@@ -170,11 +172,12 @@ class ClinicWatchGroup(ModeratorGroup):
         kind="clinic words, or the stem-cell context words strict mode looks for",
         word="The word or phrase to add or remove",
     )
+    @app_commands.choices(kind=choices_of(WordKind))
     async def words(
         self,
         interaction: discord.Interaction,
         action: Literal["list", "add", "remove"],
-        kind: Literal["clinic", "context"],
+        kind: str,
         word: app_commands.Range[str, 1, 60] | None = None,
     ) -> None:
         assert interaction.guild_id is not None

@@ -17,10 +17,9 @@ from bot.cogs._context import BotContext, cog_of
 from bot.cogs._embeds import to_embed
 from bot.cogs._replies import show_to_presser
 from bot.cogs._ui import SafeItem
+from bot.core import limits
 from bot.core.content.model import ContentBundle, Explainer
 from bot.core.content.render import (
-    SELECT_DESCRIPTION_LIMIT,
-    SELECT_LABEL_LIMIT,
     render_explainer,
     render_overview,
     shorten,
@@ -97,9 +96,9 @@ class OverviewSelect(SafeItem[discord.ui.Select], template=OVERVIEW_SELECT_ID):
     def __init__(self, content: ContentBundle | None = None) -> None:
         options = [
             discord.SelectOption(
-                label=shorten(e.title, SELECT_LABEL_LIMIT),
+                label=shorten(e.title, limits.SELECT_OPTION_LABEL_CHARS),
                 value=e.slug,
-                description=shorten(e.summary, SELECT_DESCRIPTION_LIMIT),
+                description=shorten(e.summary, limits.SELECT_OPTION_DESCRIPTION_CHARS),
                 emoji=e.emoji or None,
             )
             for e in (content.explainer_list() if content else [])

@@ -31,12 +31,16 @@ class MessageScanCog(commands.Cog, name="Message scan"):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        guild = message.guild
         if message.author.bot or message.webhook_id is not None:
             return
-        if guild is None:
+        if isinstance(message.channel, discord.DMChannel):
             for handle in self.context.direct_message_handlers:
                 await handle(message)
+            return
+        guild = message.guild
+        if guild is None:
+            # A server message the bot holds no server for (not cached yet, or a forged event): it is
+            # not a DM, and without the server's settings there is nothing to scan it against.
             return
         channel = message.channel
         parent_id = getattr(channel, "parent_id", None)

@@ -8,8 +8,9 @@ so the rule is written once.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import Enum
 
 from bot.core.autoresponse.selection import Selection
@@ -31,6 +32,45 @@ def answering_voice(*, card_due: bool, rule_answers: bool) -> Voice | None:
     if rule_answers:
         return Voice.RULE
     return None
+
+
+#: Discord lets a bot post 5 messages per 5 seconds in a channel; the bot's own replies keep to 3,
+#: leaving room for members' slash-command answers and never meeting a 429 under a flood.
+REPLIES_PER_WINDOW = 3
+REPLY_WINDOW = timedelta(seconds=5)
+_MAX_TRACKED_CHANNELS = 5_000
+
+
+class ChannelReplyBudget:
+    """At most `replies` bot replies per channel in any `window`, whatever the rules' cooldowns say.
+
+    A flood of messages that each match some rule (a hundred rules, a copy-pasted wall of trigger
+    words) would otherwise get a reply each. Pure: the caller passes the time.
+    """
+
+    __slots__ = ("_replies", "_sent", "_window")
+
+    def __init__(self, replies: int = REPLIES_PER_WINDOW, window: timedelta = REPLY_WINDOW) -> None:
+        self._replies = replies
+        self._window = window
+        self._sent: dict[int, deque[datetime]] = {}
+
+    def has_room(self, channel_id: int, now: datetime) -> bool:
+        """Whether one more reply may go out in this channel now (nothing is spent)."""
+        sent = self._sent.get(channel_id)
+        if sent is None:
+            return True
+        while sent and now - sent[0] >= self._window:
+            sent.popleft()
+        return len(sent) < self._replies
+
+    def spend(self, channel_id: int, now: datetime) -> None:
+        """Count a reply sent in this channel now."""
+        sent = self._sent.pop(channel_id, None) or deque(maxlen=self._replies)
+        sent.append(now)
+        self._sent[channel_id] = sent  # re-inserted: the least recently active channels go first
+        if len(self._sent) > _MAX_TRACKED_CHANNELS:
+            del self._sent[next(iter(self._sent))]
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
@@ -12,6 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
+
+from bot.db.files import create_private_file, make_private_folder, restrict_permissions, shared_folder
+
+log = logging.getLogger(__name__)
 
 
 class Database:
@@ -120,6 +125,7 @@ class Database:
 def _prepare_backup_target(target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.unlink(missing_ok=True)
+    create_private_file(target)  # a backup holds the journals: readable by the bot's user only
 
 
 def _move_into_place(partial: Path, target: Path) -> None:
@@ -135,13 +141,23 @@ def _move_into_place(partial: Path, target: Path) -> None:
 
 
 async def open_database(path: Path) -> Database:
-    """Open (creating the folder if needed) with WAL, foreign keys and rows by name.
+    """Open (creating the folder if needed) with WAL, foreign keys and rows by name; files private.
 
     `isolation_level=None` keeps each single statement its own transaction; multi-statement
     changes use `Database.transaction()`.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_folder(path.parent)
+    create_private_file(path)
+    fixed = restrict_permissions(path)
+    if fixed:
+        log.warning(
+            "Made %d database file(s) readable by this user only (they were open to others): %s",
+            len(fixed),
+            ", ".join(str(p) for p in fixed),
+        )
+    if shared_folder(path.parent):
+        log.warning("The database sits in %s, a shared folder; a folder of its own is safer", path.parent)
     connection = await aiosqlite.connect(path, isolation_level=None)
     try:
         connection.row_factory = sqlite3.Row

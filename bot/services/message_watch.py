@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from bot.core.autoresponse import MAX_COOLDOWN_SECONDS, Rule, RuleBook
 from bot.core.clock import Clock
-from bot.core.replies import DryRun, Voice, answering_voice
+from bot.core.replies import ChannelReplyBudget, DryRun, Voice, answering_voice
 from bot.core.scanning import NO_HITS, CautionHit, ClinicWatchSettings, ClinicWordLists, MessageScanner
 from bot.core.scanning.settings import MAX_COOLDOWN_MINUTES
 from bot.db.repositories.autoresponses import AutoresponseRepository
@@ -36,6 +36,7 @@ class MessageWatch:
         self.clock = clock
         self.scanner = MessageScanner(defaults, clock)
         self.book = RuleBook()
+        self.budget = ChannelReplyBudget()
         self._clinic_watch = clinic_watch
         self._rules = rules
 
@@ -73,16 +74,25 @@ class MessageWatch:
             return None
         voice = answering_voice(card_due=result.caution is not None, rule_answers=bool(result.rule_labels))
         if voice is Voice.CLINIC_CARD:
+            # A card is rare (its own cooldown holds it to one per channel per half hour): always
+            # sent, and counted, so rules make room for it.
+            self.budget.spend(channel_id, self.clock.now())
             return result.caution
         if voice is Voice.RULE:
-            return self.book.answer(
+            now = self.clock.now()
+            if not self.budget.has_room(channel_id, now):
+                return None  # checked before the rule's cooldown is taken, so the rule is not used up
+            rule = self.book.answer(
                 guild_id,
                 result.rule_labels,
                 text=text,
                 channel_id=channel_id,
-                now=self.clock.now(),
+                now=now,
                 parent_channel_id=parent_channel_id,
             )
+            if rule is not None:
+                self.budget.spend(channel_id, now)
+            return rule
         return None
 
     async def record_caution(self, guild_id: int, channel_id: int, fired_at: datetime) -> None:

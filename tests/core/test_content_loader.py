@@ -8,6 +8,14 @@ import pytest
 from content_factory import modified, topic, write_content
 
 from bot.core.content.loader import ContentError, load_content
+from bot.core.content.model import EvidenceKind
+from bot.core.content.render import (
+    STRONGEST_EVIDENCE,
+    render_caution,
+    render_centre,
+    render_checklist,
+    render_explainer,
+)
 
 
 def problems_for(tmp_path: Path, content: dict) -> list[str]:
@@ -122,3 +130,84 @@ def test_real_emoji_are_accepted(tmp_path: Path) -> None:
 
     bundle = load_content(write_content(tmp_path, modified(change)))
     assert bundle.explainers["hsct"].emoji == "🧬"
+
+
+def test_every_source_needs_a_known_kind(tmp_path: Path) -> None:
+    def change(c: dict) -> None:
+        del c["explainers.yaml"]["topics"][0]["sources"][0]["kind"]
+        c["caution.yaml"]["sources"][0]["kind"] = "gossip"
+        c["centre.yaml"]["sources"][0]["kind"] = None
+        c["questions.yaml"]["centre"]["sources"][0]["kind"] = 3
+
+    problems = problems_for(tmp_path, modified(change))
+    assert any(
+        p.startswith(
+            "explainers.yaml: topic 'hsct': sources[1].kind: missing; expected one of: systematic review"
+        )
+        for p in problems
+    ), problems
+    assert any(
+        p.startswith("caution.yaml: caution list: sources[1].kind: 'gossip' is not a kind") for p in problems
+    )
+    assert any(p.startswith("centre.yaml: centre card: sources[1].kind: missing") for p in problems)
+    assert any(
+        p.startswith("questions.yaml: checklist 'centre': sources[1].kind: 3 is not a kind") for p in problems
+    )
+
+
+def test_kinds_are_read_whatever_their_spacing_and_case(tmp_path: Path) -> None:
+    content = modified(
+        lambda c: c["explainers.yaml"]["topics"][1]["sources"][1].update(kind="  Randomised   TRIAL ")
+    )
+    bundle = load_content(write_content(tmp_path, content))
+    assert [s.kind for s in bundle.explainers["risks"].sources] == [
+        EvidenceKind.PATIENT_ORGANISATION,
+        EvidenceKind.RANDOMISED_TRIAL,
+    ]
+
+
+def test_the_centre_card_checklists_and_jargon_load(tmp_path: Path) -> None:
+    bundle = load_content(write_content(tmp_path))
+    assert bundle.centre.title == "Choosing a transplant centre"
+    assert bundle.centre.points[0].title == "Accreditation"
+    assert bundle.questions.clinic.title == "Questions to ask a clinic"
+    assert bundle.questions.centre.questions == ("Is it approved?", "What does it cost?")
+    assert bundle.jargon == ("EDSS", "apheresis")
+
+
+def test_a_missing_checklist_an_unknown_one_and_a_doubled_jargon_word_are_named(tmp_path: Path) -> None:
+    def change(c: dict) -> None:
+        c["questions.yaml"]["hospital"] = c["questions.yaml"].pop("centre")
+        c["questions.yaml"]["clinic"]["questions"] = ["Why?"] * 13
+        c["jargon.yaml"]["words"].append("edss")
+
+    problems = problems_for(tmp_path, modified(change))
+    assert "questions.yaml: centre: missing; expected a checklist with title and questions" in problems
+    assert "questions.yaml: hospital: unknown checklist; expected clinic and centre" in problems
+    assert any(p.startswith("questions.yaml: checklist 'clinic': questions: 13 questions") for p in problems)
+    assert "jargon.yaml: jargon: words: 'edss' is listed twice" in problems
+
+
+def test_missing_centre_file_is_reported(tmp_path: Path) -> None:
+    write_content(tmp_path)
+    (tmp_path / "centre.yaml").unlink()
+    with pytest.raises(ContentError) as caught:
+        load_content(tmp_path)
+    assert any(p.startswith("centre.yaml: file not found") for p in caught.value.problems)
+
+
+def test_sources_show_their_kind_and_the_strongest_is_named(tmp_path: Path) -> None:
+    bundle = load_content(write_content(tmp_path))
+    embed = render_explainer(bundle.explainers["risks"], bundle).embed
+    fields = {f.name: f.value for f in embed.fields}
+    assert fields[STRONGEST_EVIDENCE].startswith("**Randomised trial** (")
+    assert fields[STRONGEST_EVIDENCE].endswith("Burt et al., JAMA 2019")
+    assert "· *Patient organisation*" in fields["Sources"] and "· *Randomised trial*" in fields["Sources"]
+    checklist = render_checklist(bundle.questions.centre)
+    assert "1. Is it approved?\n2. What does it cost?" in checklist.description
+    assert "· *Patient organisation*" in checklist.fields[-1].value
+    centre = render_centre(bundle.centre)
+    assert (
+        centre.title == "Choosing a transplant centre"
+        and centre.colour != render_caution(bundle.caution).colour
+    )

@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fake_clinicaltrials import default_studies
 
+from bot.core.limits import CUSTOM_ID_CHARS
 from bot.core.trials.models import GeoPoint, Place, TrialQuery, TrialResults
 from bot.core.trials.ordering import rank_studies
 from bot.core.trials.parsing import parse_studies_page
-from bot.core.trials.render import CUSTOM_ID_LIMIT, PageState, render_trials_page
+from bot.core.trials.render import PageState, render_trials_page
 
 CHICAGO = Place(
     name="Chicago",
@@ -90,7 +91,7 @@ def test_no_results_say_where_else_to_look() -> None:
 def test_page_state_round_trips_through_a_custom_id(state: PageState) -> None:
     prefix = "trials:next:"
     custom_id = state.encode(prefix)
-    assert len(custom_id) <= CUSTOM_ID_LIMIT
+    assert len(custom_id) <= CUSTOM_ID_CHARS
     decoded = PageState.decode(custom_id.removeprefix(prefix))
     assert decoded is not None
     assert (decoded.intervention, decoded.page, decoded.place_label) == (
@@ -109,7 +110,7 @@ def test_page_state_round_trips_through_a_custom_id(state: PageState) -> None:
 def test_a_long_place_label_is_cut_to_fit_the_custom_id() -> None:
     state = PageState("mesenchymal", 9999, GeoPoint(-45.123456, -170.987654), "Somewhere " * 20)
     custom_id = state.encode("trials:prev:")
-    assert len(custom_id) == CUSTOM_ID_LIMIT and custom_id.endswith("…")
+    assert len(custom_id) == CUSTOM_ID_CHARS and custom_id.endswith("…")
     decoded = PageState.decode(custom_id.removeprefix("trials:prev:"))
     assert decoded is not None and decoded.page == 9999
 

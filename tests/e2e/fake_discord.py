@@ -609,6 +609,7 @@ class FakeDiscord:
         user: JsonDict,
         channel_id: int,
         source_message: JsonDict | None = None,
+        foreign_guild_id: int | None = None,
     ) -> InteractionHandle:
         await self._settle()
         dm = self._is_dm(channel_id)
@@ -620,7 +621,7 @@ class FakeDiscord:
             token="tok-" + secrets.token_urlsafe(24),
             channel=self._interaction_channel(channel_id, int(user["id"])),
             invoker=user,
-            guild_id=None if dm else self.guild_id,
+            guild_id=None if dm else (foreign_guild_id or self.guild_id),
             member_payload=None if dm else self._member_payload(user),
             app_permissions=p.BOT_PERMISSIONS if not dm else p.EVERYONE_PERMISSIONS,
             source_message=copy.deepcopy(source_message) if source_message is not None else None,
@@ -742,12 +743,19 @@ class FakeDiscord:
         user: JsonDict | None = None,
         dm: bool = False,
         channel_id: int | None = None,
+        foreign_guild_id: int | None = None,
     ) -> InteractionHandle:
-        """Run a slash command as `user` (default: the member), in the guild's main channel or a DM."""
+        """Run a slash command as `user` (default: the member), in the guild's main channel or a DM.
+
+        `foreign_guild_id` forges the interaction as coming from another server, one the bot was never
+        sent a GUILD_CREATE for (what a replayed or crafted interaction looks like).
+        """
         user = user or self.member
         channel = self._resolve_channel(user, dm, channel_id)
         data = self._command_data(name, options or {}, dm=self._is_dm(channel))
-        return await self._send_interaction(APPLICATION_COMMAND, data, user=user, channel_id=channel)
+        return await self._send_interaction(
+            APPLICATION_COMMAND, data, user=user, channel_id=channel, foreign_guild_id=foreign_guild_id
+        )
 
     async def autocomplete(
         self,

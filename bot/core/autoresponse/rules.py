@@ -187,8 +187,13 @@ def validate_draft(draft: RuleDraft) -> RuleDraft:
     return cleaned
 
 
+_MAX_SHOWN_BITS = 256  # Python refuses to print integers of more than 4,300 digits; we stop far earlier
+
+
 def brief(value: object, limit: int = 60) -> str:
     """A short picture of a value from an import file, for a problem message (never the whole of it)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > _MAX_SHOWN_BITS:
+        return f"a number of about {int(value.bit_length() * 0.30103):,} digits"  # too long to print
     if isinstance(value, str | int | float | bool) or value is None:
         shown = repr(value)
         return shown if len(shown) <= limit else shown[: limit - 1] + "…"
@@ -283,7 +288,7 @@ def _clean_channels(channel_ids: object) -> tuple[tuple[int, ...], list[FieldPro
         if isinstance(channel_id, bool) or not isinstance(channel_id, int):
             return (), [FieldProblem("channels", f"{brief(channel_id)} is not a channel id")]
         if not 0 < channel_id <= _MAX_SNOWFLAKE:
-            return (), [FieldProblem("channels", f"{channel_id} is not a channel id")]
+            return (), [FieldProblem("channels", f"{brief(channel_id)} is not a channel id")]
         cleaned.add(channel_id)
     if len(cleaned) > MAX_SCOPE_CHANNELS:
         limit = f"a rule may be limited to at most {MAX_SCOPE_CHANNELS} channels"

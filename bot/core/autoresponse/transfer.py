@@ -41,6 +41,7 @@ FORMAT_VERSION = 1
 MAX_IMPORT_BYTES = 1_000_000
 MAX_REPORTED_PROBLEMS = 50
 
+_MAX_ID_DIGITS = 20  # a snowflake is a 64-bit number
 _RULE_FIELDS = ("trigger", "mode", "response", "channels", "cooldown_seconds", "enabled")
 _REQUIRED = ("trigger", "response")
 
@@ -104,6 +105,8 @@ def parse_import(data: str | bytes) -> list[RuleDraft]:
         document = yaml.load(data, Loader=_Loader)  # a safe loader, never the full one
     except yaml.YAMLError as exc:
         raise ImportRejected([f"the file is not valid YAML: {_yaml_reason(exc)}"]) from None
+    except (ValueError, OverflowError):  # a value the YAML resolver cannot build (an int of 5,000 digits)
+        raise ImportRejected(["the file holds a number far too long for a channel id or a setting"]) from None
     raw_rules = _document_rules(document)
     if len(raw_rules) > MAX_RULES_PER_GUILD:
         raise ImportRejected(
@@ -170,8 +173,13 @@ def _channels(value: object) -> Any:
     if value is None:
         return ()
     if isinstance(value, list):
-        return tuple(int(item) if isinstance(item, str) and item.isdigit() else item for item in value)
+        return tuple(int(item) if _is_id_text(item) else item for item in value)
     return value  # check_draft reports anything else
+
+
+def _is_id_text(item: object) -> bool:
+    """ASCII digits short enough for a snowflake: '²', '１２３' or 5,000 digits stay text, refused later."""
+    return isinstance(item, str) and item.isascii() and item.isdigit() and len(item) <= _MAX_ID_DIGITS
 
 
 def _yaml_reason(exc: yaml.YAMLError) -> str:

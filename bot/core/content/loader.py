@@ -16,10 +16,14 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from bot.core import limits
 from bot.core.content.model import (
     CautionList,
     CautionPoint,
+    Checklist,
+    Checklists,
     ContentBundle,
+    EvidenceKind,
     Explainer,
     GlossaryTerm,
     Source,
@@ -27,6 +31,8 @@ from bot.core.content.model import (
 from bot.core.content.render import (
     RenderedEmbed,
     render_caution,
+    render_centre,
+    render_checklist,
     render_explainer,
     render_glossary_term,
     render_overview,
@@ -38,10 +44,23 @@ from bot.core.scanning.words import ClinicWordsError, load_clinic_watch_words
 EXPLAINERS_FILE = "explainers.yaml"
 GLOSSARY_FILE = "glossary.yaml"
 CAUTION_FILE = "caution.yaml"
-CONTENT_FILES = (EXPLAINERS_FILE, GLOSSARY_FILE, CAUTION_FILE, CLINIC_WORDS_FILE)
+CENTRE_FILE = "centre.yaml"
+QUESTIONS_FILE = "questions.yaml"
+JARGON_FILE = "jargon.yaml"
+CONTENT_FILES = (
+    EXPLAINERS_FILE,
+    GLOSSARY_FILE,
+    CAUTION_FILE,
+    CENTRE_FILE,
+    QUESTIONS_FILE,
+    JARGON_FILE,
+    CLINIC_WORDS_FILE,
+)
+CAUTION_ENTRY = "caution list"
+CENTRE_ENTRY = "centre card"
+EVIDENCE_KINDS = ", ".join(kind.key for kind in EvidenceKind)
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-MAX_SELECT_OPTIONS = 25
 SUMMARY_LIMIT = 300
 SOURCE_TITLE_LIMIT = 200
 MAX_RELATED = 4  # one row of related-topic buttons, beside the row of source links
@@ -138,16 +157,24 @@ class _Reader:
     def sources(self, key: str = "sources") -> tuple[Source, ...]:
         value = self.data.get(key)
         if not isinstance(value, list) or not value:
-            self.problem(key, "missing; every entry needs at least one source (title and url)")
+            self.problem(key, "missing; every entry needs at least one source (title, url and kind)")
             return ()
         found: list[Source] = []
         for index, item in enumerate(value, start=1):
             where = f"{key}[{index}]"
             if not isinstance(item, dict):
-                self.problem(where, "expected a mapping with title and url")
+                self.problem(where, "expected a mapping with title, url and kind")
                 continue
             title = item.get("title")
             url = item.get("url")
+            kind = _evidence_kind(item.get("kind"))
+            if kind is None:
+                found_kind = item.get("kind")
+                self.problem(
+                    f"{where}.kind",
+                    ("missing" if found_kind is None else f"{found_kind!r} is not a kind of evidence")
+                    + f"; expected one of: {EVIDENCE_KINDS}",
+                )
             if not isinstance(title, str) or not title.strip():
                 self.problem(f"{where}.title", "missing; expected the source's title")
                 title = ""
@@ -156,10 +183,14 @@ class _Reader:
             if not isinstance(url, str) or not _is_web_url(url.strip()):
                 self.problem(f"{where}.url", f"{url!r} is not a web address; expected https://...")
                 url = ""
-            for extra in set(item) - {"title", "url"}:
-                self.problem(f"{where}.{extra}", "unknown key; expected title and url")
-            found.append(Source(str(title).strip(), str(url).strip()))
+            for extra in set(item) - {"title", "url", "kind"}:
+                self.problem(f"{where}.{extra}", "unknown key; expected title, url and kind")
+            found.append(Source(str(title).strip(), str(url).strip(), kind or EvidenceKind.REFERENCE))
         return tuple(found)
+
+
+def _evidence_kind(value: Any) -> EvidenceKind | None:
+    return EvidenceKind.from_key(value) if isinstance(value, str) else None
 
 
 def _is_web_url(url: str) -> bool:
@@ -209,7 +240,10 @@ _EXPLAINER_KEYS = frozenset(
     {"slug", "title", "emoji", "aliases", "summary", "body", "key_points", "related", "sources", "reviewed"}
 )
 _TERM_KEYS = frozenset({"term", "slug", "aliases", "definition", "see_also"})
-_CAUTION_KEYS = frozenset({"title", "intro", "points", "outro", "sources", "reviewed"})
+_CARD_KEYS = frozenset({"title", "intro", "points", "outro", "sources", "reviewed"})
+_CHECKLIST_KEYS = frozenset({"title", "intro", "questions", "outro", "sources", "reviewed"})
+MAX_QUESTIONS = 12
+QUESTION_LIMIT = 200
 
 
 def _load_explainers(data: Any, problems: list[str]) -> dict[str, Explainer]:
@@ -262,9 +296,9 @@ def _load_explainers(data: Any, problems: list[str]) -> dict[str, Explainer]:
                 )
             elif related == explainer.slug:
                 problems.append(f"{EXPLAINERS_FILE}: topic {explainer.slug!r}: related: lists itself")
-    if data is not None and len(explainers) > MAX_SELECT_OPTIONS:
+    if data is not None and len(explainers) > limits.SELECT_OPTIONS:
         problems.append(
-            f"{EXPLAINERS_FILE}: {len(explainers)} topics; the overview menu holds {MAX_SELECT_OPTIONS}"
+            f"{EXPLAINERS_FILE}: {len(explainers)} topics; the overview menu holds {limits.SELECT_OPTIONS}"
         )
     if data is not None and not explainers:
         problems.append(f"{EXPLAINERS_FILE}: no topics found")
@@ -301,13 +335,21 @@ def _load_glossary(data: Any, problems: list[str]) -> dict[str, GlossaryTerm]:
     return terms
 
 
-def _load_caution(data: Any, problems: list[str]) -> CautionList | None:
+def _mapping(data: Any, file: str, expected: str, problems: list[str]) -> dict[str, Any] | None:
     if data is None:
         return None
     if not isinstance(data, dict):
-        problems.append(f"{CAUTION_FILE}: expected a mapping with title, intro, points, outro, sources")
+        problems.append(f"{file}: expected a mapping with {expected}")
         return None
-    r = _Reader(CAUTION_FILE, "caution list", data, problems, _CAUTION_KEYS)
+    return data
+
+
+def _load_card(data: Any, file: str, entry: str, problems: list[str]) -> CautionList | None:
+    """A card of points: the caution list (caution.yaml) or the transplant-centre card (centre.yaml)."""
+    data = _mapping(data, file, "title, intro, points, outro, sources, reviewed", problems)
+    if data is None:
+        return None
+    r = _Reader(file, entry, data, problems, _CARD_KEYS)
     r.unknown_keys()
     points: list[CautionPoint] = []
     raw_points = data.get("points")
@@ -315,7 +357,7 @@ def _load_caution(data: Any, problems: list[str]) -> CautionList | None:
         r.problem("points", "missing; expected a list of points, each with title and text")
     else:
         for index, item in enumerate(raw_points, start=1):
-            pr = _Reader(CAUTION_FILE, f"point {index}", item if isinstance(item, dict) else {}, problems)
+            pr = _Reader(file, f"point {index}", item if isinstance(item, dict) else {}, problems)
             pr.allowed = frozenset({"title", "text"})
             pr.unknown_keys()
             points.append(CautionPoint(pr.text("title"), pr.text("text")))
@@ -329,13 +371,67 @@ def _load_caution(data: Any, problems: list[str]) -> CautionList | None:
     )
 
 
+def _load_checklists(data: Any, problems: list[str]) -> Checklists | None:
+    """The two "Questions to ask" lists: `clinic` and `centre`."""
+    data = _mapping(data, QUESTIONS_FILE, "the two checklists 'clinic' and 'centre'", problems)
+    if data is None:
+        return None
+    for extra in set(data) - {"clinic", "centre"}:
+        problems.append(f"{QUESTIONS_FILE}: {extra}: unknown checklist; expected clinic and centre")
+    lists: dict[str, Checklist] = {}
+    for name in ("clinic", "centre"):
+        item = data.get(name)
+        if not isinstance(item, dict):
+            problems.append(
+                f"{QUESTIONS_FILE}: {name}: missing; expected a checklist with title and questions"
+            )
+            continue
+        r = _Reader(QUESTIONS_FILE, f"checklist {name!r}", item, problems, _CHECKLIST_KEYS)
+        r.unknown_keys()
+        questions = r.text_list("questions", item_limit=QUESTION_LIMIT)
+        if len(questions) > MAX_QUESTIONS:
+            r.problem("questions", f"{len(questions)} questions; at most {MAX_QUESTIONS} keep it short")
+        lists[name] = Checklist(
+            title=r.text("title"),
+            intro=r.text("intro"),
+            questions=questions,
+            outro=r.text("outro"),
+            sources=r.sources(),
+            reviewed=r.day("reviewed"),
+        )
+    if len(lists) != 2:
+        return None
+    return Checklists(clinic=lists["clinic"], centre=lists["centre"])
+
+
+def _load_jargon(data: Any, problems: list[str]) -> tuple[str, ...]:
+    """Technical words that an explainer must explain where it uses them, or leave to the glossary."""
+    data = _mapping(data, JARGON_FILE, "a 'words:' list", problems)
+    if data is None:
+        return ()
+    r = _Reader(JARGON_FILE, "jargon", data, problems, frozenset({"words"}))
+    r.unknown_keys()
+    words = r.text_list("words")
+    seen: set[str] = set()
+    for word in words:
+        if word.casefold() in seen:
+            r.problem("words", f"{word!r} is listed twice")
+        seen.add(word.casefold())
+    return words
+
+
 def load_content(content_dir: Path) -> ContentBundle:
     """Load all content files from `content_dir`, or raise `ContentError` listing every problem."""
     content_dir = Path(content_dir)
     problems: list[str] = []
     explainers = _load_explainers(_read_yaml(content_dir / EXPLAINERS_FILE, problems), problems)
     glossary = _load_glossary(_read_yaml(content_dir / GLOSSARY_FILE, problems), problems)
-    caution = _load_caution(_read_yaml(content_dir / CAUTION_FILE, problems), problems)
+    caution = _load_card(
+        _read_yaml(content_dir / CAUTION_FILE, problems), CAUTION_FILE, CAUTION_ENTRY, problems
+    )
+    centre = _load_card(_read_yaml(content_dir / CENTRE_FILE, problems), CENTRE_FILE, CENTRE_ENTRY, problems)
+    questions = _load_checklists(_read_yaml(content_dir / QUESTIONS_FILE, problems), problems)
+    jargon = _load_jargon(_read_yaml(content_dir / JARGON_FILE, problems), problems)
     clinic_words = ClinicWordLists(clinic=(), context=())
     try:
         clinic_words = load_clinic_watch_words(content_dir)
@@ -352,6 +448,9 @@ def load_content(content_dir: Path) -> ContentBundle:
         glossary=glossary,
         caution=caution,  # type: ignore[arg-type]
         clinic_words=clinic_words,
+        centre=centre,  # type: ignore[arg-type]
+        questions=questions,  # type: ignore[arg-type]
+        jargon=jargon,
     )
     for explainer in explainers.values():
         rendered = render_explainer(explainer, bundle).embed
@@ -359,9 +458,16 @@ def load_content(content_dir: Path) -> ContentBundle:
     for term in glossary.values():
         _check_embed(GLOSSARY_FILE, f"term {term.slug!r}", render_glossary_term(term, bundle), problems)
     if caution is not None:
-        _check_embed(CAUTION_FILE, "caution list", render_caution(caution), problems)
+        _check_embed(CAUTION_FILE, CAUTION_ENTRY, render_caution(caution), problems)
+    if centre is not None:
+        _check_embed(CENTRE_FILE, CENTRE_ENTRY, render_centre(centre), problems)
+    if questions is not None:
+        for name, checklist in (("clinic", questions.clinic), ("centre", questions.centre)):
+            _check_embed(QUESTIONS_FILE, f"checklist {name!r}", render_checklist(checklist), problems)
     if explainers:
         _check_embed(EXPLAINERS_FILE, "overview of all topics", render_overview(bundle), problems)
-    if problems or caution is None:
-        raise ContentError(problems or [f"{CAUTION_FILE}: missing"])
+    parts = ((CAUTION_FILE, caution), (CENTRE_FILE, centre), (QUESTIONS_FILE, questions))
+    missing = [name for name, part in parts if part is None]
+    if problems or missing:
+        raise ContentError(problems or [f"{name}: missing" for name in missing])
     return bundle

@@ -8,20 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.core.content.model import CautionList, ContentBundle, Explainer, GlossaryTerm, Source
+from bot.core import limits
+from bot.core.content.model import (
+    CautionList,
+    Checklist,
+    ContentBundle,
+    Explainer,
+    GlossaryTerm,
+    Source,
+    strongest_evidence,
+)
 
-# Discord's documented embed limits.
-TITLE_LIMIT = 256
-DESCRIPTION_LIMIT = 4096
-FIELD_NAME_LIMIT = 256
-FIELD_VALUE_LIMIT = 1024
-FIELD_COUNT_LIMIT = 25
-FOOTER_LIMIT = 2048
-TOTAL_LIMIT = 6000
-BUTTON_LABEL_LIMIT = 80
-SELECT_LABEL_LIMIT = 100
-SELECT_DESCRIPTION_LIMIT = 100
 LINK_BUTTONS_PER_ROW = 5
+
+STRONGEST_EVIDENCE = "Strongest evidence here"
 
 NOT_MEDICAL_ADVICE = (
     "Information to help you talk with your MS team, not medical advice. "
@@ -32,6 +32,8 @@ NOT_MEDICAL_ADVICE = (
 COLOUR_EXPLAINER = 0x2E86AB
 COLOUR_GLOSSARY = 0x6C5B7B
 COLOUR_CAUTION = 0xE07A1F
+COLOUR_CENTRE = 0x3A7D44
+COLOUR_CHECKLIST = 0x5B7B9A
 
 
 @dataclass(frozen=True)
@@ -68,27 +70,24 @@ class RenderedEmbed:
 
     def limit_problems(self) -> list[str]:
         """Each Discord embed limit this embed would break, as `field: problem` text."""
-        problems: list[str] = []
-        if len(self.title) > TITLE_LIMIT:
-            problems.append(f"title: {len(self.title)} characters, Discord allows {TITLE_LIMIT}")
-        if len(self.description) > DESCRIPTION_LIMIT:
-            problems.append(
-                f"description: {len(self.description)} characters, Discord allows {DESCRIPTION_LIMIT}"
-            )
-        if len(self.fields) > FIELD_COUNT_LIMIT:
-            problems.append(f"fields: {len(self.fields)} fields, Discord allows {FIELD_COUNT_LIMIT}")
-        for f in self.fields:
-            if len(f.name) > FIELD_NAME_LIMIT:
-                problems.append(f"field {f.name[:30]!r}: name over {FIELD_NAME_LIMIT} characters")
-            if len(f.value) > FIELD_VALUE_LIMIT:
-                problems.append(
-                    f"field {f.name!r}: {len(f.value)} characters, Discord allows {FIELD_VALUE_LIMIT}"
-                )
-        if len(self.footer) > FOOTER_LIMIT:
-            problems.append(f"footer: {len(self.footer)} characters, Discord allows {FOOTER_LIMIT}")
-        total = self.total_length()
-        if total > TOTAL_LIMIT:
-            problems.append(f"whole embed: {total} characters, Discord allows {TOTAL_LIMIT}")
+        chars = [
+            ("title", len(self.title), limits.EMBED_TITLE_CHARS),
+            ("description", len(self.description), limits.EMBED_DESCRIPTION_CHARS),
+            *(
+                (f"field {f.name[:30]!r} name", len(f.name), limits.EMBED_FIELD_NAME_CHARS)
+                for f in self.fields
+            ),
+            *((f"field {f.name!r}", len(f.value), limits.EMBED_FIELD_VALUE_CHARS) for f in self.fields),
+            ("footer", len(self.footer), limits.EMBED_FOOTER_CHARS),
+            ("whole embed", self.total_length(), limits.EMBED_TOTAL_CHARS),
+        ]
+        problems = [
+            f"{what}: {size} characters, Discord allows {limit}"
+            for what, size, limit in chars
+            if size > limit
+        ]
+        if len(self.fields) > limits.EMBED_FIELDS:
+            problems.append(f"fields: {len(self.fields)} fields, Discord allows {limits.EMBED_FIELDS}")
         return problems
 
 
@@ -103,12 +102,25 @@ def _bullets(items: tuple[str, ...]) -> str:
     return "\n".join(f"• {item}" for item in items)
 
 
+def source_line(source: Source) -> str:
+    """A source as a link with its kind of evidence beside it."""
+    return f"[{source.title}]({source.url}) · *{source.kind.label}*"
+
+
+def strongest_evidence_line(sources: tuple[Source, ...]) -> str:
+    """What the strongest evidence behind a text is, in words a member can weigh."""
+    best = strongest_evidence(sources)
+    if best is None:
+        return ""
+    return f"**{best.kind.label}** ({best.kind.meaning}): {best.title}"
+
+
 def _source_fields(sources: tuple[Source, ...], name: str = "Sources") -> list[EmbedField]:
     """Source links packed into as many fields as needed; a long reading list is split, never cut."""
     fields: list[EmbedField] = []
     lines: list[str] = []
-    for line in (f"[{s.title}]({s.url})" for s in sources):
-        if lines and len("\n".join([*lines, line])) > FIELD_VALUE_LIMIT:
+    for line in (source_line(s) for s in sources):
+        if lines and len("\n".join([*lines, line])) > limits.EMBED_FIELD_VALUE_CHARS:
             fields.append(EmbedField(name if not fields else f"{name} (continued)", "\n".join(lines)))
             lines = []
         lines.append(line)
@@ -132,6 +144,7 @@ def explainer_heading(explainer: Explainer) -> str:
 def render_explainer(explainer: Explainer, bundle: ContentBundle | None = None) -> RenderedExplainer:
     """An explainer as an embed, related-topic buttons and source link buttons."""
     fields = [EmbedField("Key points", _bullets(explainer.key_points))]
+    fields.append(EmbedField(STRONGEST_EVIDENCE, strongest_evidence_line(explainer.sources)))
     fields.extend(_source_fields(explainer.sources))
     footer = f"Last reviewed {explainer.reviewed.isoformat()} · {NOT_MEDICAL_ADVICE}"
     embed = RenderedEmbed(
@@ -145,9 +158,9 @@ def render_explainer(explainer: Explainer, bundle: ContentBundle | None = None) 
     for slug in explainer.related:
         target = bundle.explainers.get(slug) if bundle else None
         label = target.title if target else slug
-        related.append((slug, shorten(label, BUTTON_LABEL_LIMIT)))
+        related.append((slug, shorten(label, limits.BUTTON_LABEL_CHARS)))
     links = tuple(
-        LinkButton(shorten(s.title, BUTTON_LABEL_LIMIT), s.url)
+        LinkButton(shorten(s.title, limits.BUTTON_LABEL_CHARS), s.url)
         for s in explainer.sources[:LINK_BUTTONS_PER_ROW]
     )
     return RenderedExplainer(embed=embed, related=tuple(related), links=links)
@@ -186,16 +199,39 @@ def render_glossary_term(term: GlossaryTerm, bundle: ContentBundle | None = None
     )
 
 
-def render_caution(caution: CautionList) -> RenderedEmbed:
-    fields = [EmbedField(point.title, point.text) for point in caution.points]
-    fields.append(EmbedField("What next", caution.outro.strip()))
-    fields.extend(_source_fields(caution.sources))
+def _render_card(card: CautionList, colour: int) -> RenderedEmbed:
+    fields = [EmbedField(point.title, point.text) for point in card.points]
+    fields.append(EmbedField("What next", card.outro.strip()))
+    fields.extend(_source_fields(card.sources))
     return RenderedEmbed(
-        title=caution.title,
-        description=caution.intro.strip(),
+        title=card.title,
+        description=card.intro.strip(),
         fields=tuple(fields),
-        footer=f"Last reviewed {caution.reviewed.isoformat()} · {NOT_MEDICAL_ADVICE}",
-        colour=COLOUR_CAUTION,
+        footer=f"Last reviewed {card.reviewed.isoformat()} · {NOT_MEDICAL_ADVICE}",
+        colour=colour,
+    )
+
+
+def render_caution(caution: CautionList) -> RenderedEmbed:
+    """The ISSCR caution list, for talk of unproven stem-cell clinics and products."""
+    return _render_card(caution, COLOUR_CAUTION)
+
+
+def render_centre(centre: CautionList) -> RenderedEmbed:
+    """The "Choosing a transplant centre" card, for talk of aHSCT at a private or foreign centre."""
+    return _render_card(centre, COLOUR_CENTRE)
+
+
+def render_checklist(checklist: Checklist) -> RenderedEmbed:
+    """A "Questions to ask" list: numbered, so a member can copy it or tick it off."""
+    questions = "\n".join(f"{n}. {question}" for n, question in enumerate(checklist.questions, start=1))
+    fields = [EmbedField("Then", checklist.outro.strip()), *_source_fields(checklist.sources)]
+    return RenderedEmbed(
+        title=checklist.title,
+        description=f"{checklist.intro.strip()}\n\n{questions}",
+        fields=tuple(fields),
+        footer=f"Last reviewed {checklist.reviewed.isoformat()} · {NOT_MEDICAL_ADVICE}",
+        colour=COLOUR_CHECKLIST,
     )
 
 
@@ -206,5 +242,5 @@ def embed_as_text(embed: RenderedEmbed) -> str:
         parts += [f"## {f.name}", f.value, ""]
     if embed.footer:
         parts.append(f"-- {embed.footer}")
-    parts.append(f"({embed.total_length()} of {TOTAL_LIMIT} characters)")
+    parts.append(f"({embed.total_length()} of {limits.EMBED_TOTAL_CHARS} characters)")
     return "\n".join(parts)

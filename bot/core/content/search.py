@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-AUTOCOMPLETE_LIMIT = 25
+from bot.core import limits
+
+AUTOCOMPLETE_LIMIT = limits.AUTOCOMPLETE_CHOICES  # Discord refuses more choices
 _NON_WORD = re.compile(r"[\W_]+")
 
 

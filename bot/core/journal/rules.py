@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 from bot.core import limits
 from bot.core.journal.model import (
@@ -213,11 +213,11 @@ def parse_timezone(text: str) -> ZoneInfo:
     name = text.strip()
     if name.upper() in ("UTC", "GMT", "Z"):
         return ZoneInfo("UTC")
-    try:
-        if name and ".." not in name and not name.startswith("/"):
-            return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, IsADirectoryError):
-        pass
+    # Only names from the zone list: anything else never reaches the file system (no path tricks,
+    # no "file name too long" for a 300-character name).
+    known = _timezones_by_lowercase().get(name.lower())
+    if known is not None:
+        return ZoneInfo(known)
     suggestions = suggest_timezones(name, limit=3)
     hint = f" Did you mean {', '.join(suggestions)}?" if suggestions else ""
     raise InvalidInput(
@@ -236,6 +236,11 @@ def suggest_timezones(query: str, limit: int = 25) -> list[str]:
     chosen = set(starts)
     contains = [name for name, lowered, _ in names if needle in lowered and name not in chosen]
     return (starts + contains)[:limit]
+
+
+@functools.cache
+def _timezones_by_lowercase() -> dict[str, str]:
+    return {lowered: name for name, lowered, _ in _timezone_names()}
 
 
 @functools.cache

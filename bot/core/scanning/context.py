@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import OrderedDict, deque
 from datetime import timedelta
+from typing import Literal
 
 DEFAULT_WINDOW_MESSAGES = 5
 DEFAULT_WINDOW_AGE = timedelta(minutes=10)
@@ -103,13 +104,13 @@ class ContextWindows:
 
     @staticmethod
     def _collect(
-        memory: ChannelMemory, oldest_position: int, oldest_time: float, slot: int
+        memory: ChannelMemory, oldest_position: int, oldest_time: float, slot: Literal[2, 3]
     ) -> tuple[str, ...]:
         """The words in `slot` (2: clinic, 3: context) of the entries still inside the window."""
         found: tuple[str, ...] = ()
         for entry in memory.entries:
             if entry[0] >= oldest_position and entry[1] >= oldest_time:
-                found += entry[slot]
+                found += entry[2] if slot == 2 else entry[3]
         # A word said twice is reported once, in the order it was first said.
         return tuple(dict.fromkeys(found)) if len(found) > 1 else found
 

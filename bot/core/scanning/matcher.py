@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import cast
 
 import re2
 
@@ -124,10 +125,9 @@ class CompiledMatcher:
         # The hot path: UTF-8 bytes in, indices of the triggers found out (empty or None when none).
         # The Python wrapper's Match adds a frame that costs about a third of a typical call, so
         # the compiled set underneath is called directly when this google-re2 build exposes it.
-        inner = getattr(compiled, "_set", None)
-        self.find_utf8: Callable[[bytes], list[int] | None] = (
-            inner.Match if callable(getattr(inner, "Match", None)) else compiled.Match
-        )
+        direct = getattr(getattr(compiled, "_set", None), "Match", None)
+        find = direct if callable(direct) else compiled.Match
+        self.find_utf8 = cast(Callable[[bytes], list[int] | None], find)
 
     def match(self, normalised_text: str) -> list[int] | None:
         """Indices into `triggers` of every trigger found, or None when nothing matched."""

@@ -27,7 +27,7 @@ _LIST_KEYS = {
 _OPTIONAL_KEYS = frozenset({"neutral_phrases"})  # a file without neutral phrases is still valid
 
 try:  # the C loader reads content about ten times faster; PyYAML wheels normally ship it
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader
+    _Loader: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
 

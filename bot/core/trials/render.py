@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.core import limits
 from bot.core.content.render import EmbedField, RenderedEmbed, shorten
 from bot.core.trials.interventions import DEFAULT_INTERVENTION, intervention_option
 from bot.core.trials.models import SOURCE_NAME, SOURCE_URL, GeoPoint, Place, RankedStudy, TrialResults
@@ -17,7 +18,6 @@ from bot.core.trials.models import SOURCE_NAME, SOURCE_URL, GeoPoint, Place, Ran
 PER_PAGE = 5
 COLOUR_TRIALS = 0x3A7D44
 # Discord's limit for a component's custom_id.
-CUSTOM_ID_LIMIT = 100
 STUDY_TITLE_LIMIT = 200
 SITE_LABEL_LIMIT = 160
 TRIALS_FOOTER = "Information, not medical advice: talk to your MS team before deciding anything."
@@ -64,7 +64,7 @@ class PageState:
         if self.point is None:
             return text
         text += f":{self.point.latitude:.3f},{self.point.longitude:.3f}:"
-        room = CUSTOM_ID_LIMIT - len(text)
+        room = limits.CUSTOM_ID_CHARS - len(text)
         label = self.place_label if len(self.place_label) <= room else self.place_label[: room - 1] + "…"
         return text + label
 
@@ -161,7 +161,7 @@ def render_trials_page(results: TrialResults, page: int, per_page: int = PER_PAG
     if page_count > 1:
         footer += f" · Page {page + 1} of {page_count}"
     embed = RenderedEmbed(
-        title=shorten(title, 256),
+        title=shorten(title, limits.EMBED_TITLE_CHARS),
         description="\n\n".join(lines),
         fields=fields,
         footer=footer,

@@ -1,0 +1,47 @@
+"""Every value list the schema repeats is tied to the enum it copies, so a missed copy fails here.
+
+A CHECK constraint such as `kind IN ('clinic', 'context')` is a copy of a `bot.core` enum. Adding a
+member to the enum without a migration that widens the CHECK would make every write of the new
+value fail at run time; this test makes it fail in the suite instead. It reads the constraints from
+a database migrated the way the bot migrates its own.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+import pytest
+
+from bot.core.journal.model import Cadence, EntryKind, EntrySource, Phase, Therapy
+from bot.core.scanning.settings import Sensitivity, WordKind
+from bot.db.database import Database
+
+# (table, column) -> the enum whose values the CHECK lists.
+TIED: dict[tuple[str, str], type[StrEnum]] = {
+    ("clinic_watch_settings", "sensitivity"): Sensitivity,
+    ("clinic_watch_words", "kind"): WordKind,
+    ("journal_entries", "kind"): EntryKind,
+    ("journal_entries", "source"): EntrySource,
+    ("journal_entries", "therapy"): Therapy,
+    ("journal_entries", "phase"): Phase,
+    ("journal_reminders", "cadence"): Cadence,
+}
+
+
+async def check_values(db: Database, table: str, column: str) -> set[str] | None:
+    """The values `CHECK (column IN (...))` allows in the table as migrated, or None without one."""
+    row = await db.fetch_one("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,))
+    assert row is not None, f"no table {table}"
+    found = re.search(rf"CHECK\s*\(\s*{re.escape(column)}\s+IN\s*\(([^)]*)\)", str(row["sql"]))
+    if found is None:
+        return None
+    return set(re.findall(r"'([^']*)'", found.group(1)))
+
+
+@pytest.mark.parametrize(("table", "column"), list(TIED))
+async def test_check_constraint_lists_exactly_the_enum(db: Database, table: str, column: str) -> None:
+    allowed = await check_values(db, table, column)
+    if allowed is None:
+        pytest.fail(f"{table}.{column} has no CHECK list; drop it from TIED if that is intended")
+    assert allowed == {member.value for member in TIED[table, column]}

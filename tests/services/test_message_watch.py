@@ -1,0 +1,105 @@
+"""MessageWatch on a real database: what a message gets, what is remembered, and floods kept calm."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.autoresponse import Rule, RuleDraft
+from bot.core.clock import FakeClock
+from bot.core.content.loader import load_content
+from bot.core.replies import REPLIES_PER_WINDOW
+from bot.core.scanning import CautionHit, ClinicWordLists
+from bot.db.database import Database
+from bot.db.repositories.autoresponses import AutoresponseRepository
+from bot.db.repositories.clinic_watch import ClinicWatchRepository
+from bot.services.message_watch import MessageWatch
+from bot.settings import packaged_content_dir
+
+GUILD, CHANNEL, OTHER_CHANNEL, MODERATOR = 10, 20, 21, 30
+CLINIC_TALK = "Has anyone been to a stem cell clinic in Mexico? They quote $30k."
+
+
+@pytest.fixture
+def content_words() -> ClinicWordLists:
+    return load_content(packaged_content_dir()).clinic_words
+
+
+async def watch_with_rules(
+    db: Database, clock: FakeClock, words: ClinicWordLists, *triggers: str
+) -> MessageWatch:
+    rules = AutoresponseRepository(db)
+    for trigger in triggers:
+        await rules.add(
+            GUILD,
+            RuleDraft(trigger, f"About {trigger}", cooldown_seconds=5),
+            actor_id=MODERATOR,
+            now=clock.now(),
+        )
+    watch = MessageWatch(words, clock, ClinicWatchRepository(db), rules)
+    await watch.load()
+    return watch
+
+
+async def test_a_rule_answers_and_its_hit_is_remembered(
+    db: Database, clock: FakeClock, content_words: ClinicWordLists
+) -> None:
+    watch = await watch_with_rules(db, clock, content_words, "mri")
+    reply = watch.reply_for(GUILD, CHANNEL, "my mri is tomorrow", parent_channel_id=None)
+    assert isinstance(reply, Rule) and reply.number == 1
+    await watch.record_rule_answer(GUILD, reply, CHANNEL)
+    assert (await AutoresponseRepository(db).get(GUILD, 1)).hit_count == 1
+
+
+async def test_the_card_goes_first_and_the_rule_keeps_its_cooldown(
+    db: Database,
+    clock: FakeClock,
+    content_words,
+) -> None:
+    watch = await watch_with_rules(db, clock, content_words, "mexico")
+    assert isinstance(watch.reply_for(GUILD, CHANNEL, CLINIC_TALK, parent_channel_id=None), CautionHit)
+    # The rule was not used up by the message the card answered: it answers the next one at once.
+    reply = watch.reply_for(GUILD, CHANNEL, "mexico again", parent_channel_id=None)
+    assert isinstance(reply, Rule)
+
+
+async def test_a_flood_gets_a_few_replies_per_channel_not_one_each(
+    db: Database,
+    clock: FakeClock,
+    content_words,
+) -> None:
+    triggers = [f"word{n}" for n in range(20)]
+    watch = await watch_with_rules(db, clock, content_words, *triggers)
+    replies = [watch.reply_for(GUILD, CHANNEL, trigger, parent_channel_id=None) for trigger in triggers]
+    assert sum(reply is not None for reply in replies) == REPLIES_PER_WINDOW
+    # Another channel has its own budget; the first gets room again once the window has passed.
+    assert watch.reply_for(GUILD, OTHER_CHANNEL, "word19", parent_channel_id=None) is not None
+    clock.advance(seconds=5)
+    assert watch.reply_for(GUILD, CHANNEL, "word19", parent_channel_id=None) is not None
+
+
+async def test_a_rule_held_back_by_the_budget_is_not_used_up(
+    db: Database,
+    clock: FakeClock,
+    content_words,
+) -> None:
+    watch = await watch_with_rules(db, clock, content_words, "a1", "a2", "a3", "late")
+    for trigger in ("a1", "a2", "a3"):
+        assert watch.reply_for(GUILD, CHANNEL, trigger, parent_channel_id=None) is not None
+    assert watch.reply_for(GUILD, CHANNEL, "late", parent_channel_id=None) is None
+    clock.advance(seconds=5)
+    assert watch.reply_for(GUILD, CHANNEL, "late", parent_channel_id=None) is not None
+
+
+async def test_a_restart_remembers_cooldowns(
+    db: Database, clock: FakeClock, content_words: ClinicWordLists
+) -> None:
+    watch = await watch_with_rules(db, clock, content_words, "mri")
+    reply = watch.reply_for(GUILD, CHANNEL, "mri", parent_channel_id=None)
+    assert isinstance(reply, Rule)
+    await watch.record_rule_answer(GUILD, reply, CHANNEL)
+    restarted = MessageWatch(content_words, clock, ClinicWatchRepository(db), AutoresponseRepository(db))
+    await restarted.load()
+    clock.advance(seconds=1)
+    assert restarted.reply_for(GUILD, CHANNEL, "mri", parent_channel_id=None) is None
+    clock.advance(seconds=5)
+    assert restarted.reply_for(GUILD, CHANNEL, "mri", parent_channel_id=None) is not None
