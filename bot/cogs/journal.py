@@ -18,6 +18,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.cogs import journal_views as views
+from bot.cogs._choices import choices_of
 from bot.cogs._context import BotContext
 from bot.cogs._ui import dynamic_buttons
 from bot.cogs.journal_views import (
@@ -71,14 +72,6 @@ FORGET_QUESTION = (
 
 def _entries(count: int) -> str:
     return f"{count} journal {'entry' if count == 1 else 'entries'}"
-
-
-def _phase_choices() -> list[app_commands.Choice[str]]:
-    return [app_commands.Choice(name=phase.label, value=phase.value) for phase in Phase]
-
-
-def _kind_choices() -> list[app_commands.Choice[str]]:
-    return [app_commands.Choice(name=kind.label, value=kind.value) for kind in EntryKind]
 
 
 def _cadence_choices() -> list[app_commands.Choice[str]]:
@@ -135,7 +128,7 @@ class JournalCog(commands.Cog, name="Journal"):
         side_effects="Side effects you noticed",
         kind="Note, check-in, milestone or relapse",
     )
-    @app_commands.choices(phase=_phase_choices(), kind=_kind_choices())
+    @app_commands.choices(phase=choices_of(Phase, label="label"), kind=choices_of(EntryKind, label="label"))
     async def add(
         self,
         interaction: discord.Interaction,

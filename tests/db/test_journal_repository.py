@@ -1,12 +1,11 @@
 """The journal repository on real SQLite: storage only (numbering, multi-row inserts, sealed text, the
-key check, and CHECK constraints that match the enums). The rules around it are the service's."""
+key check). The rules around it are the service's; its CHECK constraints are tied to the enums in
+tests/db/test_schema_matches_enums.py."""
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
 from typing import Any
 
 import pytest
@@ -16,10 +15,8 @@ from bot.core.journal.crypto import JournalCipher, generate_key
 from bot.core.journal.model import (
     Cadence,
     EntryDraft,
-    EntryKind,
     EntrySource,
     Phase,
-    Therapy,
 )
 from bot.db.database import Database
 from bot.db.repositories.journal import (
@@ -154,24 +151,3 @@ async def test_the_key_evidence_is_the_canary_else_a_sealed_entry(db: Database) 
     await keys.store_canary(first)
     await keys.store_canary(second)  # an existing canary is never replaced
     assert (await keys.evidence()).canary == first
-
-
-@pytest.mark.parametrize(
-    ("table", "column", "enum"),
-    [
-        ("journal_entries", "kind", EntryKind),
-        ("journal_entries", "source", EntrySource),
-        ("journal_entries", "therapy", Therapy),
-        ("journal_entries", "phase", Phase),
-        ("journal_reminders", "cadence", Cadence),
-    ],
-)
-async def test_check_constraints_allow_exactly_the_enum_values(
-    db: Database, table: str, column: str, enum: type[StrEnum]
-) -> None:
-    """A value added to an enum without a migration that allows it fails here, not in production."""
-    [row] = await db.fetch_all("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,))
-    check = re.search(rf"CHECK \({column} IN \(([^)]*)\)\)", row["sql"])
-    assert check is not None, f"{table}.{column} has no CHECK (... IN (...))"
-    allowed = set(re.findall(r"'([^']*)'", check.group(1)))
-    assert allowed == {member.value for member in enum}
