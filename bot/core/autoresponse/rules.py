@@ -27,6 +27,7 @@ from typing import Any
 
 import re2
 
+from bot.core import limits
 from bot.core.scanning.matcher import (
     PHRASE_GAP,
     UNICODE_WORD_AFTER,
@@ -41,7 +42,7 @@ from bot.errors import InvalidInput
 
 MAX_RULES_PER_GUILD = 500
 MAX_TRIGGER_LENGTH = 200
-MAX_RESPONSE_LENGTH = 2000
+MAX_RESPONSE_LENGTH = limits.MESSAGE_CHARS  # a response is sent as one message
 MIN_COOLDOWN_SECONDS = 0
 MAX_COOLDOWN_SECONDS = 7 * 24 * 60 * 60
 DEFAULT_COOLDOWN_SECONDS = 60
