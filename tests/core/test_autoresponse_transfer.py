@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 import yaml
 
@@ -34,8 +36,8 @@ TRICKY = [
 ]
 
 
-def document(rules: list[dict[str, object]], version: object = 1) -> str:
-    return yaml.safe_dump({"version": version, "rules": rules}, allow_unicode=True)
+def document(rules: Sequence[object], version: object = 1) -> str:
+    return yaml.safe_dump({"version": version, "rules": list(rules)}, allow_unicode=True)
 
 
 def good(index: int) -> dict[str, object]:
