@@ -25,6 +25,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs._checks import ModeratorGroup
+from bot.cogs._choices import choices_of
 from bot.cogs._context import BotContext, context_of
 from bot.cogs._ui import ModeratorItem, ModeratorModal, dynamic_buttons
 from bot.core import limits
@@ -61,9 +62,9 @@ PROBLEMS_FILENAME = "import-problems.txt"
 KEPT_RESPONSE_FILENAME = "your-response.txt"
 
 #: The match modes and import modes as Discord shows them, straight from their enums (no copy to
-#: keep in step; tests/e2e/test_autoresponse.py checks what is synced).
-MODE_CHOICES = [app_commands.Choice(name=mode.value, value=mode.value) for mode in MatchMode]
-IMPORT_MODE_CHOICES = [app_commands.Choice(name=mode.value, value=mode.value) for mode in ImportMode]
+#: keep in step; tests/test_app.py::ENUM_OPTIONS checks them).
+MODE_CHOICES = choices_of(MatchMode)
+IMPORT_MODE_CHOICES = choices_of(ImportMode)
 ScopeChannel = discord.TextChannel | discord.ForumChannel
 RuleNumber = app_commands.Range[int, 1, 1_000_000]
 Cooldown = app_commands.Range[int, MIN_COOLDOWN_SECONDS, MAX_COOLDOWN_SECONDS]

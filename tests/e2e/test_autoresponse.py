@@ -14,7 +14,7 @@ from fake_discord import FakeDiscord, InteractionHandle, RestCall
 from running_bot import start_bot
 
 from bot.app import StemcellBot
-from bot.core.autoresponse import ImportMode, MatchMode, Rule
+from bot.core.autoresponse import Rule
 from bot.core.clock import FakeClock
 from bot.db.repositories.audit import AuditRepository
 from bot.db.repositories.autoresponses import AutoresponseRepository
@@ -179,29 +179,6 @@ async def test_one_reply_per_message_the_caution_goes_first(
     assert call.json["embeds"][0]["title"] == bot.content.caution.title
     await asyncio.sleep(QUIET)
     assert len(bot_posts(fake_discord, mark)) == 1
-
-
-# --- what Discord shows ------------------------------------------------------------------------
-
-
-def synced_choices(fake: FakeDiscord, subcommand: str, option: str) -> list[str]:
-    """The choices of `/autoresponse <subcommand> <option>` as the bot synced them to Discord."""
-    [command] = [c for scope in fake.commands.values() for c in scope if c["name"] == "autoresponse"]
-    [sub] = [o for o in command["options"] if o["name"] == subcommand]
-    [found] = [o for o in sub["options"] if o["name"] == option]
-    return [choice["value"] for choice in found.get("choices", [])]
-
-
-@pytest.mark.parametrize("subcommand", ["add", "edit"])
-async def test_the_match_modes_offered_are_the_enums(
-    fake_discord: FakeDiscord, bot: StemcellBot, subcommand: str
-) -> None:
-    """A new `MatchMode` appears in Discord by itself; a hand-written list would miss it."""
-    assert synced_choices(fake_discord, subcommand, "mode") == [mode.value for mode in MatchMode]
-
-
-async def test_the_import_modes_offered_are_the_enums(fake_discord: FakeDiscord, bot: StemcellBot) -> None:
-    assert synced_choices(fake_discord, "import", "mode") == [mode.value for mode in ImportMode]
 
 
 # --- add, edit, remove, list, show ----------------------------------------------------------------
