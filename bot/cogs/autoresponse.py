@@ -1,10 +1,10 @@
 """`/autoresponse`: moderators' own answers to words in messages, managed without a restart.
 
-Every change goes the same way: the repository (rule and audit row in one transaction), then
-the server's rules become the live ones (`MessageWatch.install_rules`), then the mod-log report,
-then the moderator's ephemeral confirmation. Validation, numbering, limits,
-the answer order and the YAML format all live in `bot.core.autoresponse` and the repository;
-this cog only translates options, forms and files.
+Every change goes the same way: `AutoresponseService` (checked by `bot.core.autoresponse`, stored
+with its audit row in one transaction, then made live), then the mod-log report of that audit
+row, then the moderator's ephemeral confirmation. Validation, numbering, limits, the answer order,
+imports and the YAML format all live in `bot.core.autoresponse` and the service; this cog only
+translates options, forms and files.
 
 Answering messages happens in the one message listener (`message_scan.py`). A message gets
 at most one reply from the bot: when the clinic caution fires for it, no rule answers it
@@ -13,23 +13,23 @@ at most one reply from the bot: when the clinic caution fires for it, no rule an
 
 from __future__ import annotations
 
-import asyncio
 import io
 import math
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs._checks import ModeratorGroup
+from bot.cogs._choices import choices_of
 from bot.cogs._context import BotContext, context_of
 from bot.cogs._ui import ModeratorItem, ModeratorModal, dynamic_buttons
 from bot.core import limits
-from bot.core.audit import changed_fields
+from bot.core.audit import AuditEntry
 from bot.core.autoresponse import (
     DEFAULT_COOLDOWN_SECONDS,
     MAX_COOLDOWN_SECONDS,
@@ -37,6 +37,8 @@ from bot.core.autoresponse import (
     MAX_RESPONSE_LENGTH,
     MAX_RULES_PER_GUILD,
     MAX_TRIGGER_LENGTH,
+    MIN_COOLDOWN_SECONDS,
+    DraftEdit,
     FieldProblem,
     ImportMode,
     ImportRejected,
@@ -44,14 +46,11 @@ from bot.core.autoresponse import (
     Rule,
     RuleDraft,
     RuleRejected,
-    export_rules,
-    parse_import,
-    validate_draft,
+    check_before_response,
 )
 from bot.core.replies import DryRun
 from bot.core.scanning import Sensitivity
-from bot.core.text import clip, escape_markdown, one_line
-from bot.db.repositories.autoresponses import DraftEdit
+from bot.core.text import clip, escape_markdown, snippet
 from bot.errors import InvalidInput, UserFacingError
 
 COG_NAME = "Auto-responses"
@@ -59,26 +58,23 @@ COLOUR = 0x3C8D5A
 PAGE_SIZE = 10
 TRIGGER_SHOWN = 60
 RESPONSE_SHOWN = 90
-# Beyond these sizes the YAML work goes to a thread, so the event loop keeps answering others.
-EXPORT_IN_THREAD_FROM_RULES = 50
-PARSE_IN_THREAD_FROM_BYTES = 32_000
 PROBLEMS_FILENAME = "import-problems.txt"
 KEPT_RESPONSE_FILENAME = "your-response.txt"
-# Stands in for the response while a trigger is checked before the response form opens.
-_PLACEHOLDER_RESPONSE = "-"
 
-#: The match modes as Discord shows them, straight from `MatchMode` (no copy to keep in step).
-MODE_CHOICES = [app_commands.Choice(name=mode.value, value=mode.value) for mode in MatchMode]
+#: The match modes and import modes as Discord shows them, straight from their enums (no copy to
+#: keep in step; tests/test_app.py::ENUM_OPTIONS checks them).
+MODE_CHOICES = choices_of(MatchMode)
+IMPORT_MODE_CHOICES = choices_of(ImportMode)
 ScopeChannel = discord.TextChannel | discord.ForumChannel
 RuleNumber = app_commands.Range[int, 1, 1_000_000]
-Cooldown = app_commands.Range[int, 0, MAX_COOLDOWN_SECONDS]
+Cooldown = app_commands.Range[int, MIN_COOLDOWN_SECONDS, MAX_COOLDOWN_SECONDS]
 
 # --- how rules read in Discord -------------------------------------------------------------------
 
 
 def quoted(text: str, limit: int = MAX_TRIGGER_LENGTH) -> str:
     """A trigger in curly quotes, on one line, shortened, with Markdown made literal."""
-    return f"“{escape_markdown(clip(one_line(text), limit))}”"
+    return f"“{snippet(text, limit)}”"
 
 
 def scope_text(rule_or_draft: Rule | RuleDraft, *, brief: bool = False) -> str:
@@ -120,7 +116,7 @@ def list_message(rules: Sequence[Rule], page: int) -> dict[str, Any]:
         lines.append(
             f"**#{rule.number}** · {rule.mode.value} · {quoted(rule.trigger, TRIGGER_SHOWN)} · "
             f"{plural(rule.hit_count, 'hit')} · {state} · {scope_text(rule, brief=True)}\n"
-            f"-# {escape_markdown(_snippet(rule.response))}"
+            f"-# {snippet(rule.response, RESPONSE_SHOWN)}"
         )
     embed = discord.Embed(title="Auto-responses", description="\n".join(lines), colour=discord.Colour(COLOUR))
     embed.set_footer(
@@ -134,10 +130,6 @@ def list_message(rules: Sequence[Rule], page: int) -> dict[str, Any]:
             ListPageButton(min(page + 1, pages), "next", disabled=page == pages),
         )
     return {"content": None, "embed": embed, "view": view}
-
-
-def _snippet(text: str) -> str:
-    return clip(one_line(text), RESPONSE_SHOWN)
 
 
 def rule_embed(rule: Rule) -> discord.Embed:
@@ -169,7 +161,7 @@ def test_embed(text: str, dry_run: DryRun, *, channel_id: int) -> discord.Embed:
     """The dry run of `/autoresponse test`: which rule would answer, and the clinic caution, with reasons."""
     selection = dry_run.selection
     embed = discord.Embed(title="Dry run", colour=discord.Colour(COLOUR))
-    embed.description = f"If a member sent this in <#{channel_id}>:\n> {escape_markdown(_snippet(text))}"
+    embed.description = f"If a member sent this in <#{channel_id}>:\n> {snippet(text, RESPONSE_SHOWN)}"
     if selection.winner is not None:
         answer = f"**#{selection.winner.number} would answer.**"
     elif selection.candidates:
@@ -277,7 +269,7 @@ class ResponseForm(ModeratorModal):
         self.add_item(
             discord.ui.Label(
                 text="Response",
-                description="Up to 2,000 characters. Mentions in it will not ping anyone.",
+                description=f"Up to {MAX_RESPONSE_LENGTH:,} characters. Mentions in it will not ping anyone.",
                 component=self.response_input,
             )
         )
@@ -345,7 +337,9 @@ class AutoresponseGroup(ModeratorGroup):
     @app_commands.describe(
         trigger=f"What to listen for, up to {MAX_TRIGGER_LENGTH} characters",
         mode="How the trigger must appear in a message (word by default)",
-        response="What I answer, up to 2,000 characters; leave it out for a multi-line form",
+        response=(
+            f"What I answer, up to {MAX_RESPONSE_LENGTH:,} characters; leave it out for a multi-line form"
+        ),
         channel="Answer only in this channel and its threads (default: every channel)",
         cooldown=f"Seconds before it answers again in the same channel (default {DEFAULT_COOLDOWN_SECONDS})",
         enabled="Start switched on (the default) or off",
@@ -371,7 +365,7 @@ class AutoresponseGroup(ModeratorGroup):
         )
         if response is None or not response.strip():
             with explained_refusal():  # a bad trigger is refused before anyone writes a response
-                validate_draft(draft.with_changes(response=_PLACEHOLDER_RESPONSE))
+                check_before_response(draft)
             await interaction.response.send_modal(ResponseForm(self.cog, draft))
             return
         await self.cog.add_rule(interaction, draft)
@@ -383,7 +377,7 @@ class AutoresponseGroup(ModeratorGroup):
         number="The rule's number, as in /autoresponse list",
         trigger=f"A new trigger, up to {MAX_TRIGGER_LENGTH} characters",
         mode="A new match mode",
-        response="A new response, up to 2,000 characters",
+        response=f"A new response, up to {MAX_RESPONSE_LENGTH:,} characters",
         channel="Answer only in this channel and its threads",
         everywhere="True: answer in every channel again",
         cooldown="Seconds before this rule answers again in the same channel",
@@ -421,7 +415,7 @@ class AutoresponseGroup(ModeratorGroup):
         if enabled is not None:
             changes["enabled"] = enabled
         if not changes:
-            rule = await self.cog.repository.get(interaction.guild_id, number)
+            rule = await self.cog.autoresponses.get(interaction.guild_id, number)
             await interaction.response.send_modal(ResponseForm(self.cog, rule.draft, number=number))
             return
         await self.cog.edit_rule(interaction, number, lambda draft: draft.with_changes(**changes))
@@ -439,7 +433,7 @@ class AutoresponseGroup(ModeratorGroup):
         self, interaction: discord.Interaction, page: app_commands.Range[int, 1, 1000] = 1
     ) -> None:
         assert interaction.guild_id is not None
-        rules = await self.cog.repository.list(interaction.guild_id)
+        rules = await self.cog.autoresponses.list(interaction.guild_id)
         message = list_message(rules, page)
         if message["view"] is None:  # sending (unlike editing) takes no view at all, not None
             del message["view"]
@@ -449,7 +443,7 @@ class AutoresponseGroup(ModeratorGroup):
     @app_commands.describe(number="The rule's number, as in /autoresponse list")
     async def show(self, interaction: discord.Interaction, number: RuleNumber) -> None:
         assert interaction.guild_id is not None
-        rule = await self.cog.repository.get(interaction.guild_id, number)
+        rule = await self.cog.autoresponses.get(interaction.guild_id, number)
         await interaction.response.send_message(embed=rule_embed(rule), ephemeral=True)
 
     @app_commands.command(
@@ -473,20 +467,16 @@ class AutoresponseGroup(ModeratorGroup):
     async def export(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
-        rules = await self.cog.repository.list(interaction.guild_id)
-        if not rules:
+        exported = await self.cog.autoresponses.export(interaction.guild_id)
+        if not exported.rule_count:
             await interaction.followup.send("There are no auto-responses to export yet.", ephemeral=True)
             return
-        if len(rules) < EXPORT_IN_THREAD_FROM_RULES:
-            text = export_rules(rules)
-        else:
-            text = await asyncio.to_thread(export_rules, rules)
         file = discord.File(
-            io.BytesIO(text.encode("utf-8")), filename=f"autoresponses-{interaction.guild_id}.yaml"
+            io.BytesIO(exported.text.encode("utf-8")), filename=f"autoresponses-{interaction.guild_id}.yaml"
         )
         await interaction.followup.send(
-            f"All {plural(len(rules), 'auto-response')} of this server. Edit the file and bring it back "
-            "with `/autoresponse import`, here or in another server.",
+            f"All {plural(exported.rule_count, 'auto-response')} of this server. Edit the file and bring it "
+            "back with `/autoresponse import`, here or in another server.",
             file=file,
             ephemeral=True,
         )
@@ -498,8 +488,9 @@ class AutoresponseGroup(ModeratorGroup):
         file="The YAML file (at most 1 MB)",
         mode="merge: update rules with the same trigger, add the rest; replace: start afresh from the file",
     )
+    @app_commands.choices(mode=IMPORT_MODE_CHOICES)
     async def import_rules(
-        self, interaction: discord.Interaction, file: discord.Attachment, mode: Literal["merge", "replace"]
+        self, interaction: discord.Interaction, file: discord.Attachment, mode: str
     ) -> None:
         assert interaction.guild_id is not None
         if file.size > MAX_IMPORT_BYTES:
@@ -510,10 +501,7 @@ class AutoresponseGroup(ModeratorGroup):
         await interaction.response.defer(ephemeral=True, thinking=True)
         data = await file.read()
         try:
-            if len(data) < PARSE_IN_THREAD_FROM_BYTES:
-                drafts = parse_import(data)
-            else:
-                drafts = await asyncio.to_thread(parse_import, data)
+            drafts = await self.cog.autoresponses.parse(data)
         except ImportRejected as error:
             await self._send_problems(interaction, file.filename, error.problems)
             return
@@ -534,12 +522,12 @@ class AutoresponseGroup(ModeratorGroup):
 
 
 class AutoresponseCog(commands.Cog, name=COG_NAME):
-    """The change path for rules; the live rules belong to `MessageWatch`."""
+    """The change path for rules: `AutoresponseService` changes them, this cog reports and replies."""
 
     def __init__(self, context: BotContext) -> None:
         self.context = context
         self.client = context.client
-        self.repository = context.services.autoresponses
+        self.autoresponses = context.services.autoresponses
         self.watch = context.services.message_watch
         self.group = AutoresponseGroup(self)
 
@@ -551,67 +539,45 @@ class AutoresponseCog(commands.Cog, name=COG_NAME):
         self.client.tree.remove_command(self.group.name)
         self.client.remove_dynamic_items(ListPageButton)
 
-    async def reload_guild(self, guild_id: int) -> None:
-        """After a change: the stored rules become the live ones (one matcher rebuild)."""
-        self.watch.install_rules(guild_id, await self.repository.list(guild_id))
+    def report(self, entry: AuditEntry) -> None:
+        """The mod-log copy of the audit row a change wrote."""
+        self.context.modlog.report(
+            entry.guild_id, entry.actor_id, entry.action, entry.target, entry.before, entry.after
+        )
 
-    # --- the change path: repository (with audit) -> live rules -> mod-log -> confirmation ---
+    # --- the change path: service (checked, stored with audit, made live) -> mod-log -> confirmation ---
 
     async def add_rule(self, interaction: discord.Interaction, draft: RuleDraft) -> None:
-        guild_id = _guild_id(interaction)
         with explained_refusal():
-            rule = await self.repository.add(
-                guild_id, draft, actor_id=interaction.user.id, now=self.context.clock.now()
-            )
-        await self.reload_guild(guild_id)
-        self.context.modlog.report(
-            guild_id,
-            interaction.user.id,
-            "autoresponse.add",
-            f"#{rule.number}",
-            None,
-            rule.audit_view(),
-        )
+            added = await self.autoresponses.add(_guild_id(interaction), draft, actor_id=interaction.user.id)
+        self.report(added.audit_entry)
         await interaction.response.send_message(
-            f"Saved as auto-response **#{rule.number}**: {describe(rule.draft)}.\n"
+            f"Saved as auto-response **#{added.rule.number}**: {describe(added.rule.draft)}.\n"
             "Try it with `/autoresponse test`.",
             ephemeral=True,
         )
 
     async def edit_rule(self, interaction: discord.Interaction, number: int, edit: DraftEdit) -> None:
-        guild_id = _guild_id(interaction)
         with explained_refusal():
-            change = await self.repository.edit(
-                guild_id, number, edit, actor_id=interaction.user.id, now=self.context.clock.now()
+            change = await self.autoresponses.edit(
+                _guild_id(interaction), number, edit, actor_id=interaction.user.id
             )
-        if not change.changed:
+        if change.audit_entry is None:
             await interaction.response.send_message(
                 f"Auto-response #{number} already reads like that; nothing changed.", ephemeral=True
             )
             return
-        await self.reload_guild(guild_id)
-        before, after = changed_fields(change.before.draft.audit_view(), change.after.draft.audit_view())
-        self.context.modlog.report(
-            guild_id, interaction.user.id, "autoresponse.edit", f"#{number}", before, after
-        )
+        self.report(change.audit_entry)
         await interaction.response.send_message(
             f"Auto-response **#{number}** is updated: {describe(change.after.draft)}.", ephemeral=True
         )
 
     async def remove_rule(self, interaction: discord.Interaction, number: int) -> None:
-        guild_id = _guild_id(interaction)
-        rule = await self.repository.remove(
-            guild_id, number, actor_id=interaction.user.id, now=self.context.clock.now()
+        removed = await self.autoresponses.remove(
+            _guild_id(interaction), number, actor_id=interaction.user.id
         )
-        await self.reload_guild(guild_id)
-        self.context.modlog.report(
-            guild_id,
-            interaction.user.id,
-            "autoresponse.remove",
-            f"#{number}",
-            rule.audit_view(),
-            None,
-        )
+        self.report(removed.audit_entry)
+        rule = removed.rule
         await interaction.response.send_message(
             f"Removed auto-response #{number} ({rule.mode.value} {quoted(rule.trigger, TRIGGER_SHOWN)}). "
             "Its number will not be given to another rule.",
@@ -622,35 +588,18 @@ class AutoresponseCog(commands.Cog, name=COG_NAME):
         self, interaction: discord.Interaction, drafts: Sequence[RuleDraft], mode: ImportMode, filename: str
     ) -> None:
         """Apply a parsed file in one transaction (after `defer`), or change nothing and say why."""
-        guild_id = _guild_id(interaction)
         try:
-            report = await self.repository.import_rules(
-                guild_id, drafts, mode=mode, actor_id=interaction.user.id, now=self.context.clock.now()
+            imported = await self.autoresponses.import_rules(
+                _guild_id(interaction), drafts, mode, actor_id=interaction.user.id
             )
         except InvalidInput as error:
             message, _ = problems_report(filename, [error.message])
             await interaction.followup.send(message[: limits.MESSAGE_CHARS], ephemeral=True)
             return
-        await self.reload_guild(guild_id)
-        summary = {
-            "mode": mode.value,
-            "added": len(report.added),
-            "updated": len(report.updated),
-            "unchanged": len(report.unchanged),
-            "removed": report.removed,
-        }
-        self.context.modlog.report(
-            guild_id, interaction.user.id, "autoresponse.import", mode.value, None, summary
-        )
-        parts = [
-            f"{len(report.added)} added",
-            f"{len(report.updated)} updated",
-            f"{len(report.unchanged)} unchanged",
-        ]
-        if mode is ImportMode.REPLACE:
-            parts.append(f"{report.removed} removed first")
+        self.report(imported.audit_entry)
+        summary = imported.report.summary
         await interaction.followup.send(
-            f"Imported **{escape_markdown(filename)}** ({mode.value}): {', '.join(parts)}. "
+            f"Imported **{escape_markdown(filename)}** ({summary.mode.value}): {summary.tally()}. "
             "See them with `/autoresponse list`.",
             ephemeral=True,
         )

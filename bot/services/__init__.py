@@ -25,6 +25,7 @@ from bot.db.repositories.clinic_watch import ClinicWatchRepository
 from bot.db.repositories.journal import JournalRepository
 from bot.db.repositories.modlog import ModlogRepository
 from bot.db.repositories.trials_cache import TrialsCacheRepository
+from bot.services.autoresponses import AutoresponseService
 from bot.services.journal import JournalService
 from bot.services.message_watch import MessageWatch
 from bot.settings import Settings
@@ -38,7 +39,7 @@ class Services:
     modlog: ModlogRepository
     bot_state: BotStateRepository
     message_watch: MessageWatch
-    autoresponses: AutoresponseRepository
+    autoresponses: AutoresponseService
     journal: JournalService
     trials: TrialsService
 
@@ -61,13 +62,15 @@ def build_services(
 ) -> Services:
     """Wire every service to the one database connection and HTTP session the caller opened."""
     audit = AuditRepository(db)
-    autoresponses = AutoresponseRepository(db, audit)
+    autoresponse_rules = AutoresponseRepository(db)
     clinic_watch = ClinicWatchRepository(db, audit)
+    message_watch = MessageWatch(content.clinic_words, clock, clinic_watch, autoresponse_rules)
+    autoresponses = AutoresponseService(db, autoresponse_rules, audit, message_watch, clock)
     return Services(
         audit=audit,
         modlog=ModlogRepository(db, audit),
         bot_state=BotStateRepository(db),
-        message_watch=MessageWatch(content.clinic_words, clock, clinic_watch, autoresponses),
+        message_watch=message_watch,
         autoresponses=autoresponses,
         journal=JournalService(JournalRepository(db, journal_cipher), clock),
         trials=TrialsService(

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from bot.core.autoresponse import (
     MAX_RESPONSE_LENGTH,
     MAX_TRIGGER_LENGTH,
+    MODE_ORDER,
     MatchMode,
     Rule,
     RuleBook,
@@ -22,6 +24,7 @@ from bot.core.autoresponse import (
     select_rule,
     validate_draft,
 )
+from bot.core.autoresponse import selection as answer_order
 from bot.core.clock import FakeClock
 from bot.core.scanning import ClinicWatchSettings, ClinicWordLists, MessageScanner
 
@@ -44,75 +47,93 @@ def never_fired(number: int) -> datetime | None:
 # --- each mode, as the bot decides (set pattern, then the Unicode check on non-ASCII text) ---
 
 
-@pytest.mark.parametrize(
-    ("mode", "trigger", "text", "expected"),
-    [
-        # word: whole words, case-insensitive, accents ignored, Unicode-aware edges
-        (M.WORD, "hello", "Hello there!", True),
-        (M.WORD, "hello", "HELLO", True),
-        (M.WORD, "hello", "othello said", False),
-        (M.WORD, "hello", "hellooo", False),
-        (M.WORD, "hello", "(hello)", True),
-        (M.WORD, "hello", "hello😀", True),
-        (M.WORD, "hello", "😀hello", True),
-        (M.WORD, "good morning", "Good   morning all", True),
-        (M.WORD, "good morning", "good-morning", False),
-        (M.WORD, "clínica", "Una CLINICA cerca", True),
-        (M.WORD, "clinica", "una clínica", True),
-        (M.WORD, "hsct", "hsctклиника", False),
-        (M.WORD, "hsct", "hsct, клиника", True),
-        (M.WORD, "клиника", "Клиника рядом", True),
-        (M.WORD, "клиника", "поликлиника", False),
-        (M.WORD, "c++", "I code c++ daily", True),
-        (M.WORD, "don't", "I DON’T know", True),
-        (M.WORD, "❤", "love ❤️ you", True),
-        # phrase: words in a row, joined by spaces, hyphens, dots ... or nothing
-        (M.PHRASE, "stem cell", "a Stem-Cell clinic", True),
-        (M.PHRASE, "stem cell", "stem\n\ncell", True),
-        (M.PHRASE, "stem cell", "stemcell", True),
-        (M.PHRASE, "stem cell", "stem cells", False),
-        (M.PHRASE, "stem cell", "system cell", False),
-        (M.PHRASE, "stem-cell!", "stem cell", True),
-        # contains: anywhere, even inside words
-        (M.CONTAINS, "cell", "stemcells", True),
-        (M.CONTAINS, "🎉", "party🎉time", True),
-        (M.CONTAINS, "❤️", "love ❤", True),
-        (M.CONTAINS, "a.b", "axb", False),
-        # starts: at the start, past spaces, punctuation, Markdown and emoji; the trigger a whole word
-        (M.STARTS, "hi", "Hi all", True),
-        (M.STARTS, "hi", "  **hi** all", True),
-        (M.STARTS, "hi", "👋 hi", True),
-        (M.STARTS, "hi", "oh hi", False),
-        (M.STARTS, "hi", "hiking", False),
-        (M.STARTS, "!help", "!help me", True),
-        (M.STARTS, "hi", "яhi", False),
-        # exact: the whole message, ignoring case, surrounding spaces, punctuation and emoji
-        (M.EXACT, "thanks", "  Thanks!! ", True),
-        (M.EXACT, "thanks", "thanks 🙏", True),
-        (M.EXACT, "thanks", "thanks all", False),
-        (M.EXACT, "thank you", "thank\n you.", True),
-        (M.EXACT, "thanks", "", False),
-        # wildcard: `*` is any run of word letters (any script), at either end or inside
-        (M.WILDCARD, "mri*", "MRIs today", True),
-        (M.WILDCARD, "mri*", "mri", True),
-        (M.WILDCARD, "mri*", "an fmri", False),
-        (M.WILDCARD, "*cell", "stemcell", True),
-        (M.WILDCARD, "*cell", "cells", False),
-        (M.WILDCARD, "*cell*", "stemcells!", True),
-        (M.WILDCARD, "*cell*", "стемcellы", True),
-        (M.WILDCARD, "st*cell", "stemcell", True),
-        (M.WILDCARD, "st*cell", "stемcell", True),
-        (M.WILDCARD, "st*cell", "stem cell", False),
-        (M.WILDCARD, "hsct*", "hsct-клиника", True),
-        # regex: RE2 syntax, case-insensitive, on the folded text
-        (M.REGEX, r"ocre\w+", "OCREVUS works", True),
-        (M.REGEX, r"^\d{3}$", "123", True),
-        (M.REGEX, "clínica", "CLINICA", True),
-        (M.REGEX, "x{2,}", "x", False),
-    ],
-)
+EXAMPLES = [
+    # word: whole words, case-insensitive, accents ignored, Unicode-aware edges
+    (M.WORD, "hello", "Hello there!", True),
+    (M.WORD, "hello", "HELLO", True),
+    (M.WORD, "hello", "othello said", False),
+    (M.WORD, "hello", "hellooo", False),
+    (M.WORD, "hello", "(hello)", True),
+    (M.WORD, "hello", "hello😀", True),
+    (M.WORD, "hello", "😀hello", True),
+    (M.WORD, "good morning", "Good   morning all", True),
+    (M.WORD, "good morning", "good-morning", False),
+    (M.WORD, "clínica", "Una CLINICA cerca", True),
+    (M.WORD, "clinica", "una clínica", True),
+    (M.WORD, "hsct", "hsctклиника", False),
+    (M.WORD, "hsct", "hsct, клиника", True),
+    (M.WORD, "клиника", "Клиника рядом", True),
+    (M.WORD, "клиника", "поликлиника", False),
+    (M.WORD, "c++", "I code c++ daily", True),
+    (M.WORD, "don't", "I DON’T know", True),
+    (M.WORD, "❤", "love ❤️ you", True),
+    # phrase: words in a row, joined by spaces, hyphens, dots ... or nothing
+    (M.PHRASE, "stem cell", "a Stem-Cell clinic", True),
+    (M.PHRASE, "stem cell", "stem\n\ncell", True),
+    (M.PHRASE, "stem cell", "stemcell", True),
+    (M.PHRASE, "stem cell", "stem cells", False),
+    (M.PHRASE, "stem cell", "system cell", False),
+    (M.PHRASE, "stem-cell!", "stem cell", True),
+    # contains: anywhere, even inside words
+    (M.CONTAINS, "cell", "stemcells", True),
+    (M.CONTAINS, "🎉", "party🎉time", True),
+    (M.CONTAINS, "❤️", "love ❤", True),
+    (M.CONTAINS, "a.b", "axb", False),
+    # starts: at the start, past spaces, punctuation, Markdown and emoji; the trigger a whole word
+    (M.STARTS, "hi", "Hi all", True),
+    (M.STARTS, "hi", "  **hi** all", True),
+    (M.STARTS, "hi", "👋 hi", True),
+    (M.STARTS, "hi", "oh hi", False),
+    (M.STARTS, "hi", "hiking", False),
+    (M.STARTS, "!help", "!help me", True),
+    (M.STARTS, "hi", "яhi", False),
+    # exact: the whole message, ignoring case, surrounding spaces, punctuation and emoji
+    (M.EXACT, "thanks", "  Thanks!! ", True),
+    (M.EXACT, "thanks", "thanks 🙏", True),
+    (M.EXACT, "thanks", "thanks all", False),
+    (M.EXACT, "thank you", "thank\n you.", True),
+    (M.EXACT, "thanks", "", False),
+    # wildcard: `*` is any run of word letters (any script), at either end or inside
+    (M.WILDCARD, "mri*", "MRIs today", True),
+    (M.WILDCARD, "mri*", "mri", True),
+    (M.WILDCARD, "mri*", "an fmri", False),
+    (M.WILDCARD, "*cell", "stemcell", True),
+    (M.WILDCARD, "*cell", "cells", False),
+    (M.WILDCARD, "*cell*", "stemcells!", True),
+    (M.WILDCARD, "*cell*", "стемcellы", True),
+    (M.WILDCARD, "st*cell", "stemcell", True),
+    (M.WILDCARD, "st*cell", "stемcell", True),
+    (M.WILDCARD, "st*cell", "stem cell", False),
+    (M.WILDCARD, "hsct*", "hsct-клиника", True),
+    # regex: RE2 syntax, case-insensitive, on the folded text
+    (M.REGEX, r"ocre\w+", "OCREVUS works", True),
+    (M.REGEX, r"^\d{3}$", "123", True),
+    (M.REGEX, "clínica", "CLINICA", True),
+    (M.REGEX, "x{2,}", "x", False),
+]
+
+
+@pytest.mark.parametrize(("mode", "trigger", "text", "expected"), EXAMPLES)
 def test_each_mode(mode: MatchMode, trigger: str, text: str, expected: bool) -> None:
     assert matches(mode, trigger, text) is expected
+
+
+def test_every_mode_has_examples_that_match_and_that_do_not() -> None:
+    """A new match mode needs its rows in EXAMPLES before it can ship."""
+    for mode in MatchMode:
+        assert {expected for m, _, _, expected in EXAMPLES if m is mode} == {True, False}, mode
+
+
+def test_the_readmes_describe_every_mode_in_the_answer_order() -> None:
+    """The mode table and the answer order in the READMEs (and selection's docstring) copy `MatchMode`."""
+    project_root = Path(__file__).resolve().parents[2]
+    feature = (project_root / "bot" / "core" / "autoresponse" / "README.md").read_text("utf-8")
+    for mode in MatchMode:
+        assert f"\n| `{mode.value}`" in feature, mode
+    assert " > ".join(f"`{mode.value}`" for mode in MODE_ORDER) in feature
+    assert " > ".join(mode.value for mode in MODE_ORDER) in " ".join((answer_order.__doc__ or "").split())
+    project = (project_root / "README.md").read_text("utf-8")
+    assert all(f"`{mode.value}`" in project for mode in MatchMode)
 
 
 def test_custom_emoji_and_mentions_are_not_text() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 import yaml
 
@@ -34,8 +36,8 @@ TRICKY = [
 ]
 
 
-def document(rules: list[dict[str, object]], version: object = 1) -> str:
-    return yaml.safe_dump({"version": version, "rules": rules}, allow_unicode=True)
+def document(rules: Sequence[object], version: object = 1) -> str:
+    return yaml.safe_dump({"version": version, "rules": list(rules)}, allow_unicode=True)
 
 
 def good(index: int) -> dict[str, object]:
@@ -125,8 +127,8 @@ def test_every_problem_is_reported_at_once() -> None:
         parse_import(document(rules))
     assert caught.value.problems == (
         "rule 2: trigger: is 201 characters long; the limit is 200",
-        "rule 3: mode: 'fuzzy' is not a match mode; "
-        "use one of exact, starts, phrase, word, wildcard, contains, regex",
+        "rule 3: mode: 'fuzzy' is not a match mode; use one of "
+        + ", ".join(mode.value for mode in MatchMode),
         "rule 3: trigger: must be text (put it in quotes)",
         "rule 3: response: is 2,001 characters long; the limit is 2,000",
         "rule 4: colour: unknown field",

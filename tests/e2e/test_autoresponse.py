@@ -14,6 +14,7 @@ from fake_discord import FakeDiscord, InteractionHandle, RestCall
 from running_bot import start_bot
 
 from bot.app import StemcellBot
+from bot.core.autoresponse import Rule
 from bot.core.clock import FakeClock
 from bot.db.repositories.audit import AuditRepository
 from bot.db.repositories.autoresponses import AutoresponseRepository
@@ -70,10 +71,16 @@ async def test_a_moderator_adds_a_rule_and_a_member_gets_the_answer_without_ping
     assert rule.hit_count == 1
 
 
-async def _wait_for_hits(bot: StemcellBot, guild_id: int, number: int, hits: int) -> Any:
-    repository = AutoresponseRepository(bot.db)
+async def stored_rule(bot: StemcellBot, guild_id: int, number: int) -> Rule:
+    """Rule #number as the database holds it (read past the bot, straight from storage)."""
+    rule = await AutoresponseRepository(bot.db).find(guild_id, number)
+    assert rule is not None, f"rule #{number} is not stored"
+    return rule
+
+
+async def _wait_for_hits(bot: StemcellBot, guild_id: int, number: int, hits: int) -> Rule:
     for _ in range(50):
-        rule = await repository.get(guild_id, number)
+        rule = await stored_rule(bot, guild_id, number)
         if rule.hit_count >= hits:
             return rule
         await asyncio.sleep(0.05)
@@ -188,7 +195,7 @@ async def test_add_without_a_response_opens_a_form_showing_the_trigger(
     submitted = await fake_discord.submit_modal(handle, {"response": "Welcome!\nRead the pinned post."})
     confirmation = (await submitted.wait_response())["data"]
     assert confirmation["flags"] & EPHEMERAL and "#1" in confirmation["content"]
-    rule = await AutoresponseRepository(bot.db).get(fake_discord.guild_id, 1)
+    rule = await stored_rule(bot, fake_discord.guild_id, 1)
     assert rule.response == "Welcome!\nRead the pinned post."
     mark = len(fake_discord.calls)
     message = await fake_discord.post_message(fake_discord.channel_id, "welcome")
@@ -210,7 +217,7 @@ async def test_a_refused_form_hands_the_written_response_back(
     refused = await fake_discord.submit_modal(second, {"response": "A long, careful welcome text."})
     data = (await refused.wait_response())["data"]
     assert data["flags"] & EPHEMERAL and "nothing is lost" in data["content"]
-    callback = next(c for c in fake_discord.calls[mark:] if c.route.endswith("/callback"))
+    callback = next(c for c in fake_discord.calls[mark:] if (c.route or "").endswith("/callback"))
     assert callback.file("your-response.txt").text() == "A long, careful welcome text."
     assert [r.number for r in await AutoresponseRepository(bot.db).list(fake_discord.guild_id)] == [1]
 
@@ -236,7 +243,7 @@ async def test_edit_changes_fields_and_without_options_opens_the_response_prefil
     assert WELCOME in str(modal["components"])  # prefilled
     submitted = await fake_discord.submit_modal(handle, {"response": "Hi there!"})
     assert "updated" in (await submitted.wait_response())["data"]["content"]
-    rule = await AutoresponseRepository(bot.db).get(fake_discord.guild_id, 1)
+    rule = await stored_rule(bot, fake_discord.guild_id, 1)
     assert (rule.trigger, rule.response, rule.draft.cooldown_seconds) == ("hi", "Hi there!", 5)
     mark = len(fake_discord.calls)
     message = await fake_discord.post_message(fake_discord.channel_id, "hi all")

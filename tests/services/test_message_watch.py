@@ -28,13 +28,14 @@ async def watch_with_rules(
     db: Database, clock: FakeClock, words: ClinicWordLists, *triggers: str
 ) -> MessageWatch:
     rules = AutoresponseRepository(db)
-    for trigger in triggers:
-        await rules.add(
-            GUILD,
-            RuleDraft(trigger, f"About {trigger}", cooldown_seconds=5),
-            actor_id=MODERATOR,
-            now=clock.now(),
-        )
+    async with db.transaction():
+        for trigger in triggers:
+            await rules.insert(
+                GUILD,
+                RuleDraft(trigger, f"About {trigger}", cooldown_seconds=5),
+                actor_id=MODERATOR,
+                now=clock.now(),
+            )
     watch = MessageWatch(words, clock, ClinicWatchRepository(db), rules)
     await watch.load()
     return watch
@@ -47,7 +48,8 @@ async def test_a_rule_answers_and_its_hit_is_remembered(
     reply = watch.reply_for(GUILD, CHANNEL, "my mri is tomorrow", parent_channel_id=None)
     assert isinstance(reply, Rule) and reply.number == 1
     await watch.record_rule_answer(GUILD, reply, CHANNEL)
-    assert (await AutoresponseRepository(db).get(GUILD, 1)).hit_count == 1
+    stored = await AutoresponseRepository(db).find(GUILD, 1)
+    assert stored is not None and stored.hit_count == 1
 
 
 async def test_the_card_goes_first_and_the_rule_keeps_its_cooldown(

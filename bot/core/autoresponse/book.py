@@ -2,9 +2,9 @@
 
 The listener hands the scanner's `rule_labels` to `RuleBook.answer`, which maps labels (rule
 numbers) back to rules and gives the answer `select_rule` would give; `RuleBook.choose` is the
-same choice with every verdict, for `/autoresponse test`. After each change the cog reloads the
-server's rules with `set_rules` and passes the triggers it returns to
-`MessageScanner.set_rule_triggers`, so the compiled set is rebuilt once per change.
+same choice with every verdict, for `/autoresponse test`. After each change
+`MessageWatch.install_rules` reloads the server's rules with `set_rules` and passes the triggers it
+returns to `MessageScanner.set_rule_triggers`, so the compiled set is rebuilt once per change.
 """
 
 from __future__ import annotations

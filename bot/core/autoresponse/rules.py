@@ -27,6 +27,7 @@ from typing import Any
 
 import re2
 
+from bot.core import limits
 from bot.core.scanning.matcher import (
     PHRASE_GAP,
     UNICODE_WORD_AFTER,
@@ -41,7 +42,7 @@ from bot.errors import InvalidInput
 
 MAX_RULES_PER_GUILD = 500
 MAX_TRIGGER_LENGTH = 200
-MAX_RESPONSE_LENGTH = 2000
+MAX_RESPONSE_LENGTH = limits.MESSAGE_CHARS  # a response is sent as one message
 MIN_COOLDOWN_SECONDS = 0
 MAX_COOLDOWN_SECONDS = 7 * 24 * 60 * 60
 DEFAULT_COOLDOWN_SECONDS = 60
@@ -364,9 +365,11 @@ def rule_patterns(mode: MatchMode, trigger: str) -> RulePatterns:
         elif mode is MatchMode.EXACT:
             set_pattern = f"^{_SET_SKIP}{literal}{_SET_SKIP}$"
             exact = f"^{_EXACT_SKIP}{literal}{_EXACT_SKIP}$"
-        else:  # word
+        elif mode is MatchMode.WORD:
             set_pattern = f"{_before(canonical, unicode=False)}{literal}{_after(canonical, unicode=False)}"
             exact = f"{_before(canonical, unicode=True)}{literal}{_after(canonical, unicode=True)}"
+        else:  # a new mode must say how it matches, never fall back to another's meaning
+            raise NotImplementedError(f"no patterns for the {mode.value} mode")
     _compile_alone(set_pattern)  # the exact pattern is compiled on first use (Unicode tables are slow)
     return RulePatterns(set_pattern, None if exact == set_pattern else exact)
 

@@ -49,7 +49,7 @@ _Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BaseDumper: type[Any] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-class _Dumper(_BaseDumper):  # type: ignore[misc, valid-type]
+class _Dumper(_BaseDumper):
     """Writes every value out in full: an import refuses anchors and aliases, so an export has none."""
 
     def ignore_aliases(self, data: Any) -> bool:
@@ -76,7 +76,7 @@ class ImportRejected(InvalidInput):
 
 
 def export_rules(rules: Iterable[Rule | RuleDraft]) -> str:
-    """The YAML document for these rules, in the order given (the cog passes them by number)."""
+    """The YAML document for these rules, in the order given (the service passes them by number)."""
     drafts = [rule.draft if isinstance(rule, Rule) else rule for rule in rules]
     document = {"version": FORMAT_VERSION, "rules": [draft.audit_view() for draft in drafts]}
     text: str = yaml.dump(

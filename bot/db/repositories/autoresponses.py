@@ -1,8 +1,8 @@
 """Auto-response storage: rules numbered per server, their hits and cooldowns.
 
-Every change runs in one transaction together with its audit rows, so the rules and the log
-never disagree, and a refused change (`InvalidInput`, `NotFound`) leaves both untouched. An
-import is one transaction too: all of it or none of it.
+Store and load only: what may be stored is decided in `bot.core.autoresponse` and carried out by
+`bot/services/autoresponses.py`, which runs `insert`, `update` and the deletes inside its own
+transaction together with the audit rows, so the rules and the log never disagree.
 """
 
 from __future__ import annotations
@@ -10,57 +10,18 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.core.audit import AuditEntry, changed_fields
-from bot.core.autoresponse.rules import (
-    MAX_RULES_PER_GUILD,
-    MatchMode,
-    Rule,
-    RuleDraft,
-    check_rule_set,
-    validate_draft,
-)
-from bot.core.autoresponse.transfer import ImportMode
+from bot.core.autoresponse.rules import MatchMode, Rule, RuleDraft
 from bot.db.database import Database
-from bot.db.repositories.audit import AuditRepository
-from bot.errors import InvalidInput, NotFound
-
-DraftEdit = Callable[[RuleDraft], RuleDraft]
-
-
-@dataclass(frozen=True)
-class RuleChange:
-    """A rule before and after one edit."""
-
-    before: Rule
-    after: Rule
-
-    @property
-    def changed(self) -> bool:
-        return self.before.draft != self.after.draft
-
-
-@dataclass(frozen=True)
-class ImportReport:
-    """What an import did, by rule number (numbers as they are after the import)."""
-
-    mode: ImportMode
-    added: tuple[int, ...]
-    updated: tuple[int, ...]
-    unchanged: tuple[int, ...]
-    removed: int
 
 
 class AutoresponseRepository:
-    """Every SQL statement the auto-responses need; each public method is one action."""
+    """Every SQL statement the auto-responses need."""
 
-    def __init__(self, db: Database, audit: AuditRepository | None = None) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
-        self._audit = audit or AuditRepository(db)
 
     # --- reading ---
 
@@ -86,183 +47,63 @@ class AutoresponseRepository:
             by_guild[int(row["guild_id"])].append(_rule(row))
         return {guild_id: tuple(rules) for guild_id, rules in by_guild.items()}
 
-    async def get(self, guild_id: int, number: int) -> Rule:
-        """One rule, or `NotFound` with a sentence for the moderator."""
+    async def find(self, guild_id: int, number: int) -> Rule | None:
+        """Rule #number of the server, or None."""
         row = await self._db.fetch_one(
             "SELECT guild_id, number, trigger, mode, response, channel_ids, cooldown_seconds, enabled, "
             "author_id, created_at, updated_by, updated_at, hit_count, last_hit_at "
             "FROM autoresponse_rules WHERE guild_id = ? AND number = ?",
             (guild_id, number),
         )
-        if row is None:
-            raise NotFound(f"There is no auto-response #{number} on this server.")
-        return _rule(row)
+        return None if row is None else _rule(row)
 
-    async def count(self, guild_id: int) -> int:
-        row = await self._db.fetch_one(
-            "SELECT count(*) FROM autoresponse_rules WHERE guild_id = ?", (guild_id,)
+    # --- changing (inside the caller's transaction, beside its audit rows) ---
+
+    async def insert(self, guild_id: int, draft: RuleDraft, *, actor_id: int, now: datetime) -> Rule:
+        """Store a new rule under the server's next number (a removed rule's number is never reused)."""
+        self._require_transaction()
+        number = await self._next_number(guild_id)
+        at = _utc_text(now)
+        await self._db.execute(
+            "INSERT INTO autoresponse_rules (guild_id, number, trigger, mode, response, channel_ids, "
+            "cooldown_seconds, enabled, author_id, created_at, updated_by, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (guild_id, number, *_draft_values(draft), actor_id, at, actor_id, at),
         )
-        return int(row[0]) if row else 0
+        return Rule(
+            guild_id=guild_id,
+            number=number,
+            draft=draft,
+            author_id=actor_id,
+            created_at=datetime.fromisoformat(at),
+            updated_by=actor_id,
+            updated_at=datetime.fromisoformat(at),
+        )
 
-    # --- changing ---
+    async def update(
+        self, guild_id: int, number: int, draft: RuleDraft, *, actor_id: int, now: datetime
+    ) -> None:
+        """Store a new draft for rule #number (its number, author, hits and cooldowns stay)."""
+        self._require_transaction()
+        await self._db.execute(
+            "UPDATE autoresponse_rules SET trigger = ?, mode = ?, response = ?, channel_ids = ?, "
+            "cooldown_seconds = ?, enabled = ?, updated_by = ?, updated_at = ? "
+            "WHERE guild_id = ? AND number = ?",
+            (*_draft_values(draft), actor_id, _utc_text(now), guild_id, number),
+        )
 
-    async def add(self, guild_id: int, draft: RuleDraft, *, actor_id: int, now: datetime) -> Rule:
-        """Store a new rule under the server's next number (allocated in the same transaction)."""
-        draft = validate_draft(draft)
-        async with self._db.transaction():
-            existing = await self.list(guild_id)
-            if len(existing) >= MAX_RULES_PER_GUILD:
-                raise InvalidInput(
-                    f"This server already has {MAX_RULES_PER_GUILD} auto-responses, the most it may have. "
-                    "Remove one first."
-                )
-            _refuse_duplicate(existing, draft)
-            check_rule_set([*(rule.draft for rule in existing), draft])
-            rule = await self._insert(guild_id, await self._next_number(guild_id), draft, actor_id, now)
-            await self._record(
-                guild_id, actor_id, "autoresponse.add", rule.number, None, rule.audit_view(), now
-            )
-        return rule
+    async def delete(self, guild_id: int, number: int) -> None:
+        """Delete rule #number; its cooldowns go with it, its number is not reused."""
+        self._require_transaction()
+        await self._db.execute(
+            "DELETE FROM autoresponse_rules WHERE guild_id = ? AND number = ?", (guild_id, number)
+        )
 
-    async def edit(
-        self, guild_id: int, number: int, edit: DraftEdit | RuleDraft, *, actor_id: int, now: datetime
-    ) -> RuleChange:
-        """Apply `edit` (a new draft, or a function of the old one) to rule #number, and audit it.
-
-        An edit that changes nothing writes nothing and logs nothing.
-        """
-        async with self._db.transaction():
-            before = await self.get(guild_id, number)
-            wanted = edit if isinstance(edit, RuleDraft) else edit(before.draft)
-            draft = validate_draft(wanted)
-            if draft == before.draft:
-                return RuleChange(before, before)
-            others = [rule for rule in await self.list(guild_id) if rule.number != number]
-            _refuse_duplicate(others, draft)
-            check_rule_set([*(rule.draft for rule in others), draft])
-            await self._update(guild_id, number, draft, actor_id, now)
-            after = await self.get(guild_id, number)
-            old, new = changed_fields(before.audit_view(), after.audit_view())
-            await self._record(guild_id, actor_id, "autoresponse.edit", number, old, new, now)
-        return RuleChange(before, after)
-
-    async def remove(self, guild_id: int, number: int, *, actor_id: int, now: datetime) -> Rule:
-        """Delete rule #number (its cooldowns go with it); its number is not reused."""
-        async with self._db.transaction():
-            rule = await self.get(guild_id, number)
-            await self._db.execute(
-                "DELETE FROM autoresponse_rules WHERE guild_id = ? AND number = ?", (guild_id, number)
-            )
-            await self._record(
-                guild_id, actor_id, "autoresponse.remove", number, rule.audit_view(), None, now
-            )
-        return rule
-
-    async def import_rules(
-        self,
-        guild_id: int,
-        drafts: Sequence[RuleDraft],
-        *,
-        mode: ImportMode | str,
-        actor_id: int,
-        now: datetime,
-    ) -> ImportReport:
-        """Apply a parsed import in one transaction, or change nothing and raise `InvalidInput`.
-
-        `merge`: a rule with the same trigger and mode as an existing one updates it (keeping its
-        number and hits); the others are added. `replace`: every existing rule is removed and the
-        file's rules become #1, #2, ... in file order. Each rule changed gets its own audit row,
-        plus one summary row.
-        """
-        mode = ImportMode(mode)
-        cleaned = [validate_draft(draft) for draft in drafts]
-        keys = [draft.key for draft in cleaned]
-        if len(set(keys)) != len(keys):
-            raise InvalidInput("The import holds two rules with the same trigger and mode.")
-        async with self._db.transaction():
-            existing = await self.list(guild_id)
-            if mode is ImportMode.REPLACE:
-                report = await self._replace(guild_id, existing, cleaned, actor_id, now)
-            else:
-                report = await self._merge(guild_id, existing, cleaned, actor_id, now)
-            summary = {
-                "mode": mode.value,
-                "added": len(report.added),
-                "updated": len(report.updated),
-                "unchanged": len(report.unchanged),
-                "removed": report.removed,
-            }
-            await self._audit.record(
-                AuditEntry(guild_id, actor_id, "autoresponse.import", mode.value, None, summary, now)
-            )
-        return report
-
-    async def _merge(
-        self,
-        guild_id: int,
-        existing: Sequence[Rule],
-        drafts: Sequence[RuleDraft],
-        actor_id: int,
-        now: datetime,
-    ) -> ImportReport:
-        by_key = {rule.draft.key: rule for rule in existing}
-        fresh = [draft for draft in drafts if draft.key not in by_key]
-        total = len(existing) + len(fresh)
-        if total > MAX_RULES_PER_GUILD:
-            raise InvalidInput(
-                f"After this import the server would have {total} auto-responses; "
-                f"the limit is {MAX_RULES_PER_GUILD}. Nothing was imported."
-            )
-        final = {rule.draft.key: rule.draft for rule in existing}
-        final.update({draft.key: draft for draft in drafts})
-        check_rule_set(final.values())
-        added: list[int] = []
-        updated: list[int] = []
-        unchanged: list[int] = []
-        for draft in drafts:
-            old = by_key.get(draft.key)
-            if old is None:
-                rule = await self._insert(guild_id, await self._next_number(guild_id), draft, actor_id, now)
-                await self._record(
-                    guild_id, actor_id, "autoresponse.add", rule.number, None, rule.audit_view(), now
-                )
-                added.append(rule.number)
-            elif old.draft == draft:
-                unchanged.append(old.number)
-            else:
-                await self._update(guild_id, old.number, draft, actor_id, now)
-                before, after = changed_fields(old.draft.audit_view(), draft.audit_view())
-                await self._record(guild_id, actor_id, "autoresponse.edit", old.number, before, after, now)
-                updated.append(old.number)
-        return ImportReport(ImportMode.MERGE, tuple(added), tuple(updated), tuple(unchanged), 0)
-
-    async def _replace(
-        self,
-        guild_id: int,
-        existing: Sequence[Rule],
-        drafts: Sequence[RuleDraft],
-        actor_id: int,
-        now: datetime,
-    ) -> ImportReport:
-        if len(drafts) > MAX_RULES_PER_GUILD:
-            raise InvalidInput(
-                f"An import may hold at most {MAX_RULES_PER_GUILD} rules. Nothing was imported."
-            )
-        check_rule_set(drafts)
-        for rule in existing:
-            await self._record(
-                guild_id, actor_id, "autoresponse.remove", rule.number, rule.audit_view(), None, now
-            )
+    async def delete_all(self, guild_id: int) -> None:
+        """Delete every rule of the server and start its numbering again at #1."""
+        self._require_transaction()
         await self._db.execute("DELETE FROM autoresponse_rules WHERE guild_id = ?", (guild_id,))
         await self._db.execute("DELETE FROM autoresponse_numbering WHERE guild_id = ?", (guild_id,))
-        added: list[int] = []
-        for draft in drafts:
-            rule = await self._insert(guild_id, await self._next_number(guild_id), draft, actor_id, now)
-            await self._record(
-                guild_id, actor_id, "autoresponse.add", rule.number, None, rule.audit_view(), now
-            )
-            added.append(rule.number)
-        return ImportReport(ImportMode.REPLACE, tuple(added), (), (), len(existing))
 
     # --- hits and cooldowns ---
 
@@ -310,7 +151,12 @@ class AutoresponseRepository:
             for row in rows
         )
 
-    # --- helpers (inside the caller's transaction) ---
+    # --- helpers ---
+
+    def _require_transaction(self) -> None:
+        """A rule written outside a transaction could lose its audit row or its number."""
+        if not self._db.in_own_transaction():
+            raise RuntimeError("auto-response changes run inside Database.transaction()")
 
     async def _next_number(self, guild_id: int) -> int:
         await self._db.execute(
@@ -323,57 +169,6 @@ class AutoresponseRepository:
         )
         assert row is not None
         return int(row[0])
-
-    async def _insert(
-        self, guild_id: int, number: int, draft: RuleDraft, actor_id: int, now: datetime
-    ) -> Rule:
-        at = _utc_text(now)
-        await self._db.execute(
-            "INSERT INTO autoresponse_rules (guild_id, number, trigger, mode, response, channel_ids, "
-            "cooldown_seconds, enabled, author_id, created_at, updated_by, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (guild_id, number, *_draft_values(draft), actor_id, at, actor_id, at),
-        )
-        return Rule(
-            guild_id=guild_id,
-            number=number,
-            draft=draft,
-            author_id=actor_id,
-            created_at=datetime.fromisoformat(at),
-            updated_by=actor_id,
-            updated_at=datetime.fromisoformat(at),
-        )
-
-    async def _update(
-        self, guild_id: int, number: int, draft: RuleDraft, actor_id: int, now: datetime
-    ) -> None:
-        await self._db.execute(
-            "UPDATE autoresponse_rules SET trigger = ?, mode = ?, response = ?, channel_ids = ?, "
-            "cooldown_seconds = ?, enabled = ?, updated_by = ?, updated_at = ? "
-            "WHERE guild_id = ? AND number = ?",
-            (*_draft_values(draft), actor_id, _utc_text(now), guild_id, number),
-        )
-
-    async def _record(
-        self,
-        guild_id: int,
-        actor_id: int,
-        action: str,
-        number: int,
-        before: dict[str, Any] | None,
-        after: dict[str, Any] | None,
-        now: datetime,
-    ) -> None:
-        await self._audit.record(AuditEntry(guild_id, actor_id, action, f"#{number}", before, after, now))
-
-
-def _refuse_duplicate(existing: Sequence[Rule], draft: RuleDraft) -> None:
-    for rule in existing:
-        if rule.draft.key == draft.key:
-            raise InvalidInput(
-                f"Auto-response #{rule.number} already answers “{rule.trigger}” in {rule.mode.value} mode; "
-                "edit that one instead."
-            )
 
 
 def _draft_values(draft: RuleDraft) -> tuple[Any, ...]:
