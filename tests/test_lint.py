@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -30,6 +31,24 @@ def test_ruff_format_is_clean() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_basedpyright_finds_no_type_error() -> None:
+    """basedpyright in basic mode as configured in pyproject.toml (unneeded `type: ignore` included)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "basedpyright", "--outputjson"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    report = json.loads(result.stdout)
+    problems = [
+        f"{d['file']}:{d['range']['start']['line'] + 1}: {d['message']}"
+        for d in report["generalDiagnostics"]
+        if d["severity"] == "error"
+    ]
+    assert problems == [] and report["summary"]["filesAnalyzed"] > 50, problems
 
 
 def test_discord_is_banned_in_core_and_db(tmp_path: Path) -> None:

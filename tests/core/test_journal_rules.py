@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, date, datetime
 from datetime import time as clock_time
 from zoneinfo import ZoneInfo
@@ -259,12 +258,10 @@ def test_a_mistyped_phase_after_a_known_therapy_is_reported() -> None:
         rules.parse_therapy_and_phase("aHSCT, recovry")
 
 
-def test_symptom_parsing_is_linear_on_a_long_run_of_letters() -> None:
-    """The pattern once backtracked quadratically (seconds on the event loop for 6,000 letters)."""
-    started = time.perf_counter()
+def test_symptom_parsing_of_a_long_run_of_letters() -> None:
+    """The pattern once backtracked quadratically on this; its cost is measured in bench/bench_text.py."""
     assert rules._SYMPTOM_PAIR.findall("a" * 6000) == []
     assert rules._SYMPTOM_PAIR.findall("a" * 6000 + " 5") == [("a" * 6000, "5")]
-    assert time.perf_counter() - started < 0.2
 
 
 def test_symptoms_longer_than_the_form_allows_are_refused_kindly() -> None:
