@@ -113,7 +113,9 @@ class TrialsPageButton(
         else:
             await interaction.response.defer(ephemeral=True, thinking=True)
         query = TrialQuery(self.state.intervention)
-        results = await trials.search(query, near=self.state.place)
+        results = await trials.search(
+            query, near=self.state.place, include_observational=self.state.include_observational
+        )
         message = trials_message(results, self.state.page)
         if in_place:
             await interaction.edit_original_response(**message)
@@ -151,8 +153,9 @@ class TrialsCog(commands.Cog, name="Trials"):
         name="trials", description="Recruiting MS stem-cell studies from ClinicalTrials.gov, nearest first"
     )
     @app_commands.describe(
-        near="A city, US state or country, such as 'Uppsala, Sweden': studies nearest to it come first",
+        near="A city, state, province or country, such as 'London, Ontario': studies nearest to it first",
         intervention="Which kind of stem-cell therapy to look for (default: any)",
+        observational="Also list observational studies, which follow people but assign no treatment",
     )
     @app_commands.choices(
         intervention=[
@@ -162,7 +165,11 @@ class TrialsCog(commands.Cog, name="Trials"):
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
     @app_commands.allowed_installs(guilds=True, users=False)
     async def trials(
-        self, interaction: discord.Interaction, near: str | None = None, intervention: str | None = None
+        self,
+        interaction: discord.Interaction,
+        near: str | None = None,
+        intervention: str | None = None,
+        observational: bool = False,
     ) -> None:
         # Checked before deferring, so a typo gets a private answer rather than a public one.
         query = TrialQuery(intervention or DEFAULT_INTERVENTION)
@@ -171,7 +178,7 @@ class TrialsCog(commands.Cog, name="Trials"):
             place = (await get_gazetteer()).resolve_or_raise(near)
         await interaction.response.defer(thinking=True)
         try:
-            results = await self.service.search(query, near=place)
+            results = await self.service.search(query, near=place, include_observational=observational)
         except Exception:
             # The tree's handler answers with a follow-up, which would otherwise replace the public
             # "thinking" placeholder and so be seen by everyone; without it, the answer stays private.

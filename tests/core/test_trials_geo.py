@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from fake_clinicaltrials import default_studies
+from fake_clinicaltrials import ms_studies
 
 from bot.core.trials.geo import Gazetteer, UnknownPlace, fold, get_gazetteer, shared_gazetteer
-from bot.core.trials.models import GeoPoint, Study, km_to_miles
+from bot.core.trials.models import GeoPoint, Site, Study, km_to_miles
 from bot.core.trials.ordering import nearest_site, rank_studies
 from bot.core.trials.parsing import parse_studies_page
 from bot.errors import InvalidInput
@@ -156,7 +156,7 @@ def test_haversine_distance_matches_known_values() -> None:
 
 
 def _fake_studies() -> tuple[Study, ...]:
-    return parse_studies_page({"studies": default_studies()}).studies
+    return parse_studies_page({"studies": ms_studies()}).studies
 
 
 def test_studies_are_ordered_by_their_nearest_open_site(gazetteer: Gazetteer) -> None:
@@ -170,6 +170,7 @@ def test_studies_are_ordered_by_their_nearest_open_site(gazetteer: Gazetteer) ->
     assert distances == sorted(distances)
     # Studies with no usable coordinates come last, in the registry's order.
     assert [r.study.nct_id for r in ranked[-2:]] == ["NCT09000002", "NCT09000004"]
+    assert all(r.open_to_apply for r in ranked[:-2])
     assert ranked[-1].distance_label is None and ranked[-1].nearest_site is None
 
 
@@ -181,13 +182,66 @@ def test_a_closed_site_is_never_the_nearest() -> None:
     assert site.city == "Toronto" and distance > 6000
 
 
-def test_chicago_members_see_the_chicago_site_first_with_both_units(gazetteer: Gazetteer) -> None:
+def test_chicago_members_see_the_chicago_site_first_in_their_city_then_both_units(
+    gazetteer: Gazetteer,
+) -> None:
     chicago = gazetteer.resolve("Chicago")
     assert chicago is not None
-    first = rank_studies(_fake_studies(), chicago.point)[0]
+    ranked = rank_studies(_fake_studies(), chicago.point)
+    first = ranked[0]
+    second = next(r for r in ranked if r.distance_km is not None and r.distance_km >= 10)
     assert first.study.nct_id == "NCT04047628"
     assert first.distance_miles is not None and first.distance_miles < 5
-    assert first.distance_label is not None and "km" in first.distance_label and "mi" in first.distance_label
+    assert first.distance_label == "in Chicago"
+    assert (
+        second.distance_label is not None
+        and " km (" in second.distance_label
+        and " mi)" in second.distance_label
+    )
+
+
+def _site(city: str, status: str | None, lat: float, lon: float) -> Site:
+    return Site(
+        facility=f"{city} site", city=city, state=None, country="X", status=status, point=GeoPoint(lat, lon)
+    )
+
+
+def test_open_sites_decide_the_order_and_invitation_only_ones_follow() -> None:
+    """A study reachable only by invitation ranks after every study with an open located site."""
+    home = GeoPoint(0.0, 0.0)
+    invited_here = Study(
+        "NCT00000001", "Invitation only, here", sites=(_site("Here", "ENROLLING_BY_INVITATION", 0, 0),)
+    )
+    open_far = Study("NCT00000002", "Open, far", sites=(_site("Far", "RECRUITING", 10, 10),))
+    open_near = Study("NCT00000003", "Open, near", sites=(_site("Near", None, 1, 1),))
+    expanded_here = Study(
+        "NCT00000004", "Expanded access here only", sites=(_site("Here", "AVAILABLE", 0, 0),)
+    )
+    ranked = rank_studies([invited_here, expanded_here, open_far, open_near], home)
+    assert [r.study.nct_id for r in ranked] == ["NCT00000003", "NCT00000002", "NCT00000001", "NCT00000004"]
+    assert ranked[2].nearest_site is not None and ranked[2].nearest_site.city == "Here"
+    assert not ranked[2].open_to_apply and ranked[0].open_to_apply
+    assert ranked[3].nearest_site is None, "expanded access is not a place to join the trial"
+
+
+def test_a_closer_invitation_only_site_is_kept_beside_the_open_one() -> None:
+    home = GeoPoint(0.0, 0.0)
+    study = Study(
+        "NCT00000001",
+        "Both",
+        sites=(_site("Far", "RECRUITING", 10, 10), _site("Here", "ENROLLING_BY_INVITATION", 0, 0)),
+    )
+    (ranked,) = rank_studies([study], home)
+    assert ranked.nearest_site is not None and ranked.nearest_site.city == "Far"
+    assert ranked.closer_invited_site is not None and ranked.closer_invited_site.city == "Here"
+    assert ranked.closer_invited_km == 0.0
+    farther = Study(
+        "NCT00000002",
+        "Invited farther",
+        sites=(_site("Near", "RECRUITING", 1, 1), _site("Far", "ENROLLING_BY_INVITATION", 10, 10)),
+    )
+    (plain,) = rank_studies([farther], home)
+    assert plain.closer_invited_site is None
 
 
 def test_without_a_place_the_registry_order_is_kept() -> None:
