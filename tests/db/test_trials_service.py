@@ -13,12 +13,15 @@ from fake_clinicaltrials import OBSERVATIONAL_STUDY, FakeClinicalTrials
 
 from bot.core.clock import FakeClock
 from bot.core.trials.client import ClinicalTrialsClient, TrialsUnavailable
-from bot.core.trials.geo import shared_gazetteer
-from bot.core.trials.models import FetchedStudies, TrialQuery
+from bot.core.trials.models import FetchedStudies, GeoPoint, Place, TrialQuery
 from bot.core.trials.service import TrialsService
 from bot.db.database import Database
 from bot.db.repositories.trials_cache import TrialsCacheRepository
 from bot.errors import UserFacingError
+
+UPPSALA = Place("Uppsala", "SE", "Sweden", GeoPoint(59.85882, 17.63889))
+CHICAGO = Place("Chicago", "US", "United States", GeoPoint(41.85003, -87.65005), region="Illinois")
+MILAN = Place("Milan", "IT", "Italy", GeoPoint(45.46427, 9.18951))
 
 
 @pytest.fixture
@@ -119,9 +122,8 @@ async def test_without_a_cache_the_member_gets_a_clear_message(
 
 
 async def test_results_are_ordered_from_the_members_place(service: TrialsService) -> None:
-    uppsala = shared_gazetteer().resolve("Uppsala, Sweden")
-    results = await service.search(TrialQuery(), near=uppsala)
-    assert results.near == uppsala
+    results = await service.search(TrialQuery(), near=UPPSALA)
+    assert results.near == UPPSALA
     first = results.entries[0]
     assert first.study.nct_id == "NCT03477500"
     assert first.nearest_site is not None and first.nearest_site.city == "Uppsala"
@@ -147,10 +149,9 @@ async def test_observational_studies_are_counted_then_shown_on_request_from_the_
 async def test_one_cached_answer_serves_every_place(
     service: TrialsService, registry: FakeClinicalTrials
 ) -> None:
-    gazetteer = shared_gazetteer()
-    chicago = await service.search(TrialQuery(), near=gazetteer.resolve("Chicago"))
+    chicago = await service.search(TrialQuery(), near=CHICAGO)
     requests = len(registry.study_requests)
-    milan = await service.search(TrialQuery(), near=gazetteer.resolve("Milan, Italy"))
+    milan = await service.search(TrialQuery(), near=MILAN)
     assert len(registry.study_requests) == requests
     assert chicago.entries[0].study.nct_id == "NCT04047628"
     assert milan.entries[0].study.nct_id == "NCT03269071"

@@ -1,7 +1,8 @@
 """`/trials` through the real discord.py client, against the fake Discord and the fake registry.
 
-The bot is pointed at both fakes; the gazetteer is loaded once for the module (about a second),
-so each test only pays for the bot's start and its own round trips.
+The bot is pointed at both fakes. Its database starts as a copy of one whose place index is
+already built (`trials_places`), as after a first run, so each test only pays for the bot's start
+and its own round trips; one test starts from an empty database to see the first build.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ import pytest
 from fake_clinicaltrials import OBSERVATIONAL_STUDY, FakeClinicalTrials
 from fake_discord import FakeDiscord, InteractionHandle
 from running_bot import bot_environment, start_bot
+from trials_places import database_with_places
 
 from bot.app import StemcellBot
 from bot.core.clock import FakeClock
-from bot.core.trials.geo import Gazetteer, shared_gazetteer
 
 EPHEMERAL = 1 << 6
 CHANNEL_MESSAGE = 4
@@ -28,12 +29,6 @@ DISTANCE = re.compile(r"\*\*([\d,.]+) km \(([\d,.]+) mi\)\*\*")
 IN_CITY = re.compile(r"\*\*in [^*]+\*\*")
 PREVIOUS = "trials:prev:"
 NEXT = "trials:next:"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def gazetteer() -> Gazetteer:
-    """Load the shared gazetteer once, so no test's first answer waits for it."""
-    return shared_gazetteer()
 
 
 @pytest.fixture
@@ -49,8 +44,14 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def trials_env(fake_discord: FakeDiscord, registry: FakeClinicalTrials, tmp_path: Path) -> dict[str, str]:
-    return bot_environment(fake_discord, tmp_path, CLINICALTRIALS_API_BASE=registry.base_url)
+async def trials_env(
+    fake_discord: FakeDiscord, registry: FakeClinicalTrials, tmp_path: Path
+) -> dict[str, str]:
+    """Settings for both fakes, and a database whose place index is already built."""
+    database = await database_with_places(tmp_path)
+    return bot_environment(
+        fake_discord, tmp_path, CLINICALTRIALS_API_BASE=registry.base_url, DATABASE_PATH=str(database)
+    )
 
 
 @pytest.fixture
@@ -302,6 +303,40 @@ async def test_a_site_near_newark_new_jersey_shows_its_state_and_invitation(
     assert "Newark, New Jersey, United States" in message["embeds"][0]["title"]
     assert "Newark, Delaware, United States, **" in fields["NCT09000006"]
     assert "**in Newark**" not in fields["NCT09000006"]
+
+
+async def test_a_fresh_database_builds_the_place_index_at_first_use(
+    fake_discord: FakeDiscord, registry: FakeClinicalTrials, tmp_path: Path
+) -> None:
+    """Nothing is built at start; the first `near` builds the index (after deferring) and answers."""
+    env = bot_environment(
+        fake_discord,
+        tmp_path,
+        CLINICALTRIALS_API_BASE=registry.base_url,
+        DATABASE_PATH=str(tmp_path / "new.db"),
+    )
+    async with start_bot(fake_discord, env) as running:
+        assert await running.services.places.load_if_built() is False, "not built at start"
+        handle = await fake_discord.invoke("trials", {"near": "London, Ontario"})
+        assert (await handle.wait_response())["type"] == DEFERRED_CHANNEL_MESSAGE
+        await handle.wait_followup(timeout=20)
+        message = handle.final_message()
+        assert message is not None and "London, Ontario, Canada" in message["embeds"][0]["title"]
+        assert nct_ids(message)[0] == "NCT09000001", "its London, Ontario site is the nearest"
+        assert "**in London**" in message["embeds"][0]["fields"][0]["value"]
+        assert await running.services.places.load_if_built()
+
+
+async def test_portland_maine_is_not_portland_oregon(
+    fake_discord: FakeDiscord, trials_bot: StemcellBot
+) -> None:
+    choices = [c["value"] for c in await fake_discord.autocomplete("trials", "near", "Portland, Ma")]
+    assert choices[0] == "Portland, Maine, United States"
+    message = await trials_reply(await fake_discord.invoke("trials", {"near": choices[0]}))
+    first = message["embeds"][0]["fields"][0]
+    assert first["name"].startswith("1. NCT09000005")
+    assert "Portland, Maine, United States, **in Portland**" in first["value"]
+    assert "Contact: +1 555 0199 ext. 42" in first["value"]
 
 
 async def test_nothing_pings(fake_discord: FakeDiscord, trials_bot: StemcellBot) -> None:

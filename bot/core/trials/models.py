@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from bot.core.trials.interventions import DEFAULT_INTERVENTION, intervention_option
+from bot.core.trials.places import city_label
 
 CONDITION = "multiple sclerosis"
 # Quoted, so the registry matches the phrase: unquoted, its relaxed matching also returns studies that
@@ -125,9 +126,8 @@ class Place:
         """What members see and what `Gazetteer.resolve` accepts back unchanged."""
         if self.kind == "country":
             return self.country
-        parts = [self.name, self.region, self.country]
-        # dict.fromkeys drops repeats such as a city-state named like its country.
-        return ", ".join(dict.fromkeys(part for part in parts if part))
+        # The same words the place index folds into its label keys, so prefixes find this label.
+        return city_label(self.name, self.region, self.country)
 
 
 @dataclass(frozen=True)
