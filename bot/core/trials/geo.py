@@ -168,6 +168,7 @@ class Gazetteer:
         self._source = source
         self._source_id = source_id
         self._regions: _Regions | None = None
+        self._wanted_source: str | None = None
         self._ready_lock = asyncio.Lock()
 
     # ---------------------------------------------------------------- the index
@@ -195,7 +196,9 @@ class Gazetteer:
         async with self._ready_lock:
             if self._regions is not None:
                 return
-            wanted = self._source_id()
+            if self._wanted_source is None:
+                self._wanted_source = self._source_id()
+            wanted = self._wanted_source
             if await self._store.index_source() != wanted:
                 if not build:
                     return
