@@ -27,7 +27,6 @@ from bot.core.trials import (
     Place,
     TrialQuery,
     TrialResults,
-    get_gazetteer,
 )
 from bot.core.trials.render import PageState, render_trials_page
 
@@ -36,6 +35,8 @@ log = logging.getLogger(__name__)
 PREVIOUS_PREFIX = "trials:prev:"
 NEXT_PREFIX = "trials:next:"
 PAGE_LABEL_ID = "trials:page-label"
+# Discord gives an autocomplete answer three seconds; a first build of the place index may take longer.
+AUTOCOMPLETE_WAIT_SECONDS = 2.0
 
 
 def trials_message(results: TrialResults, page: int) -> dict[str, Any]:
@@ -113,7 +114,9 @@ class TrialsPageButton(
         else:
             await interaction.response.defer(ephemeral=True, thinking=True)
         query = TrialQuery(self.state.intervention)
-        results = await trials.search(query, near=self.state.place)
+        results = await trials.search(
+            query, near=self.state.place, include_observational=self.state.include_observational
+        )
         message = trials_message(results, self.state.page)
         if in_place:
             await interaction.edit_original_response(**message)
@@ -127,32 +130,22 @@ class TrialsCog(commands.Cog, name="Trials"):
     def __init__(self, context: BotContext) -> None:
         self.client = context.client
         self.service = context.services.trials
-        self._warm_up: asyncio.Task[object] | None = None
+        self.places = context.services.places
 
     async def cog_load(self) -> None:
+        # Nothing is loaded here: the place index is read from disk per look-up (built at first use).
         self.client.add_dynamic_items(TrialsPageButton, PageLabel)
-        # The gazetteer takes about a second to load; do it now, off the loop, without holding up start-up.
-        self._warm_up = asyncio.create_task(self._load_gazetteer(), name="trials-gazetteer-warm-up")
 
     async def cog_unload(self) -> None:
         self.client.remove_dynamic_items(TrialsPageButton, PageLabel)
-        if self._warm_up is not None and not self._warm_up.done():
-            # The loading thread finishes on its own and still fills the shared gazetteer.
-            self._warm_up.cancel()
-
-    async def _load_gazetteer(self) -> None:
-        try:
-            await get_gazetteer()
-        except Exception:
-            # /trials near: will try again (and report) on first use; the bot runs on regardless.
-            log.exception("Could not load the place-name gazetteer in the background")
 
     @app_commands.command(
         name="trials", description="Recruiting MS stem-cell studies from ClinicalTrials.gov, nearest first"
     )
     @app_commands.describe(
-        near="A city, US state or country, such as 'Uppsala, Sweden': studies nearest to it come first",
+        near="A city, state, province or country, such as 'London, Ontario': studies nearest to it first",
         intervention="Which kind of stem-cell therapy to look for (default: any)",
+        observational="Also list observational studies, which follow people but assign no treatment",
     )
     @app_commands.choices(
         intervention=[
@@ -162,16 +155,25 @@ class TrialsCog(commands.Cog, name="Trials"):
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
     @app_commands.allowed_installs(guilds=True, users=False)
     async def trials(
-        self, interaction: discord.Interaction, near: str | None = None, intervention: str | None = None
+        self,
+        interaction: discord.Interaction,
+        near: str | None = None,
+        intervention: str | None = None,
+        observational: bool = False,
     ) -> None:
         # Checked before deferring, so a typo gets a private answer rather than a public one.
         query = TrialQuery(intervention or DEFAULT_INTERVENTION)
         place: Place | None = None
-        if near is not None and near.strip():
-            place = (await get_gazetteer()).resolve_or_raise(near)
+        wants_place = near is not None and near.strip() != ""
+        if wants_place and await self.places.load_if_built():
+            place = await self.places.resolve_or_raise(near or "")
         await interaction.response.defer(thinking=True)
         try:
-            results = await self.service.search(query, near=place)
+            if wants_place and place is None:
+                # First use: the place index is built now (about a second), after the defer so
+                # Discord's three seconds cannot run out; a typo still ends in a private answer.
+                place = await self.places.resolve_or_raise(near or "")
+            results = await self.service.search(query, near=place, include_observational=observational)
         except Exception:
             # The tree's handler answers with a follow-up, which would otherwise replace the public
             # "thinking" placeholder and so be seen by everyone; without it, the answer stays private.
@@ -183,9 +185,14 @@ class TrialsCog(commands.Cog, name="Trials"):
     async def near_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        gazetteer = await get_gazetteer()
+        if not await self.places.load_if_built():
+            try:
+                # Shielded: the first build goes on after Discord's window for an answer closes.
+                await asyncio.wait_for(asyncio.shield(self.places.ready()), AUTOCOMPLETE_WAIT_SECONDS)
+            except TimeoutError:
+                return []  # the next keystroke will have suggestions
         choices: list[app_commands.Choice[str]] = []
-        for place in gazetteer.suggest(current, limit=limits.AUTOCOMPLETE_CHOICES):
+        for place in await self.places.suggest(current, limit=limits.AUTOCOMPLETE_CHOICES):
             label = place.label[: limits.CHOICE_VALUE_CHARS]
             choices.append(app_commands.Choice(name=label, value=label))
         return choices

@@ -16,6 +16,7 @@ from bot.core.clock import Clock
 from bot.core.content.model import ContentBundle
 from bot.core.journal.crypto import JournalCipher
 from bot.core.trials.client import ClinicalTrialsClient
+from bot.core.trials.geo import Gazetteer
 from bot.core.trials.service import TrialsService
 from bot.db.database import Database
 from bot.db.repositories.audit import AuditRepository
@@ -24,6 +25,7 @@ from bot.db.repositories.bot_state import BotStateRepository
 from bot.db.repositories.clinic_watch import ClinicWatchRepository
 from bot.db.repositories.journal import JournalRepository
 from bot.db.repositories.modlog import ModlogRepository
+from bot.db.repositories.places import PlaceIndexRepository
 from bot.db.repositories.trials_cache import TrialsCacheRepository
 from bot.services.autoresponses import AutoresponseService
 from bot.services.journal import JournalService
@@ -42,6 +44,8 @@ class Services:
     autoresponses: AutoresponseService
     journal: JournalService
     trials: TrialsService
+    #: Place names for /trials near:, from the index on disk (built at first use).
+    places: Gazetteer
 
     async def start(self) -> None:
         """Load what lives in memory from the database (called once, before the bot connects)."""
@@ -78,4 +82,5 @@ def build_services(
             TrialsCacheRepository(db),
             clock,
         ),
+        places=Gazetteer(PlaceIndexRepository(db), clock),
     )

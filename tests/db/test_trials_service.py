@@ -9,16 +9,19 @@ from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import pytest
-from fake_clinicaltrials import FakeClinicalTrials
+from fake_clinicaltrials import OBSERVATIONAL_STUDY, FakeClinicalTrials
 
 from bot.core.clock import FakeClock
 from bot.core.trials.client import ClinicalTrialsClient, TrialsUnavailable
-from bot.core.trials.geo import shared_gazetteer
-from bot.core.trials.models import FetchedStudies, TrialQuery
+from bot.core.trials.models import FetchedStudies, GeoPoint, Place, TrialQuery
 from bot.core.trials.service import TrialsService
 from bot.db.database import Database
 from bot.db.repositories.trials_cache import TrialsCacheRepository
 from bot.errors import UserFacingError
+
+UPPSALA = Place("Uppsala", "SE", "Sweden", GeoPoint(59.85882, 17.63889))
+CHICAGO = Place("Chicago", "US", "United States", GeoPoint(41.85003, -87.65005), region="Illinois")
+MILAN = Place("Milan", "IT", "Italy", GeoPoint(45.46427, 9.18951))
 
 
 @pytest.fixture
@@ -43,7 +46,7 @@ async def test_second_search_is_served_from_the_cache(
 ) -> None:
     first = await service.search(TrialQuery())
     pages = len(registry.study_requests)
-    assert pages == 3 and len(first.entries) == 8 and not first.stale
+    assert pages == 4 and len(first.entries) == 11 and not first.stale
     clock.advance(hours=5, minutes=59)
     second = await service.search(TrialQuery("ANY"))
     assert len(registry.study_requests) == pages  # no new request
@@ -64,6 +67,7 @@ async def test_each_intervention_has_its_own_cache_entry(
         "NCT09000002",
         "NCT09000003",
         "NCT09000004",
+        "NCT09000006",
     }
 
 
@@ -73,7 +77,7 @@ async def test_the_cache_expires_after_six_hours(
     first = await service.search(TrialQuery())
     clock.advance(hours=6)
     refreshed = await service.search(TrialQuery())
-    assert len(registry.study_requests) == 6  # fetched again, three pages each time
+    assert len(registry.study_requests) == 8  # fetched again, four pages each time
     assert refreshed.fetched_at == first.fetched_at + timedelta(hours=6)
     assert refreshed.age == timedelta(0) and not refreshed.stale
 
@@ -118,24 +122,36 @@ async def test_without_a_cache_the_member_gets_a_clear_message(
 
 
 async def test_results_are_ordered_from_the_members_place(service: TrialsService) -> None:
-    uppsala = shared_gazetteer().resolve("Uppsala, Sweden")
-    results = await service.search(TrialQuery(), near=uppsala)
-    assert results.near == uppsala
+    results = await service.search(TrialQuery(), near=UPPSALA)
+    assert results.near == UPPSALA
     first = results.entries[0]
     assert first.study.nct_id == "NCT03477500"
     assert first.nearest_site is not None and first.nearest_site.city == "Uppsala"
-    assert results.page_count(5) == 2
-    assert len(results.page(0)) == 5 and len(results.page(1)) == 3
-    assert results.page(7) == results.page(1)  # an old button past the end shows the last page
+    assert results.page_count(5) == 3
+    assert len(results.page(0)) == 5 and len(results.page(2)) == 1
+    assert results.page(7) == results.page(2)  # an old button past the end shows the last page
+
+
+async def test_observational_studies_are_counted_then_shown_on_request_from_the_same_fetch(
+    service: TrialsService, registry: FakeClinicalTrials
+) -> None:
+    trials = await service.search(TrialQuery())
+    requests = len(registry.study_requests)
+    everything = await service.search(TrialQuery(), include_observational=True)
+    assert len(registry.study_requests) == requests, "one request serves both choices"
+    assert OBSERVATIONAL_STUDY not in {r.study.nct_id for r in trials.entries}
+    assert trials.hidden_observational == 1 and not trials.include_observational
+    assert OBSERVATIONAL_STUDY in {r.study.nct_id for r in everything.entries}
+    assert everything.hidden_observational == 0 and everything.include_observational
+    assert len(everything.entries) == len(trials.entries) + 1
 
 
 async def test_one_cached_answer_serves_every_place(
     service: TrialsService, registry: FakeClinicalTrials
 ) -> None:
-    gazetteer = shared_gazetteer()
-    chicago = await service.search(TrialQuery(), near=gazetteer.resolve("Chicago"))
+    chicago = await service.search(TrialQuery(), near=CHICAGO)
     requests = len(registry.study_requests)
-    milan = await service.search(TrialQuery(), near=gazetteer.resolve("Milan, Italy"))
+    milan = await service.search(TrialQuery(), near=MILAN)
     assert len(registry.study_requests) == requests
     assert chicago.entries[0].study.nct_id == "NCT04047628"
     assert milan.entries[0].study.nct_id == "NCT03269071"
@@ -145,7 +161,7 @@ async def test_members_asking_together_share_one_fetch(
     service: TrialsService, registry: FakeClinicalTrials
 ) -> None:
     results = await asyncio.gather(*(service.search(TrialQuery()) for _ in range(5)))
-    assert len(registry.study_requests) == 3  # one fetch of three pages
+    assert len(registry.study_requests) == 4  # one fetch of four pages
     assert all(r.entries == results[0].entries for r in results)
 
 
@@ -154,7 +170,7 @@ async def test_an_unreadable_cached_payload_counts_as_a_miss(
 ) -> None:
     await TrialsCacheRepository(db).put(TrialQuery().cache_key, '{"version": 0}', clock.now())
     results = await service.search(TrialQuery())
-    assert len(registry.study_requests) == 3 and len(results.entries) == 8
+    assert len(registry.study_requests) == 4 and len(results.entries) == 11
 
 
 async def test_repository_round_trip_and_upsert(db: Database) -> None:

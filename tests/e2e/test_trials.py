@@ -1,7 +1,8 @@
 """`/trials` through the real discord.py client, against the fake Discord and the fake registry.
 
-The bot is pointed at both fakes; the gazetteer is loaded once for the module (about a second),
-so each test only pays for the bot's start and its own round trips.
+The bot is pointed at both fakes. Its database starts as a copy of one whose place index is
+already built (`trials_places`), as after a first run, so each test only pays for the bot's start
+and its own round trips; one test starts from an empty database to see the first build.
 """
 
 from __future__ import annotations
@@ -12,27 +13,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_clinicaltrials import FakeClinicalTrials
+from fake_clinicaltrials import OBSERVATIONAL_STUDY, FakeClinicalTrials
 from fake_discord import FakeDiscord, InteractionHandle
 from running_bot import bot_environment, start_bot
+from trials_places import database_with_places
 
 from bot.app import StemcellBot
 from bot.core.clock import FakeClock
-from bot.core.trials.geo import Gazetteer, shared_gazetteer
 
 EPHEMERAL = 1 << 6
 CHANNEL_MESSAGE = 4
 DEFERRED_CHANNEL_MESSAGE = 5
 DEFERRED_UPDATE = 6
 DISTANCE = re.compile(r"\*\*([\d,.]+) km \(([\d,.]+) mi\)\*\*")
+IN_CITY = re.compile(r"\*\*in [^*]+\*\*")
 PREVIOUS = "trials:prev:"
 NEXT = "trials:next:"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def gazetteer() -> Gazetteer:
-    """Load the shared gazetteer once, so no test's first answer waits for it."""
-    return shared_gazetteer()
 
 
 @pytest.fixture
@@ -48,8 +44,14 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def trials_env(fake_discord: FakeDiscord, registry: FakeClinicalTrials, tmp_path: Path) -> dict[str, str]:
-    return bot_environment(fake_discord, tmp_path, CLINICALTRIALS_API_BASE=registry.base_url)
+async def trials_env(
+    fake_discord: FakeDiscord, registry: FakeClinicalTrials, tmp_path: Path
+) -> dict[str, str]:
+    """Settings for both fakes, and a database whose place index is already built."""
+    database = await database_with_places(tmp_path)
+    return bot_environment(
+        fake_discord, tmp_path, CLINICALTRIALS_API_BASE=registry.base_url, DATABASE_PATH=str(database)
+    )
 
 
 @pytest.fixture
@@ -78,11 +80,15 @@ def nct_ids(message: dict[str, Any]) -> list[str]:
 
 
 def distances_km(message: dict[str, Any]) -> list[float]:
+    """The nearest-site distance of each study; "in <city>" (under 10 km) counts as 0."""
     found = []
     for field in message["embeds"][0]["fields"]:
-        match = DISTANCE.search(field["value"])
+        nearest = next((line for line in field["value"].splitlines() if line.startswith("Nearest site:")), "")
+        match = DISTANCE.search(nearest)
         if match:
             found.append(float(match[1].replace(",", "")))
+        elif IN_CITY.search(nearest):
+            found.append(0.0)
     return found
 
 
@@ -109,24 +115,27 @@ async def test_near_chicago_lists_studies_nearest_first(
     assert len(fields) == 5
     first = fields[0]
     assert first["name"].startswith("1. NCT04047628")
-    assert "Chicago" in first["value"] and "Phase 3" in first["value"]
+    assert "Phase 3" in first["value"]
+    assert "Chicago, Illinois, United States, **in Chicago**" in first["value"], "not '0.0 km'"
     assert "](https://clinicaltrials.gov/study/NCT04047628)" in first["value"]
+    assert "Contact: BEAT-MS Study Coordinator · beat-ms@example.org · +1 555 0100" in first["value"]
     distances = distances_km(message)
     assert len(distances) == 5 and distances == sorted(distances)
-    assert distances[0] < 50
+    assert distances[0] == 0.0 and distances[1] > 10
     assert "not medical advice" in embed["footer"]["text"]
     assert "MS team" in embed["footer"]["text"]
     assert "ClinicalTrials.gov" in embed["footer"]["text"] and "ago" in embed["footer"]["text"]
-    assert page_label(message) == "Page 1 of 2"
+    assert page_label(message) == "Page 1 of 3"
     assert button(message, PREVIOUS)["disabled"] and not button(message, NEXT).get("disabled")
     assert all(len(c["custom_id"]) <= 100 for c in components(message))
     assert len(registry.study_requests) == 1
+    assert "1 observational study" in embed["description"], "observational studies are left out, and said so"
 
 
 async def test_page_buttons_edit_the_message_in_place(
     fake_discord: FakeDiscord, registry: FakeClinicalTrials, trials_bot: StemcellBot
 ) -> None:
-    """Next shows page 2 (nearest first still, unlocated studies last); Previous goes back; cache only."""
+    """Next shows pages 2 and 3 (nearest first, unlocated studies last); Previous goes back; cache only."""
     handle = await fake_discord.invoke("trials", {"near": "Chicago"})
     first_page = await trials_reply(handle)
     click = await fake_discord.click(handle, button(first_page, NEXT)["custom_id"])
@@ -134,17 +143,23 @@ async def test_page_buttons_edit_the_message_in_place(
     await click.wait_edit()
     second_page = handle.final_message()
     assert second_page is not None and second_page["id"] == first_page["id"]
-    assert page_label(second_page) == "Page 2 of 2"
-    assert nct_ids(second_page)[-2:] == ["NCT09000002", "NCT09000004"]
+    assert page_label(second_page) == "Page 2 of 3"
     assert min(distances_km(second_page)) >= max(distances_km(first_page))
     assert second_page["embeds"][0]["fields"][0]["name"].startswith("6. ")
-    assert button(second_page, NEXT)["disabled"] and not button(second_page, PREVIOUS).get("disabled")
+    assert not button(second_page, NEXT).get("disabled") and not button(second_page, PREVIOUS).get("disabled")
 
-    back = await fake_discord.click(handle, button(second_page, PREVIOUS)["custom_id"])
+    last = await fake_discord.click(handle, button(second_page, NEXT)["custom_id"])
+    await last.wait_edit()
+    third_page = handle.final_message()
+    assert third_page is not None and page_label(third_page) == "Page 3 of 3"
+    assert nct_ids(second_page)[-1] == "NCT09000002" and nct_ids(third_page) == ["NCT09000004"]
+    assert button(third_page, NEXT)["disabled"]
+
+    back = await fake_discord.click(handle, button(third_page, PREVIOUS)["custom_id"])
     await back.wait_edit()
     again = handle.final_message()
-    assert again is not None and nct_ids(again) == nct_ids(first_page)
-    assert page_label(again) == "Page 1 of 2"
+    assert again is not None and nct_ids(again) == nct_ids(second_page)
+    assert page_label(again) == "Page 2 of 3"
     assert len(registry.study_requests) == 1, "page turns are served from the cache"
 
 
@@ -160,9 +175,9 @@ async def test_someone_elses_click_gets_their_own_private_page(
     await click.wait_followup()
     private = click.final_message()
     assert private is not None and private["flags"] & EPHEMERAL
-    assert page_label(private) == "Page 2 of 2"
+    assert page_label(private) == "Page 2 of 3"
     unchanged = handle.final_message()
-    assert unchanged is not None and page_label(unchanged) == "Page 1 of 2"
+    assert unchanged is not None and page_label(unchanged) == "Page 1 of 3"
 
 
 async def test_page_buttons_work_after_a_restart(
@@ -176,7 +191,7 @@ async def test_page_buttons_work_after_a_restart(
         click = await fake_discord.click(handle, button(first_page, NEXT)["custom_id"])
         await click.wait_edit()
     second_page = handle.final_message()
-    assert second_page is not None and page_label(second_page) == "Page 2 of 2"
+    assert second_page is not None and page_label(second_page) == "Page 2 of 3"
     assert "Uppsala, Sweden" in second_page["embeds"][0]["title"]
     assert len(registry.study_requests) == 1
 
@@ -222,7 +237,7 @@ async def test_without_near_lists_every_open_study(
     message = await trials_reply(await fake_discord.invoke("trials"))
     assert nct_ids(message)[0] == "NCT04047628"  # the most recently updated
     assert "Sites:" in message["embeds"][0]["fields"][0]["value"]
-    assert page_label(message) == "Page 1 of 2"
+    assert page_label(message) == "Page 1 of 3"
 
 
 async def test_registry_down_without_cache_says_so_privately(
@@ -255,7 +270,73 @@ async def test_registry_down_serves_the_saved_list_with_its_age(
     click = await fake_discord.click(handle, button(stale, NEXT)["custom_id"])
     await click.wait_edit()
     turned = handle.final_message()
-    assert turned is not None and page_label(turned) == "Page 2 of 2"
+    assert turned is not None and page_label(turned) == "Page 2 of 3"
+
+
+async def test_observational_option_lists_them_labelled_and_the_pages_keep_it(
+    fake_discord: FakeDiscord, registry: FakeClinicalTrials, trials_bot: StemcellBot
+) -> None:
+    """`observational: True` adds the follow-up study, labelled; Next keeps the choice; one fetch for both."""
+    await trials_reply(await fake_discord.invoke("trials", {"near": "Chicago"}))
+    handle = await fake_discord.invoke("trials", {"near": "Chicago", "observational": True})
+    message = await trials_reply(handle)
+    embed = message["embeds"][0]
+    assert "observational studies" in embed["title"]
+    assert "not shown" not in embed["description"]
+    follow_up = next(f["value"] for f in embed["fields"] if OBSERVATIONAL_STUDY in f["name"])
+    assert follow_up.splitlines()[1].startswith("Observational study (the study itself assigns no treatment)")
+    assert "+obs:" in button(message, NEXT)["custom_id"]
+    click = await fake_discord.click(handle, button(message, NEXT)["custom_id"])
+    await click.wait_edit()
+    turned = handle.final_message()
+    assert turned is not None and "observational studies" in turned["embeds"][0]["title"]
+    assert page_label(turned) == "Page 2 of 3"
+    assert len(registry.study_requests) == 1
+
+
+async def test_a_site_near_newark_new_jersey_shows_its_state_and_invitation(
+    fake_discord: FakeDiscord, trials_bot: StemcellBot
+) -> None:
+    """Newark, New Jersey and Newark, Delaware are told apart; an invitation-only site says so."""
+    message = await trials_reply(await fake_discord.invoke("trials", {"near": "Newark, New Jersey"}))
+    fields = {f["name"].split()[1]: f["value"] for f in message["embeds"][0]["fields"]}
+    assert "Newark, New Jersey, United States" in message["embeds"][0]["title"]
+    assert "Newark, Delaware, United States, **" in fields["NCT09000006"]
+    assert "**in Newark**" not in fields["NCT09000006"]
+
+
+async def test_a_fresh_database_builds_the_place_index_at_first_use(
+    fake_discord: FakeDiscord, registry: FakeClinicalTrials, tmp_path: Path
+) -> None:
+    """Nothing is built at start; the first `near` builds the index (after deferring) and answers."""
+    env = bot_environment(
+        fake_discord,
+        tmp_path,
+        CLINICALTRIALS_API_BASE=registry.base_url,
+        DATABASE_PATH=str(tmp_path / "new.db"),
+    )
+    async with start_bot(fake_discord, env) as running:
+        assert await running.services.places.load_if_built() is False, "not built at start"
+        handle = await fake_discord.invoke("trials", {"near": "London, Ontario"})
+        assert (await handle.wait_response())["type"] == DEFERRED_CHANNEL_MESSAGE
+        await handle.wait_followup(timeout=20)
+        message = handle.final_message()
+        assert message is not None and "London, Ontario, Canada" in message["embeds"][0]["title"]
+        assert nct_ids(message)[0] == "NCT09000001", "its London, Ontario site is the nearest"
+        assert "**in London**" in message["embeds"][0]["fields"][0]["value"]
+        assert await running.services.places.load_if_built()
+
+
+async def test_portland_maine_is_not_portland_oregon(
+    fake_discord: FakeDiscord, trials_bot: StemcellBot
+) -> None:
+    choices = [c["value"] for c in await fake_discord.autocomplete("trials", "near", "Portland, Ma")]
+    assert choices[0] == "Portland, Maine, United States"
+    message = await trials_reply(await fake_discord.invoke("trials", {"near": choices[0]}))
+    first = message["embeds"][0]["fields"][0]
+    assert first["name"].startswith("1. NCT09000005")
+    assert "Portland, Maine, United States, **in Portland**" in first["value"]
+    assert "Contact: +1 555 0199 ext. 42" in first["value"]
 
 
 async def test_nothing_pings(fake_discord: FakeDiscord, trials_bot: StemcellBot) -> None:

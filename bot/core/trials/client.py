@@ -16,18 +16,21 @@ from typing import Any
 import aiohttp
 
 from bot import __version__
-from bot.core.trials.models import CONDITION, OPEN_STATUSES, FetchedStudies, Study, TrialQuery
+from bot.core.trials.models import CONDITION_EXPRESSION, OPEN_STATUSES, FetchedStudies, Study, TrialQuery
 from bot.core.trials.parsing import MalformedResponse, parse_studies_page
 from bot.errors import UserFacingError
 
 log = logging.getLogger(__name__)
 
 # Only what /trials shows: the registry sends every site worldwide, so trimming the rest matters.
+# Each name is one of the API's documented field names ("pieces"); the registry refuses others.
+# ContactsLocationsModule brings the sites, their contacts and the study's central contacts.
 REQUESTED_FIELDS = (
     "NCTId",
     "BriefTitle",
     "Acronym",
     "OverallStatus",
+    "StudyType",
     "Phase",
     "LastUpdatePostDate",
     "ContactsLocationsModule",
@@ -80,9 +83,13 @@ class ClinicalTrialsClient:
         self._headers = {"User-Agent": user_agent, "Accept": "application/json"}
 
     def build_params(self, query: TrialQuery) -> dict[str, str]:
-        """The request's query string, identical on every page as the API requires for pageToken."""
+        """The request's query string, identical on every page as the API requires for pageToken.
+
+        Every study type is fetched (the status filter already leaves out expanded access), so one
+        request serves both the default list of trials and the list with observational studies.
+        """
         return {
-            "query.cond": CONDITION,
+            "query.cond": CONDITION_EXPRESSION,
             "query.intr": query.intervention_expression,
             "filter.overallStatus": "|".join(OPEN_STATUSES),
             "fields": "|".join(REQUESTED_FIELDS),

@@ -20,29 +20,64 @@ class InterventionOption:
     expression: str
 
 
+def _any_of(*terms: str) -> str:
+    """`(a OR "b c")`: phrases quoted, joined by the upper-case operator the registry needs."""
+    return "(" + " OR ".join(f'"{term}"' if " " in term else term for term in terms) + ")"
+
+
+# Spellings the registry's records use. Haematopoietic is also written hemopoietic or haemopoietic,
+# and older transplant records say "bone marrow transplantation"; mesenchymal cells are often called
+# stromal cells. Plurals are listed because a quoted phrase is matched as written.
+_HSCT_TERMS = (
+    "hematopoietic",
+    "haematopoietic",
+    "hemopoietic",
+    "haemopoietic",
+    "HSCT",
+    "AHSCT",
+    "stem cell transplant",
+    "stem cell transplantation",
+    "bone marrow transplant",
+    "bone marrow transplantation",
+)
+_MESENCHYMAL_TERMS = (
+    "mesenchymal",
+    "stromal cell",
+    "stromal cells",
+)
+_NEURAL_TERMS = (
+    "neural stem cell",
+    "neural stem cells",
+    "neural progenitor",
+    "neural progenitors",
+    "neural precursor",
+    "neural precursors",
+    "hNSC",
+    "hNSCs",
+    "hNPC",
+    "hNPCs",
+)
+
 INTERVENTION_OPTIONS: tuple[InterventionOption, ...] = (
     InterventionOption(
         key="any",
         label="Any stem-cell therapy",
-        expression='("stem cell" OR hematopoietic OR haematopoietic OR HSCT OR AHSCT OR mesenchymal)',
+        expression=_any_of("stem cell", "stem cells", *_HSCT_TERMS, *_MESENCHYMAL_TERMS, *_NEURAL_TERMS),
     ),
     InterventionOption(
         key="hsct",
         label="Haematopoietic stem cell transplant (aHSCT)",
-        expression=(
-            '(hematopoietic OR haematopoietic OR HSCT OR AHSCT OR "stem cell transplant" '
-            'OR "stem cell transplantation")'
-        ),
+        expression=_any_of(*_HSCT_TERMS),
     ),
     InterventionOption(
         key="mesenchymal",
         label="Mesenchymal stem/stromal cells",
-        expression='(mesenchymal OR "mesenchymal stem cell" OR "mesenchymal stromal cell")',
+        expression=_any_of(*_MESENCHYMAL_TERMS),
     ),
     InterventionOption(
         key="neural",
         label="Neural stem or progenitor cells",
-        expression='("neural stem cell" OR "neural progenitor" OR "neural precursor")',
+        expression=_any_of(*_NEURAL_TERMS),
     ),
 )
 DEFAULT_INTERVENTION = "any"

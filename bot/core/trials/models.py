@@ -9,15 +9,25 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any, Literal
 
 from bot.core.trials.interventions import DEFAULT_INTERVENTION, intervention_option
+from bot.core.trials.places import city_label
 
 CONDITION = "multiple sclerosis"
-# Studies a member could still join; the registry's values, joined with "|" in the request.
+# Quoted, so the registry matches the phrase: unquoted, its relaxed matching also returns studies that
+# only mention "multiple" and "sclerosis" apart (ALS, systemic or tuberous sclerosis).
+CONDITION_EXPRESSION = f'"{CONDITION}"'
+# Studies a member could still join; the registry's values, joined with "|" in the request. Expanded
+# access programmes have their own statuses (AVAILABLE, ...), so this also keeps them out.
 OPEN_STATUSES: tuple[str, ...] = ("RECRUITING", "NOT_YET_RECRUITING")
+# The registry's study types (designModule.studyType).
+INTERVENTIONAL = "INTERVENTIONAL"
+OBSERVATIONAL = "OBSERVATIONAL"
+EXPANDED_ACCESS = "EXPANDED_ACCESS"
 # Site statuses that mean "you cannot join here" even when the study as a whole recruits.
 CLOSED_SITE_STATUSES = frozenset(
     {
@@ -28,14 +38,18 @@ CLOSED_SITE_STATUSES = frozenset(
         "WITHDRAWN",
         "NO_LONGER_AVAILABLE",
         "TEMPORARILY_NOT_AVAILABLE",
+        "APPROVED_FOR_MARKETING",
         "WITHHELD",
+        "UNKNOWN",
     }
 )
 SOURCE_NAME = "ClinicalTrials.gov"
 SOURCE_URL = "https://clinicaltrials.gov"
 STUDY_URL = "https://clinicaltrials.gov/study/{nct_id}"
 KM_PER_MILE = 1.609344
-_PAYLOAD_VERSION = 1
+_PAYLOAD_VERSION = 2
+# Under this distance a site is shown as "in <city>": the registry's coordinates are city centres.
+IN_CITY_KM = 10.0
 
 
 @dataclass(frozen=True)
@@ -67,6 +81,17 @@ def format_distance(km: float) -> str:
     return f"{km:,.0f} km ({miles:,.0f} mi)"
 
 
+def describe_distance(km: float, city: str | None) -> str:
+    """'in Portland' under 10 km, else '12 km (7 mi)'.
+
+    The registry places a site at its city's centre, so a member's own city comes out as "0.0 km"
+    whichever hospital it is; a number that small claims a precision the data does not have.
+    """
+    if km < IN_CITY_KM:
+        return f"in {city}" if city else f"under {IN_CITY_KM:.0f} km ({km_to_miles(IN_CITY_KM):.0f} mi)"
+    return format_distance(km)
+
+
 def describe_age(age: timedelta) -> str:
     """A short, human age for notes like 'saved 3 hours ago'."""
     minutes = max(0, int(age.total_seconds() // 60))
@@ -86,7 +111,7 @@ PlaceKind = Literal["city", "state", "country"]
 
 @dataclass(frozen=True)
 class Place:
-    """A resolved place; countries and US states stand at their capital or biggest city."""
+    """A resolved place; countries and states or provinces stand at their capital or biggest city."""
 
     name: str
     country_code: str
@@ -101,9 +126,48 @@ class Place:
         """What members see and what `Gazetteer.resolve` accepts back unchanged."""
         if self.kind == "country":
             return self.country
-        parts = [self.name, self.region, self.country]
-        # dict.fromkeys drops repeats such as a city-state named like its country.
-        return ", ".join(dict.fromkeys(part for part in parts if part))
+        # The same words the place index folds into its label keys, so prefixes find this label.
+        return city_label(self.name, self.region, self.country)
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Who to ask about a study, as the registry lists them; every part may be missing."""
+
+    name: str | None = None
+    phone: str | None = None
+    phone_ext: str | None = None
+    email: str | None = None
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """Name, email and phone (with its extension), whichever are given, as plain text."""
+        phone = self.phone
+        if phone and self.phone_ext:
+            phone = f"{phone} ext. {self.phone_ext}"
+        return tuple(part for part in (self.name, self.email, phone) if part)
+
+    @property
+    def reachable(self) -> bool:
+        """A name alone is not a way to reach anyone."""
+        return bool(self.email or self.phone)
+
+
+class SiteAccess(StrEnum):
+    """Who a site takes, decided from its own status (a study may recruit while a site does not)."""
+
+    OPEN = "open"  # recruiting or about to; a site without a status follows its study, which is open
+    BY_INVITATION = "by_invitation"  # enrols only people its team invites from a group chosen in advance
+    EXPANDED_ACCESS = "expanded_access"  # treatment offered outside the trial, not a place to join it
+    CLOSED = "closed"
+
+
+_ACCESS_BY_STATUS: Mapping[str, SiteAccess] = {
+    "RECRUITING": SiteAccess.OPEN,
+    "NOT_YET_RECRUITING": SiteAccess.OPEN,
+    "ENROLLING_BY_INVITATION": SiteAccess.BY_INVITATION,
+    "AVAILABLE": SiteAccess.EXPANDED_ACCESS,
+}
 
 
 @dataclass(frozen=True)
@@ -116,17 +180,30 @@ class Site:
     country: str | None
     status: str | None
     point: GeoPoint | None
+    contact: Contact | None = None
 
     @property
     def label(self) -> str:
-        """'Facility, City, Country' with whatever parts the registry gave."""
-        parts = [p for p in (self.facility, self.city, self.country) if p]
-        return ", ".join(parts) if parts else "Location not given"
+        """'Facility, City, State, Country' with whatever parts the registry gave.
+
+        The state or province matters: "Newark, United States" could be in New Jersey or Delaware.
+        """
+        parts = [p for p in (self.facility, self.city, self.state, self.country) if p]
+        return ", ".join(dict.fromkeys(parts)) if parts else "Location not given"
+
+    @property
+    def access(self) -> SiteAccess:
+        if self.status is None:
+            return SiteAccess.OPEN
+        if self.status in CLOSED_SITE_STATUSES:
+            return SiteAccess.CLOSED
+        # A status the registry adds later is not assumed to be open.
+        return _ACCESS_BY_STATUS.get(self.status, SiteAccess.CLOSED)
 
     @property
     def accepts_participants(self) -> bool:
-        """False when the site says it is closed, whatever the study's overall status."""
-        return self.status is None or self.status not in CLOSED_SITE_STATUSES
+        """True when anyone who qualifies may apply here; invitation-only sites are not that."""
+        return self.access is SiteAccess.OPEN
 
 
 @dataclass(frozen=True)
@@ -140,6 +217,8 @@ class Study:
     acronym: str | None = None
     last_update: str | None = None
     sites: tuple[Site, ...] = ()
+    study_type: str | None = None
+    central_contacts: tuple[Contact, ...] = ()
 
     @property
     def url(self) -> str:
@@ -152,6 +231,40 @@ class Study:
     @property
     def status_label(self) -> str:
         return status_label(self.status)
+
+    @property
+    def is_observational(self) -> bool:
+        return self.study_type == OBSERVATIONAL
+
+    @property
+    def design_label(self) -> str:
+        """'Phase 2' for a trial; observational studies and unknown types say what they are instead."""
+        if self.study_type == INTERVENTIONAL:
+            return self.phase_label
+        if self.study_type == OBSERVATIONAL:
+            return "Observational study (the study itself assigns no treatment)"
+        if self.study_type is None:
+            return f"{self.phase_label}, study type not given" if self.phases else "Study type not given"
+        return self.study_type.replace("_", " ").capitalize()
+
+    @property
+    def contact(self) -> Contact | None:
+        """The first central contact with an email or phone (else the first one with a name)."""
+        for contact in self.central_contacts:
+            if contact.reachable:
+                return contact
+        return next((contact for contact in self.central_contacts if contact.parts), None)
+
+    def shown_by_default(self) -> bool:
+        """Trials are listed unless a member asks for observational studies too.
+
+        A record without a study type stays listed: hiding it could hide a trial. Expanded access
+        programmes are never listed: they are not studies to join.
+        """
+        return self.study_type in (INTERVENTIONAL, None)
+
+    def shown_with_observational(self) -> bool:
+        return self.study_type != EXPANDED_ACCESS
 
 
 def phase_label(phases: Sequence[str]) -> str:
@@ -184,7 +297,10 @@ def status_label(status: str | None) -> str:
 
 @dataclass(frozen=True)
 class TrialQuery:
-    """What a member asked for. `near` is applied locally, so it is not part of the query or its key."""
+    """What is asked of the registry: one request (and one cache entry) serves every member and place.
+
+    `near` and the choice of study types are applied locally, so they are not part of the query.
+    """
 
     intervention: str = DEFAULT_INTERVENTION
 
@@ -198,9 +314,9 @@ class TrialQuery:
 
     @property
     def cache_key(self) -> str:
-        """Stable key for the cache; bump the version when the request changes meaningfully."""
+        """Stable key for the cache; the payload version changes it when the request changes."""
         return (
-            f"studies:v{_PAYLOAD_VERSION}:cond={CONDITION}:intr={self.intervention}"
+            f"studies:v{_PAYLOAD_VERSION}:cond={CONDITION_EXPRESSION}:intr={self.intervention}"
             f":status={'|'.join(OPEN_STATUSES)}"
         )
 
@@ -238,7 +354,7 @@ class FetchedStudies:
                 total_count=int(total) if total is not None else None,
                 truncated=bool(data.get("truncated", False)),
             )
-        except (KeyError, TypeError, AttributeError) as exc:
+        except (KeyError, TypeError, AttributeError, IndexError) as exc:
             raise ValueError(f"cached trials payload is malformed: {exc!r}") from exc
 
 
@@ -250,6 +366,16 @@ def _point_from_list(value: Any) -> GeoPoint | None:
     return None if value is None else GeoPoint(float(value[0]), float(value[1]))
 
 
+def _contact_to_dict(contact: Contact | None) -> dict[str, str | None] | None:
+    return None if contact is None else asdict(contact)
+
+
+def _contact_from_dict(data: Any) -> Contact | None:
+    if data is None:
+        return None
+    return Contact(**{key: data.get(key) for key in ("name", "phone", "phone_ext", "email")})
+
+
 def _study_to_dict(study: Study) -> dict[str, Any]:
     return {
         "nct_id": study.nct_id,
@@ -258,6 +384,8 @@ def _study_to_dict(study: Study) -> dict[str, Any]:
         "phases": list(study.phases),
         "acronym": study.acronym,
         "last_update": study.last_update,
+        "study_type": study.study_type,
+        "central_contacts": [_contact_to_dict(contact) for contact in study.central_contacts],
         "sites": [
             {
                 "facility": site.facility,
@@ -266,6 +394,7 @@ def _study_to_dict(study: Study) -> dict[str, Any]:
                 "country": site.country,
                 "status": site.status,
                 "point": _point_to_list(site.point),
+                "contact": _contact_to_dict(site.contact),
             }
             for site in study.sites
         ],
@@ -280,6 +409,12 @@ def _study_from_dict(data: Mapping[str, Any]) -> Study:
         phases=tuple(data.get("phases") or ()),
         acronym=data.get("acronym"),
         last_update=data.get("last_update"),
+        study_type=data.get("study_type"),
+        central_contacts=tuple(
+            contact
+            for item in data.get("central_contacts") or ()
+            if (contact := _contact_from_dict(item)) is not None
+        ),
         sites=tuple(
             Site(
                 facility=site.get("facility"),
@@ -288,6 +423,7 @@ def _study_from_dict(data: Mapping[str, Any]) -> Study:
                 country=site.get("country"),
                 status=site.get("status"),
                 point=_point_from_list(site.get("point")),
+                contact=_contact_from_dict(site.get("contact")),
             )
             for site in data.get("sites") or ()
         ),
@@ -296,11 +432,18 @@ def _study_from_dict(data: Mapping[str, Any]) -> Study:
 
 @dataclass(frozen=True)
 class RankedStudy:
-    """A study with the site nearest to the member (when a place was given and a site has coordinates)."""
+    """A study with its nearest site to the member (when a place was given and a site has coordinates).
+
+    `nearest_site` is the nearest site open to anyone who qualifies; when a study has none with a
+    location, it is the nearest invitation-only site instead. `closer_invited_site` is an
+    invitation-only site nearer than `nearest_site`, shown beside it so nothing near is hidden.
+    """
 
     study: Study
     nearest_site: Site | None = None
     distance_km: float | None = None
+    closer_invited_site: Site | None = None
+    closer_invited_km: float | None = None
 
     @property
     def distance_miles(self) -> float | None:
@@ -308,7 +451,15 @@ class RankedStudy:
 
     @property
     def distance_label(self) -> str | None:
-        return None if self.distance_km is None else format_distance(self.distance_km)
+        """'in Portland' under 10 km, else both units."""
+        if self.distance_km is None:
+            return None
+        return describe_distance(self.distance_km, self.nearest_site.city if self.nearest_site else None)
+
+    @property
+    def open_to_apply(self) -> bool:
+        """Whether the nearest site takes applications from anyone who qualifies."""
+        return self.nearest_site is not None and self.nearest_site.accepts_participants
 
 
 @dataclass(frozen=True)
@@ -324,6 +475,9 @@ class TrialResults:
     total_count: int | None = None
     truncated: bool = False
     source: str = field(default=SOURCE_NAME)
+    include_observational: bool = False
+    #: Observational studies left out of `entries` because the member did not ask for them.
+    hidden_observational: int = 0
 
     @property
     def age_label(self) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.core.trials.models import GeoPoint, Site, Study
+from bot.core.trials.models import Contact, GeoPoint, Site, Study
 
 
 class MalformedResponse(ValueError):
@@ -55,7 +55,8 @@ def parse_study(raw: Any) -> Study | None:
         return None
     status_module = _module(protocol, "statusModule")
     design = _module(protocol, "designModule")
-    locations = _module(protocol, "contactsLocationsModule").get("locations")
+    contacts_locations = _module(protocol, "contactsLocationsModule")
+    locations = contacts_locations.get("locations")
     phases = design.get("phases")
     return Study(
         nct_id=nct_id,
@@ -64,6 +65,8 @@ def parse_study(raw: Any) -> Study | None:
         status=_text(status_module.get("overallStatus")),
         phases=tuple(p for p in phases if isinstance(p, str)) if isinstance(phases, list) else (),
         last_update=_text(_module(status_module, "lastUpdatePostDateStruct").get("date")),
+        study_type=_text(design.get("studyType")),
+        central_contacts=_contacts(contacts_locations.get("centralContacts")),
         sites=tuple(parse_site(item) for item in locations if isinstance(item, Mapping))
         if isinstance(locations, list)
         else (),
@@ -79,7 +82,27 @@ def parse_site(raw: Mapping[str, Any]) -> Site:
         country=_text(raw.get("country")),
         status=_text(raw.get("status")),
         point=_geo_point(raw.get("geoPoint")),
+        contact=next(iter(_contacts(raw.get("contacts"))), None),
     )
+
+
+def _contacts(raw: Any) -> tuple[Contact, ...]:
+    """Contacts with at least a name, email or phone; the registry's `role` is not shown."""
+    if not isinstance(raw, list):
+        return ()
+    found: list[Contact] = []
+    for item in raw:
+        if not isinstance(item, Mapping):
+            continue
+        contact = Contact(
+            name=_text(item.get("name")),
+            phone=_text(item.get("phone")),
+            phone_ext=_text(item.get("phoneExt")),
+            email=_text(item.get("email")),
+        )
+        if contact.parts:
+            found.append(contact)
+    return tuple(found)
 
 
 def _geo_point(raw: Any) -> GeoPoint | None:

@@ -56,8 +56,12 @@ class TrialsService:
         # One fetch per query at a time: members asking together share a single request.
         self._locks: dict[str, asyncio.Lock] = {}
 
-    async def search(self, query: TrialQuery, near: Place | None = None) -> TrialResults:
-        """Studies for `query`, nearest first when `near` is given.
+    async def search(
+        self, query: TrialQuery, near: Place | None = None, *, include_observational: bool = False
+    ) -> TrialResults:
+        """Studies for `query`, nearest first when `near` is given; trials only unless asked otherwise.
+
+        One fetch (and one cache entry) per query serves every place and both study-type choices.
 
         Raises `TrialsUnavailable` (a member-facing error) only when the registry fails and
         nothing was ever saved for this query.
@@ -68,7 +72,7 @@ class TrialsService:
             cached = await self._load(key)
             now = self._clock.now()
             if cached is not None and now - cached[1] < self._ttl:
-                return self._results(query, cached[0], cached[1], near, stale=False)
+                return self._results(query, cached[0], cached[1], near, include_observational, stale=False)
             try:
                 fetched = await self._client.fetch_studies(query)
             except TrialsUnavailable as error:
@@ -78,9 +82,9 @@ class TrialsService:
                 log.warning(
                     "Trials registry unavailable (%s); serving the saved copy of %s", error.reason, key
                 )
-                return self._results(query, cached[0], cached[1], near, stale=True)
+                return self._results(query, cached[0], cached[1], near, include_observational, stale=True)
             await self._cache.put(key, fetched.to_json(), now)
-            return self._results(query, fetched, now, near, stale=False)
+            return self._results(query, fetched, now, near, include_observational, stale=False)
 
     async def _load(self, key: str) -> tuple[FetchedStudies, datetime] | None:
         """The cached answer, or None; an unreadable payload (older format) counts as no cache."""
@@ -100,12 +104,20 @@ class TrialsService:
         fetched: FetchedStudies,
         fetched_at: datetime,
         near: Place | None,
+        include_observational: bool,
         *,
         stale: bool,
     ) -> TrialResults:
+        if include_observational:
+            shown = [study for study in fetched.studies if study.shown_with_observational()]
+        else:
+            shown = [study for study in fetched.studies if study.shown_by_default()]
+        hidden = 0 if include_observational else sum(study.is_observational for study in fetched.studies)
         return TrialResults(
             query=query,
-            entries=rank_studies(fetched.studies, near.point if near else None),
+            entries=rank_studies(shown, near.point if near else None),
+            include_observational=include_observational,
+            hidden_observational=hidden,
             fetched_at=fetched_at,
             age=max(timedelta(0), self._clock.now() - fetched_at),
             stale=stale,
