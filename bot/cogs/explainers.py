@@ -158,6 +158,6 @@ class ExplainersCog(commands.Cog, name="Explainers"):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         return [
-            app_commands.Choice(name=shorten(m.label, 100), value=m.key)
+            app_commands.Choice(name=shorten(m.label, limits.CHOICE_NAME_CHARS), value=m.key)
             for m in self.presenter.ranker.rank(current)
         ]

@@ -8,6 +8,7 @@ from discord.ext import commands
 
 from bot.cogs._context import BotContext
 from bot.cogs._embeds import to_embed
+from bot.core import limits
 from bot.core.content.render import render_glossary_term, shorten
 from bot.core.content.search import Ranker
 from bot.errors import NotFound
@@ -43,5 +44,6 @@ class GlossaryCog(commands.Cog, name="Glossary"):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         return [
-            app_commands.Choice(name=shorten(m.label, 100), value=m.key) for m in self.ranker.rank(current)
+            app_commands.Choice(name=shorten(m.label, limits.CHOICE_NAME_CHARS), value=m.key)
+            for m in self.ranker.rank(current)
         ]

@@ -226,7 +226,7 @@ def parse_timezone(text: str) -> ZoneInfo:
     )
 
 
-def suggest_timezones(query: str, limit: int = 25) -> list[str]:
+def suggest_timezones(query: str, limit: int = limits.AUTOCOMPLETE_CHOICES) -> list[str]:
     """Time-zone names containing what the member typed, for autocomplete (at most `limit`)."""
     needle = query.strip().lower().replace(" ", "_")[:MAX_TIMEZONE_QUERY_CHARS]
     names = _timezone_names()
