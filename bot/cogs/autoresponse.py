@@ -48,7 +48,7 @@ from bot.core.autoresponse import (
     parse_import,
     validate_draft,
 )
-from bot.core.scanning import CautionPreview, ClinicWatchSettings, Sensitivity
+from bot.core.scanning import Outcome, ScanPreview
 from bot.db.repositories.audit import changed_fields
 from bot.db.repositories.autoresponses import AutoresponseRepository, DraftEdit
 from bot.errors import InvalidInput, UserFacingError
@@ -173,17 +173,8 @@ def rule_embed(rule: Rule) -> discord.Embed:
     return embed
 
 
-def test_embed(
-    text: str,
-    selection: Selection,
-    preview: CautionPreview,
-    settings: ClinicWatchSettings,
-    *,
-    channel_id: int,
-    caution_wait: timedelta,
-    ignored_here: bool,
-) -> discord.Embed:
-    """The dry run of `/autoresponse test`: which rule would answer, and the clinic caution, with reasons."""
+def test_embed(text: str, selection: Selection, preview: ScanPreview, *, channel_id: int) -> discord.Embed:
+    """The dry run of `/autoresponse test`: which rule would answer, and the clinic watch, with reasons."""
     embed = discord.Embed(title="Dry run", colour=discord.Colour(COLOUR))
     embed.description = (
         f"If a member sent this in <#{channel_id}>:\n> {discord.utils.escape_markdown(_snippet(text))}"
@@ -196,47 +187,38 @@ def test_embed(
         answer = "**No rule matches this text.**"
     reasons = "\n".join(f"- {line}" for line in selection.explanation())
     embed.add_field(name="Auto-response", value=_field(f"{answer}\n{reasons}".strip()), inline=False)
-    embed.add_field(
-        name="Clinic caution",
-        value=_field(_caution_text(preview, settings, caution_wait, ignored_here=ignored_here)),
-        inline=False,
-    )
-    caution_due = preview.would_fire and not ignored_here and caution_wait.total_seconds() <= 0
-    if caution_due and selection.winner is not None:
+    embed.add_field(name="Clinic caution", value=_field(_caution_text(preview)), inline=False)
+    if preview.would_send and selection.winner is not None:
         embed.add_field(
             name="One reply per message",
-            value="The caution goes first, so the rule would stay quiet for this message.",
+            value="The clinic card goes first, so the rule would stay quiet for this message.",
             inline=False,
         )
     embed.set_footer(text="Nothing was sent and no cooldown was used.")
     return embed
 
 
-def _caution_text(
-    preview: CautionPreview, settings: ClinicWatchSettings, wait: timedelta, *, ignored_here: bool
-) -> str:
-    found = []
-    if preview.clinic_words:
-        found.append("clinic words: " + ", ".join(quoted(w) for w in preview.clinic_words))
-    if preview.context_words:
-        found.append("stem-cell words: " + ", ".join(quoted(w) for w in preview.context_words))
-    words = ("Found " + "; ".join(found) + ".") if found else "No clinic words found."
-    if not settings.enabled:
+_CARD_NAMES = {
+    Outcome.CAUTION: "the ISSCR caution",
+    Outcome.CENTRE: "the “Choosing a transplant centre” card",
+}
+
+
+def _caution_text(preview: ScanPreview) -> str:
+    counted = [f"{quoted(m.word)} ({m.kind.value})" for m in preview.matches if m.counted and m.kind]
+    words = f"Found {', '.join(counted)}." if counted else "No clinic-watch words found."
+    if not preview.enabled:
         return f"**Would not fire:** clinic watch is off in this server. {words}"
-    if ignored_here:
-        return f"**Would not fire here:** clinic watch ignores this channel. {words}"
-    if preview.would_fire:
-        verdict = "**Would fire.**"
-        if wait.total_seconds() > 0:
-            minutes = int(wait.total_seconds() // 60) + 1
-            verdict += f" (It is cooling down in this channel for {minutes} more minutes.)"
-        return f"{verdict} {words}"
-    if preview.clinic_words and settings.sensitivity is Sensitivity.STRICT:
-        return (
-            f"**Would not fire on this text alone:** strict mode also needs stem-cell talk, in this message "
-            f"or the channel's last few messages. {words}"
-        )
-    return f"**Would not fire.** {words}"
+    if preview.outcome is Outcome.QUIET:
+        return f"**Would not fire** on this text alone ({preview.sensitivity.value} mode). {words}"
+    card = _CARD_NAMES[preview.outcome]
+    if preview.ignored_here:
+        return f"**Would not fire here:** clinic watch ignores this channel ({card} otherwise). {words}"
+    verdict = f"**Would fire:** {card}. {preview.explanation()}"
+    if preview.held_by_cooldown:
+        minutes = int(preview.cooldown_remaining.total_seconds() // 60) + 1
+        verdict += f" (It is cooling down in this channel for {minutes} more minutes.)"
+    return f"{verdict} {words}"
 
 
 def _field(text: str) -> str:
@@ -508,7 +490,7 @@ class AutoresponseGroup(ModeratorGroup):
         scanner = self.cog.bot.scanner
         now = self.cog.bot.clock.now()
         parent_id = getattr(interaction.channel, "parent_id", None)
-        preview = scanner.preview(guild_id, text)
+        preview = scanner.preview(guild_id, text, channel_id=channel_id, parent_channel_id=parent_id, now=now)
         selection = self.cog.book.choose(
             guild_id,
             preview.rule_labels,
@@ -518,17 +500,7 @@ class AutoresponseGroup(ModeratorGroup):
             now=now,
             dry_run=True,
         )
-        settings = scanner.settings_for(guild_id)
-        ignored = settings.ignored_channel_ids
-        embed = test_embed(
-            text,
-            selection,
-            preview,
-            settings,
-            channel_id=channel_id,
-            caution_wait=scanner.cooldown_remaining(guild_id, channel_id, now),
-            ignored_here=channel_id in ignored or parent_id in ignored,
-        )
+        embed = test_embed(text, selection, preview, channel_id=channel_id)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="export", description="Download every auto-response as a YAML file")

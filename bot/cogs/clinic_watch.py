@@ -90,7 +90,7 @@ class ClinicWatchGroup(ModeratorGroup):
         embed.add_field(name="Last caution", value=fired, inline=False)
         ignored = " ".join(f"<#{c}>" for c in sorted(settings.ignored_channel_ids)) or "none"
         embed.add_field(name="Ignored channels", value=ignored[:1024], inline=False)
-        for kind in WordKind:
+        for kind in (WordKind.CLINIC, WordKind.CONTEXT):  # the lists `/clinicwatch words` edits
             added, removed = settings.added(kind), settings.removed(kind)
             count = len(settings.effective_words(kind, scanner.defaults))
             summary = f"{count} in force"

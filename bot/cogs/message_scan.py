@@ -22,7 +22,7 @@ from bot.cogs._embeds import to_embed
 from bot.cogs.autoresponse import COG_NAME as AUTORESPONSE_COG
 from bot.cogs.autoresponse import AutoresponseCog
 from bot.core.content.render import render_caution
-from bot.core.scanning import NO_HITS, CautionHit
+from bot.core.scanning import NO_HITS, ClinicAlert, Outcome
 from bot.core.scanning.settings import MAX_COOLDOWN_MINUTES
 from bot.db.repositories.clinic_watch import ClinicWatchRepository
 
@@ -59,13 +59,15 @@ class MessageScanCog(commands.Cog, name="Message scan"):
         result = self.scanner.scan(guild.id, channel.id, message.content, parent_channel_id=parent_id)
         if result is NO_HITS:
             return
-        if result.caution is not None:
-            await self._send_caution(message, result.caution)
-            return  # one reply per message: the caution speaks, the rules stay quiet
+        if result.alert is not None:
+            if result.alert.outcome is Outcome.CAUTION:
+                await self._send_caution(message, result.alert)
+            # The centre card's text arrives with content/centre.yaml; until then nothing is sent.
+            return  # one reply per message: the clinic watch speaks, the rules stay quiet
         if result.rule_labels:
             await self._send_rule_answer(message, guild.id, result.rule_labels, parent_id)
 
-    async def _send_caution(self, message: discord.Message, caution: CautionHit) -> None:
+    async def _send_caution(self, message: discord.Message, caution: ClinicAlert) -> None:
         """Reply once, pinging no one; remember the time so the cooldown outlives a restart."""
         try:
             await message.reply(

@@ -9,28 +9,36 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import re2
+
+from bot.core.scanning.settings import WordKind
 
 
 class TriggerKind(StrEnum):
     """What a hit means to the scanner."""
 
-    CLINIC = "clinic"
-    CONTEXT = "context"
-    # A phrase that contains a clinic or context word without being one ("essai clinique",
-    # "MS clinic", "MSc thesis"): its hit cancels the words it contains (see scanner.py).
+    SIGNAL = "signal"  # a listed word of the clinic watch; `Trigger.signal` says which list
+    # A phrase that contains a listed word without being one ("essai clinique", "MSc thesis"):
+    # the words inside it do not count (see scanner.py).
     NEUTRAL = "neutral"
     RULE = "rule"
 
 
 @dataclass(frozen=True, slots=True)
 class Trigger:
-    """A pattern and what to report when it matches (the listed word, or a rule's id)."""
+    """A pattern and what to report when it matches (the listed word, or a rule's id).
+
+    `position_pattern` finds the same thing with one capture group around the words themselves;
+    it is compiled only when a message needs positions (see `find_spans`).
+    """
 
     kind: TriggerKind
     label: str
     pattern: str
+    signal: WordKind | None = None
+    position_pattern: str | None = None
 
 
 class MatcherBuildError(ValueError):
@@ -58,14 +66,26 @@ UNICODE_WORD_AFTER = _UNICODE_AFTER
 _APOSTROPHE = re2.escape("'")
 
 
-def word_pattern(canonical_word: str) -> str:
-    """Return the re2 pattern for a word or phrase already in `normalise_word` form."""
+def _word_body(canonical_word: str) -> str:
     tokens = canonical_word.split(" ")
     # An apostrophe inside a word is optional and may be typographic: "wharton's", "whartons", "wharton’s".
-    body = _PHRASE_GAP.join(re2.escape(token).replace(_APOSTROPHE, "['’]?") + _PLURAL for token in tokens)
+    return _PHRASE_GAP.join(re2.escape(token).replace(_APOSTROPHE, "['’]?") + _PLURAL for token in tokens)
+
+
+def word_pattern(canonical_word: str) -> str:
+    """Return the re2 pattern for a word or phrase already in `normalise_word` form."""
+    body = _word_body(canonical_word)
     if canonical_word.isascii():
         return f"{_ASCII_EDGE}{body}{_ASCII_EDGE}"
     return f"{_UNICODE_BEFORE}{body}{_UNICODE_AFTER}"
+
+
+def word_position_pattern(canonical_word: str) -> str:
+    """`word_pattern` with the words themselves in group 1, so a span leaves out the edge characters."""
+    body = _word_body(canonical_word)
+    if canonical_word.isascii():
+        return f"{_ASCII_EDGE}({body}){_ASCII_EDGE}"
+    return f"{_UNICODE_BEFORE}({body}){_UNICODE_AFTER}"
 
 
 def contains_phrase(word: str, phrase: str) -> bool:
@@ -84,9 +104,64 @@ def contains_phrase(word: str, phrase: str) -> bool:
     return False
 
 
-def word_trigger(kind: TriggerKind, canonical_word: str) -> Trigger:
+def word_trigger(kind: TriggerKind, canonical_word: str, signal: WordKind | None = None) -> Trigger:
     """A trigger for a listed word, reported back under the word itself."""
-    return Trigger(kind=kind, label=canonical_word, pattern=word_pattern(canonical_word))
+    return Trigger(
+        kind=kind,
+        label=canonical_word,
+        pattern=word_pattern(canonical_word),
+        signal=signal,
+        position_pattern=word_position_pattern(canonical_word),
+    )
+
+
+PLACE_LABEL = "a place name"
+PLACE_LABEL_OTHER_SCRIPT = "a place name in another script"
+
+
+def place_triggers(canonical_places: Sequence[str]) -> list[Trigger]:
+    """The place names as at most two triggers, one per kind of word edge.
+
+    Thousands of names, each with its own Unicode word edges, do not fit in one re2 set; as one
+    alternation per edge kind they compile in a fraction of a second. A hit says "a place name";
+    `find_spans` on the trigger says where.
+    """
+    triggers = []
+    for ascii_names, label in ((True, PLACE_LABEL), (False, PLACE_LABEL_OTHER_SCRIPT)):
+        names = sorted(name for name in canonical_places if name.isascii() is ascii_names)
+        if not names:
+            continue
+        body = "|".join(_word_body(name) for name in names)
+        before, after = (_ASCII_EDGE, _ASCII_EDGE) if ascii_names else (_UNICODE_BEFORE, _UNICODE_AFTER)
+        triggers.append(
+            Trigger(
+                TriggerKind.SIGNAL,
+                label,
+                f"{before}(?:{body}){after}",
+                WordKind.PLACE,
+                f"{before}({body}){after}",
+            )
+        )
+    return triggers
+
+
+# Signals that are shapes rather than words, matched on the folded text like the listed words.
+# Labels are what a moderator's dry run shows; they never repeat the member's text.
+BUILT_IN_TRIGGERS: tuple[Trigger, ...] = tuple(
+    Trigger(TriggerKind.SIGNAL, label, pattern, signal, f"({pattern})")
+    for signal, label, pattern in (
+        # "$30k", "30 000 €", "€12k", "18k": an amount of money (a plain number is not one).
+        (WordKind.MONEY, "an amount", r"[$€£₽₺¥₹]\s?\d|\d\s?[$€£₽₺¥₹]|\b\d+(?:[.,]\d+)?\s?k\b"),
+        # "80%", "90 percent": a success rate as promised.
+        (WordKind.CLAIM, "a percentage", r"\d\s?(?:%|percent\b|per cent\b|por ciento\b|процент)"),
+        # "day +30", "día +15", "J+20", "Tag +40", "день +25", "day 0": where a transplant stands.
+        (
+            WordKind.CARE,
+            "day +N",
+            r"(?:\b(?:day|dia|tag|giorno|dzien|dag|d|j)|(?:^|[^\pL])день)\s?\+\s?\d+|\bday\s?(?:0|zero)\b",
+        ),
+    )
+)
 
 
 def _options() -> re2.Options:
@@ -132,3 +207,47 @@ class CompiledMatcher:
     def match(self, normalised_text: str) -> list[int] | None:
         """Indices into `triggers` of every trigger found, or None when nothing matched."""
         return self.find_utf8(normalised_text.encode()) or None
+
+
+_MAX_COMPILED_SETS = 16
+_compiled_sets: dict[tuple[Trigger, ...], CompiledMatcher] = {}
+
+
+def compiled(triggers: tuple[Trigger, ...]) -> CompiledMatcher:
+    """The compiled set of these triggers, shared by the whole process.
+
+    A set of the shipped words with thousands of place names takes a few hundred milliseconds to
+    compile; the content check at start-up compiles it once and every scanner reuses it.
+    """
+    matcher = _compiled_sets.get(triggers)
+    if matcher is None:
+        if len(_compiled_sets) >= _MAX_COMPILED_SETS:
+            del _compiled_sets[next(iter(_compiled_sets))]
+        matcher = _compiled_sets[triggers] = CompiledMatcher(triggers)
+    return matcher
+
+
+_MAX_POSITION_PATTERNS = 4096
+_position_regexes: dict[str, Any] = {}
+
+
+def find_spans(trigger: Trigger, folded_text: str) -> tuple[tuple[int, int], ...]:
+    """Where a trigger matches in the folded text: (start, end) character offsets, in order.
+
+    The second pass, for the few messages that need positions: each pattern is compiled alone on
+    first use and kept. A trigger without a position pattern (a moderator's rule) is reported
+    over its whole match.
+    """
+    pattern = trigger.position_pattern or f"({trigger.pattern})"
+    regex = _position_regexes.get(pattern)
+    if regex is None:
+        if len(_position_regexes) >= _MAX_POSITION_PATTERNS:
+            _position_regexes.clear()
+        regex = _position_regexes[pattern] = re2.compile(pattern, _span_options())
+    return tuple(match.span(1) for match in regex.finditer(folded_text))
+
+
+def _span_options() -> re2.Options:
+    options = re2.Options()
+    options.log_errors = False
+    return options
