@@ -99,11 +99,11 @@ def test_normalise_word_rejects_unusable_words(bad: str) -> None:
 
 
 def test_matcher_is_compiled_once_not_per_message(clock: FakeClock) -> None:
-    """Two sets per server (topics, and what surrounds them), compiled on the first message only."""
+    """Three sets per server (topics, what surrounds them, places), compiled on the first message only."""
     scanner = make_scanner(clock)
     for _ in range(50):
         scanner.scan(GUILD, CHANNEL, "just chatting about fatigue and MSC in Mexico")
-    assert scanner.builds == 2
+    assert scanner.builds == 3
 
 
 def test_settings_change_takes_effect_without_compiling_again(clock: FakeClock) -> None:
@@ -111,7 +111,7 @@ def test_settings_change_takes_effect_without_compiling_again(clock: FakeClock) 
     assert scanner.scan(GUILD, CHANNEL, "the clinic called").alert is None
     scanner.set_settings(replace(scanner.settings_for(GUILD), sensitivity=Sensitivity.BROAD))
     assert scanner.scan(GUILD, CHANNEL, "the clinic called").alert is not None
-    assert scanner.builds == 2  # the same words in both modes: the compiled sets are shared
+    assert scanner.builds == 3  # the same words in both modes: the compiled sets are shared
 
 
 def test_invalidate_alone_rebuilds_from_current_settings(clock: FakeClock) -> None:
@@ -120,14 +120,14 @@ def test_invalidate_alone_rebuilds_from_current_settings(clock: FakeClock) -> No
     scanner.invalidate(GUILD)
     scanner.scan(GUILD, CHANNEL, "hello")
     # Identical triggers: the shared compiled matchers are reused rather than compiled again.
-    assert scanner.builds == 2
+    assert scanner.builds == 3
 
 
 def test_servers_with_the_same_words_share_one_matcher(clock: FakeClock) -> None:
     scanner = MessageScanner(WORDS, clock)
     for guild_id in range(20):
         scanner.scan(guild_id, CHANNEL, "hello")
-    assert scanner.builds == 2
+    assert scanner.builds == 3
 
 
 def test_disabled_server_skips_the_scan(clock: FakeClock) -> None:

@@ -156,18 +156,41 @@ class ScanPreview:
         return _explanation(self.signals, joined=False) if self.signals else ""
 
 
-# What a topic-set hit means, worked out once per trigger or combination of triggers:
-# (topic words found as (kind, word) pairs, rule labels, the result when no card is sent).
-_Plan = tuple[tuple[tuple[WordKind, str], ...], tuple[str, ...], ScanResult]
-
-
 @dataclass(frozen=True, slots=True)
 class _Verdict:
-    """What a combination of topic and surrounding hits means; `cancellers` set means "needs positions"."""
+    """What a combination of hits means, worked out once.
+
+    When a neutral, care or research phrase found holds a word also found, the answer depends on
+    where each matched. `checks` lists each such word with its holders and how often each holds
+    it; when plain counts show every occurrence inside a holder, `found` and `decision` (worked out
+    for that case) stand; otherwise the words are placed one by one (`_positions`).
+    """
 
     found: Found
     decision: Decision
-    cancellers: tuple[Trigger, ...] = ()
+    checks: tuple[tuple[str, tuple[tuple[str, int], ...]], ...] = ()
+    topical: bool = True  # False when no topic word is left once the holders have had their say
+
+    def holds_by_count(self, folded: str) -> bool:
+        """True when the counts prove every checked word sits inside its holders.
+
+        Each occurrence of a holder holds the word `times` times, so a text with no more
+        occurrences of the word than that has them all inside. Spellings the counts miss
+        ("MS-clinic", "clinic" inside "clinical") only send the message to the exact check.
+        """
+        for word, holders in self.checks:
+            inside = 0
+            for holder, times in holders:
+                inside += folded.count(holder) * times
+            if not inside or folded.count(word) > inside:
+                return False
+        return True
+
+
+# What a topic-set hit means, worked out once per trigger or combination of triggers: the rule
+# labels, the result when no card is sent, and the verdict of the topic-set hits on their own
+# (None when they hold no topic word at all: the hit was a rule's).
+_Plan = tuple[tuple[str, ...], ScanResult, "_Verdict | None"]
 
 
 class _GuildState:
@@ -177,17 +200,19 @@ class _GuildState:
         "combinations",
         "cooldown_ns",
         "covers",
+        "find_places",
         "find_surrounding",
         "find_utf8",
         "ignored",
         "implied",
         "matcher",
+        "place_offset",
+        "places",
         "plans",
         "sensitivity",
         "settings",
         "strict",
         "surrounding",
-        "topic_triggers",
         "verdicts",
     )
 
@@ -198,12 +223,18 @@ class _GuildState:
         surrounding: CompiledMatcher | None = None,
         covers: Mapping[str, frozenset[str]] | None = None,
         implied: Mapping[str, WordKind] | None = None,
+        places: CompiledMatcher | None = None,
     ) -> None:
         self.settings = settings
         self.matcher = matcher
         self.find_utf8 = None if matcher is None else matcher.find_utf8
         self.surrounding = surrounding
         self.find_surrounding = None if surrounding is None else surrounding.find_utf8
+        # Place names have a set of their own, tried only when they could change the outcome; their
+        # hits are numbered after the surrounding set's, so one list of indices holds both.
+        self.places = places
+        self.find_places = None if places is None else places.find_utf8
+        self.place_offset = 0 if surrounding is None else len(surrounding.triggers)
         self.sensitivity = settings.sensitivity
         self.strict = settings.sensitivity is Sensitivity.STRICT
         self.ignored = settings.ignored_channel_ids
@@ -218,31 +249,16 @@ class _GuildState:
             self.plans = [self.plan((index,)) for index in range(len(matcher.triggers))]
         self.combinations: dict[tuple[int, ...], _Plan] = {}
         self.verdicts: dict[tuple[tuple[int, ...], tuple[int, ...]], _Verdict] = {}
-        self.topic_triggers: dict[str, Trigger] | None = None  # by word, made when first needed
-
-    def topic_trigger(self, label: str) -> Trigger:
-        """The topic set's trigger for a listed word (for the rare messages that need positions)."""
-        if self.topic_triggers is None:
-            assert self.matcher is not None
-            self.topic_triggers = {t.label: t for t in self.matcher.triggers if t.kind is TriggerKind.SIGNAL}
-        return self.topic_triggers[label]
 
     def plan(self, hits: Sequence[int]) -> _Plan:
-        """The topic words and rule labels of a topic-set hit, and the result when no card is sent."""
+        """Rule labels, the quiet result, and the verdict of these topic-set hits on their own."""
         assert self.matcher is not None  # only a built matcher produces hits
-        triggers = self.matcher.triggers
-        topics: list[tuple[WordKind, str]] = []
-        rules: list[str] = []
-        for index in hits:
-            trigger = triggers[index]
-            if trigger.kind is TriggerKind.RULE:
-                rules.append(trigger.label)
-            elif trigger.signal is not None:
-                topics.append((trigger.signal, trigger.label))
-                if trigger.label in self.implied:
-                    topics.append((self.implied[trigger.label], trigger.label))
-        quiet = ScanResult(rule_labels=tuple(rules)) if rules else NO_HITS
-        return tuple(topics), tuple(rules), quiet
+        triggers = [self.matcher.triggers[index] for index in hits]
+        rules = tuple(t.label for t in triggers if t.kind is TriggerKind.RULE)
+        quiet = ScanResult(rule_labels=rules) if rules else NO_HITS
+        if not any(t.signal in TOPICS for t in triggers):
+            return rules, quiet, None
+        return rules, quiet, self.verdict(triggers)
 
     def plan_for(self, hits: list[int]) -> _Plan:
         """The plan of a multi-trigger hit (re2 reports indices in no particular order)."""
@@ -255,25 +271,59 @@ class _GuildState:
             plan = self.combinations[key] = self.plan(key)
         return plan
 
-    def verdict(self, topics: tuple[tuple[WordKind, str], ...], surrounding_hits: Sequence[int]) -> _Verdict:
-        """What these topic words and surrounding hits mean, before any positions are looked at."""
-        triggers = () if self.surrounding is None else self.surrounding.triggers
-        pairs = list(topics)
-        neutral: list[Trigger] = []
-        for index in surrounding_hits:
-            trigger = triggers[index]
-            if trigger.kind is TriggerKind.NEUTRAL:
-                neutral.append(trigger)
-                continue
-            assert trigger.signal is not None
-            pairs.append((trigger.signal, trigger.label))
-            if trigger.signal in _CANCELLING_KINDS and trigger.label in self.covers:
-                neutral.append(trigger)
+    def verdict_for(self, hits: list[int], around: list[int]) -> _Verdict:
+        """The verdict of topic-set and surrounding hits together, remembered per combination."""
+        hits.sort()  # re2 reports indices in no particular order; both lists are the caller's own
+        around.sort()
+        key = (tuple(hits), tuple(around))
+        verdict = self.verdicts.get(key)
+        if verdict is None:
+            if len(self.verdicts) >= _MAX_REMEMBERED_COMBINATIONS:
+                self.verdicts.clear()
+            verdict = self.verdicts[key] = self.verdict(self.hit_triggers(*key))
+        return verdict
+
+    def hit_triggers(self, hits: Sequence[int], around: Sequence[int]) -> list[Trigger]:
+        assert self.matcher is not None
+        found = [self.matcher.triggers[index] for index in hits]
+        offset = self.place_offset
+        for index in around:
+            if index < offset:
+                assert self.surrounding is not None
+                found.append(self.surrounding.triggers[index])
+            else:
+                assert self.places is not None
+                found.append(self.places.triggers[index - offset])
+        return found
+
+    def around(self, data: bytes, *, places: bool) -> list[int]:
+        """Surrounding hits (and place-name hits, numbered after them, when asked for)."""
+        found = (self.find_surrounding(data) if self.find_surrounding is not None else None) or []
+        if places and self.find_places is not None:
+            found += [self.place_offset + index for index in self.find_places(data) or ()]
+        return found
+
+    def signal_pairs(self, trigger: Trigger) -> list[tuple[WordKind, str]]:
+        """The signals one listed word gives: its own, and the stem-cell talk a clinic phrase holds."""
+        if trigger.kind is not TriggerKind.SIGNAL or trigger.signal is None:
+            return []
+        pairs = [(trigger.signal, trigger.label)]
+        if trigger.signal is WordKind.CLINIC and trigger.label in self.implied:
+            pairs.append((self.implied[trigger.label], trigger.label))
+        return pairs
+
+    def verdict(self, triggers: Sequence[Trigger]) -> _Verdict:
+        """What these hits mean before any positions are looked at."""
+        pairs = [pair for trigger in triggers for pair in self.signal_pairs(trigger)]
+        holders = [t.label for t in triggers if t.kind is not TriggerKind.RULE and t.label in self.covers]
         labels = {label for _, label in pairs}
-        cancellers = tuple(c for c in neutral if not self.covers.get(c.label, frozenset()).isdisjoint(labels))
-        found = _group(pairs)
-        decision = QUIET if cancellers else decide(found, self.sensitivity)
-        return _Verdict(found, decision, cancellers)
+        held = {word for holder in holders for word in self.covers[holder] if word in labels}
+        checks = tuple(
+            (word, tuple((h, h.count(word)) for h in holders if word in self.covers[h]))
+            for word in sorted(held)
+        )
+        found = _group(pair for pair in pairs if pair[1] not in held)
+        return _Verdict(found, decide(found, self.sensitivity), checks, not found.keys().isdisjoint(TOPICS))
 
 
 class MessageScanner:
@@ -296,6 +346,7 @@ class MessageScanner:
             time.time_ns if type(clock) is SystemClock else lambda: _to_ns(clock.now())
         )
         self._windows = ContextWindows(window_messages, window_age, max_channels)
+        self._window_age_ns = window_age // _ONE_MICROSECOND * 1000
         self._window_channels = self._windows.channels
         self._settings: dict[int, ClinicWatchSettings] = {}
         self._rule_triggers: dict[int, tuple[Trigger, ...]] = {}
@@ -415,10 +466,10 @@ class MessageScanner:
         found: Found = {}
         if state.matcher is not None:
             hits = sorted(state.matcher.find_utf8(data) or ())
-            topics, rules, _ = state.plan(hits)
-            if topics:
-                around = sorted(state.find_surrounding(data) or ()) if state.find_surrounding else []
-                found, matches = _positions(state, folded, topics, around, every_span=True)
+            rules, _, alone = state.plan(hits) if hits else ((), NO_HITS, None)
+            if alone is not None:
+                around = sorted(state.around(data, places=True))
+                found, matches = _positions(state, folded, state.hit_triggers(hits, around), every_span=True)
         decision = decide(found, settings.sensitivity) if settings.enabled else QUIET
         ignored = settings.ignored_channel_ids
         ignored_here = channel_id is not None and (channel_id in ignored or parent_channel_id in ignored)
@@ -446,33 +497,38 @@ class MessageScanner:
         parent_channel_id: int | None,
         now: datetime | None,
     ) -> ScanResult:
-        topics, rules, quiet = state.plans[hits[0]] if len(hits) == 1 else state.plan_for(hits)
-        if not topics:
+        rules, quiet, alone = state.plans[hits[0]] if len(hits) == 1 else state.plan_for(hits)
+        if alone is None:
             return quiet
+        if not alone.topical and alone.holds_by_count(folded):
+            return quiet  # every topic word sits inside a care or neutral phrase: "MS clinic"
         ignored = state.ignored
         if ignored and (channel_id in ignored or parent_channel_id in ignored):
             return quiet
-        around = state.find_surrounding(data) if state.find_surrounding is not None else None
-        around_key = tuple(sorted(around)) if around else ()
-        key = (tuple(sorted(hits)), around_key)
-        verdict = state.verdicts.get(key)
-        if verdict is None:
-            if len(state.verdicts) >= _MAX_REMEMBERED_COMBINATIONS:
-                state.verdicts.clear()
-            verdict = state.verdicts[key] = state.verdict(topics, around_key)
-        found, decision = verdict.found, verdict.decision
-        if verdict.cancellers:  # a neutral or care phrase holds a word found: which occurrences count?
-            found, _ = _positions(state, folded, topics, around_key)
-            decision = decide(found, state.sensitivity)
-        if found.keys().isdisjoint(TOPICS):
-            return quiet  # every topic word sat inside a neutral or care phrase
         at = self._now_ns() if now is None else _to_ns(now)
-        # CooldownPolicy.ready on nanoseconds: a clock set backwards never unlocks it early. Checked
-        # first: while the channel cools down the window's words are not needed, only kept.
+        # CooldownPolicy.ready on nanoseconds: a clock set backwards never unlocks it early. While
+        # the channel cools down nothing is sent, and words are worth keeping for the window only
+        # when the cooldown ends before they would age out of it: otherwise the work stops here.
         last = self._last_fired.get(channel_id)
-        if last is not None and at - last < state.cooldown_ns:
-            if state.strict:  # the conversation may still be about a clinic when the cooldown ends
-                self._windows.remember(channel_id, at * 1e-9, found)
+        cooling = last is not None and at - last < state.cooldown_ns
+        if cooling and (not state.strict or state.cooldown_ns - (at - last) > self._window_age_ns):
+            return quiet
+        around = (state.find_surrounding(data) if state.find_surrounding is not None else None) or []
+        judged = _judge(state, hits, around, folded)
+        if judged is None:
+            return quiet  # every topic word sits inside a neutral, care or research phrase
+        found, decision = judged
+        # Place names are looked for when they may be what is missing ("... in Mexico"), or when a
+        # card is about to go out and its "Why am I seeing this?" line should name them.
+        places_unseen = state.find_places is not None
+        if places_unseen and decision.outcome is Outcome.QUIET:
+            places_unseen = False
+            judged = _with_places(state, hits, around, data, folded, judged)
+            if judged is None:
+                return quiet
+            found, decision = judged
+        if cooling:  # strict, and the conversation may still be about a clinic when it ends
+            self._windows.remember(channel_id, at * 1e-9, found)
             return quiet
         joined = False
         if decision.outcome is Outcome.QUIET:
@@ -486,6 +542,11 @@ class MessageScanner:
                 self._windows.remember(channel_id, at * 1e-9, found)
                 return quiet
             found, joined = merged, True
+        elif places_unseen:
+            found, decision = _with_places(state, hits, around, data, folded, (found, decision)) or (
+                found,
+                decision,
+            )
         at -= at % 1000  # whole microseconds, as the datetime persisted by the caller
         fired_at = _from_ns(at) if now is None else now
         self._mark_fired(channel_id, at)
@@ -517,27 +578,34 @@ class MessageScanner:
     def _state(self, settings: ClinicWatchSettings, rule_triggers: Sequence[Trigger]) -> _GuildState:
         topic_triggers: list[Trigger] = []
         surrounding: CompiledMatcher | None = None
+        places: CompiledMatcher | None = None
         covers: dict[str, frozenset[str]] = {}
         implied: dict[str, WordKind] = {}
         if settings.enabled:
             words = {kind: settings.effective_words(kind, self.defaults) for kind in WordKind}
             implied = _implied_topics(words)
+            covers = self._covers_for(words)
             topic_triggers = [
                 word_trigger(TriggerKind.SIGNAL, word, kind) for kind in _TOPIC_KINDS for word in words[kind]
             ]
+            # Everything else, cancelling phrases included, waits for a topic word: phrases such
+            # as "my MSc" or "MS clinic" start with words members write all the time, and would
+            # slow the pass every message takes.
             around = [
                 word_trigger(TriggerKind.SIGNAL, word, kind)
                 for kind in _SURROUNDING_KINDS
                 if kind is not WordKind.PLACE
                 for word in words[kind]
             ]
-            around += place_triggers(words[WordKind.PLACE])
-            covers = self._covers_for(words)
-            neutral = [word_trigger(TriggerKind.NEUTRAL, p) for p in self.defaults.neutral if p in covers]
-            surrounding = self._shared_matcher((*around, *BUILT_IN_TRIGGERS, *neutral))
+            around += [word_trigger(TriggerKind.NEUTRAL, p) for p in self.defaults.neutral if p in covers]
+            surrounding = self._shared_matcher((*around, *BUILT_IN_TRIGGERS))
+            place_set = place_triggers(words[WordKind.PLACE])
+            places = self._shared_matcher(tuple(place_set)) if place_set else None
         triggers = (*rule_triggers, *topic_triggers)
         matcher = self._shared_matcher(triggers) if triggers else None
-        return _GuildState(settings, matcher, surrounding if topic_triggers else None, covers, implied)
+        if not topic_triggers:
+            surrounding = places = None
+        return _GuildState(settings, matcher, surrounding, covers, implied, places)
 
     def _covers_for(self, words: Mapping[WordKind, tuple[str, ...]]) -> dict[str, frozenset[str]]:
         """Each neutral or care phrase worth cancelling with, and the listed words inside it (cached)."""
@@ -610,53 +678,68 @@ def _inner_words(phrases: Iterable[str], watched: Mapping[str, str]) -> dict[str
     return covers
 
 
-def _positions(
+def _with_places(
     state: _GuildState,
+    hits: list[int],
+    around: list[int],
+    data: bytes,
     folded: str,
-    topics: Sequence[tuple[WordKind, str]],
-    around: Sequence[int],
-    *,
-    every_span: bool = False,
-) -> tuple[Found, list[WordMatch]]:
-    """The words that count once neutral and care phrases have cancelled the occurrences inside them.
+    judged: tuple[Found, Decision],
+) -> tuple[Found, Decision] | None:
+    """`_judge` again with the place names found added; the same answer when there are none."""
+    assert state.find_places is not None
+    places = state.find_places(data)
+    if not places:
+        return judged
+    return _judge(state, hits, [*around, *(state.place_offset + index for index in places)], folded)
 
-    A word held by a cancelling phrase is looked for a second time: when the text holds the
-    phrase as often as the word (plain substring counts, a few nanoseconds), every occurrence is
-    inside it; otherwise each is placed with its own pattern. `every_span` places every word,
-    for a moderator's dry run.
+
+def _judge(
+    state: _GuildState, hits: list[int], around: list[int], folded: str
+) -> tuple[Found, Decision] | None:
+    """The words that count and the decision; None when no topic word is left after cancelling."""
+    verdict = state.verdict_for(hits, around)
+    if not verdict.checks or verdict.holds_by_count(folded):
+        return (verdict.found, verdict.decision) if verdict.topical else None
+    # A held word may also stand outside its phrase ("MS clinic ... the clinic in Mexico"): place
+    # every occurrence.
+    found, _ = _positions(state, folded, state.hit_triggers(hits, around))
+    if found.keys().isdisjoint(TOPICS):
+        return None
+    return found, decide(found, state.sensitivity)
+
+
+def _positions(
+    state: _GuildState, folded: str, triggers: Sequence[Trigger], *, every_span: bool = False
+) -> tuple[Found, list[WordMatch]]:
+    """The words that count once neutral, care and research phrases have cancelled those inside them.
+
+    A word held by such a phrase counts when it also stands outside it: plain substring counts
+    settle most cases; otherwise each occurrence is placed with its own pattern. `every_span`
+    places every word, for a moderator's dry run.
     """
-    found_triggers = list({label: state.topic_trigger(label) for _, label in topics}.values())
-    cancellers: list[Trigger] = []
-    if state.surrounding is not None:
-        for index in around:
-            trigger = state.surrounding.triggers[index]
-            if trigger.kind is TriggerKind.NEUTRAL:
-                cancellers.append(trigger)
-            else:
-                found_triggers.append(trigger)
-                if trigger.signal in _CANCELLING_KINDS and trigger.label in state.covers:
-                    cancellers.append(trigger)
+    cancellers = [t for t in triggers if t.kind is not TriggerKind.RULE and t.label in state.covers]
     cancel_spans: dict[str, tuple[tuple[int, int], ...]] = {}
     pairs: list[tuple[WordKind, str]] = []
     matches: list[WordMatch] = []
-    for trigger in found_triggers:
-        holders = [c for c in cancellers if trigger.label in state.covers.get(c.label, ())]
-        spans = find_spans(trigger, folded) if every_span or holders else ()
+    for trigger in triggers:
+        if trigger.kind is not TriggerKind.SIGNAL:
+            continue
+        holders = [c for c in cancellers if trigger.label in state.covers[c.label]]
+        spans = find_spans(trigger, folded) if every_span else ()
         if not holders:
             counted = True
         elif _all_inside_by_count(trigger.label, holders, folded):
             counted = False
         else:
+            spans = spans or find_spans(trigger, folded)
             for holder in holders:
                 if holder.label not in cancel_spans:
                     cancel_spans[holder.label] = find_spans(holder, folded)
             outside = [s for s in spans if not any(_inside(s, cancel_spans[h.label]) for h in holders)]
             counted = bool(outside) or not spans  # a hit the second pass cannot place still counts
         if counted:
-            assert trigger.signal is not None
-            pairs.append((trigger.signal, trigger.label))
-            if trigger.label in state.implied and trigger.signal is WordKind.CLINIC:
-                pairs.append((state.implied[trigger.label], trigger.label))
+            pairs += state.signal_pairs(trigger)
         matches.append(WordMatch(trigger.label, trigger.signal, spans, counted))
     for canceller in cancellers:
         if canceller.kind is TriggerKind.NEUTRAL:
@@ -666,12 +749,7 @@ def _positions(
 
 
 def _all_inside_by_count(word: str, holders: Sequence[Trigger], folded: str) -> bool:
-    """True when plain counts prove every occurrence of `word` lies inside one of the phrases.
-
-    Each occurrence of a phrase holds the word at least `phrase.count(word)` times, so a text with
-    no more occurrences of the word than that is all inside. Spellings the counts miss ("MS-clinic",
-    "clinic" inside "clinical") only send the message to the exact check.
-    """
+    """`_Verdict.holds_by_count` for one word: its occurrences are no more than its holders hold."""
     inside = sum(folded.count(holder.label) * holder.label.count(word) for holder in holders)
     return inside > 0 and folded.count(word) <= inside
 
