@@ -5,7 +5,7 @@ MESSAGE_CREATE payloads shaped like a support server's traffic, then measures in
 
   (a) discord.py's own MESSAGE_CREATE handler, `ConnectionState.parse_message_create`, on a real
       ConnectionState holding the guild (as after GUILD_CREATE), under the bot's own client
-      settings (`max_messages=None`, as bot/app.py sets it: no message cache): it builds the
+      settings (its intents, and `max_messages=None` as bot/app.py sets it: no message cache): it builds the
       `Message` and dispatches the event to no listener. This is the floor every bot pays for
       every message, before any listener of its own runs;
   (a') the same with discord.py's default message cache (1,000 messages), which costs about 15%
@@ -236,11 +236,19 @@ BOT_MAX_MESSAGES = None  # bot/app.py: the bot keeps no message cache
 DEFAULT_MAX_MESSAGES = 1000  # discord.py's default, for comparison
 
 
+def bot_intents() -> discord.Intents:
+    """The intents bot/app.py asks for (kept in step with it by hand)."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.dm_messages = True
+    intents.message_content = True
+    return intents
+
+
 def make_state(max_messages: int | None = BOT_MAX_MESSAGES) -> discord.state.ConnectionState:
     """A real ConnectionState with one guild, as after READY and GUILD_CREATE, without a connection."""
-    intents = discord.Intents.default()
-    intents.message_content = True
-    client = discord.Client(intents=intents, max_messages=max_messages)
+    client = discord.Client(intents=bot_intents(), max_messages=max_messages)
     state = client._connection
     state._add_guild_from_data(_guild_payload())  # type: ignore[arg-type]
     return state
