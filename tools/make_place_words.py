@@ -105,6 +105,29 @@ def _is_common_word(canonical: str, threshold: float = COMMON_WORD_ZIPF) -> bool
     return any(wordfreq.zipf_frequency(canonical, lang) >= threshold for lang in LANGUAGES)
 
 
+# Russian and Ukrainian say where with a case ending: "в Москве", "в Мексике", "в Китае". The
+# common endings of one-word names are added, for names long enough not to become other words.
+_CYRILLIC_ENDINGS = {
+    "а": ("е", "у", "ы", "ой"),
+    "я": ("и", "ю", "е", "ей"),
+    "и": ("е", "я", "ю"),  # "й" reads as "и" once accents are dropped: Китай -> китаи -> китае
+    "ь": ("и", "е"),
+}
+_MIN_INFLECTED_LENGTH = 5
+
+
+def _cyrillic_forms(canonical: str) -> list[str]:
+    """Case forms of a one-word Cyrillic name (the plain form first)."""
+    if " " in canonical or len(canonical) < _MIN_INFLECTED_LENGTH or not "а" <= canonical[0] <= "я":
+        return [canonical]
+    last = canonical[-1]
+    if last in _CYRILLIC_ENDINGS:
+        return [canonical, *(canonical[:-1] + ending for ending in _CYRILLIC_ENDINGS[last])]
+    if last.isalpha() and last not in "аеёиоуыэюя":
+        return [canonical, *(canonical + ending for ending in ("е", "а", "у", "ом"))]
+    return [canonical]
+
+
 def _canonical(name: str) -> str | None:
     try:
         canonical = normalise_word(name)
@@ -151,6 +174,7 @@ def collect() -> list[str]:
             ):
                 continue
             names.add(canonical)
+    names = {form for name in names for form in _cyrillic_forms(name)}
     return sorted(names - NEVER)
 
 
