@@ -428,9 +428,10 @@ class MessageScanner:
             find_utf8 = self._build(guild_id).find_utf8
             if find_utf8 is None:
                 return NO_HITS
-        memory = self._window_channels.get(channel_id)
-        if memory is not None:
-            memory.seen += 1
+        if self._window_channels:  # often empty: a card clears its window, a long cooldown fills none
+            memory = self._window_channels.get(channel_id)
+            if memory is not None:
+                memory.seen += 1
         if text.isascii():  # fold()'s own first step, inlined for the common case
             folded = text.lower()
             if "<" in folded:
