@@ -4,8 +4,8 @@ A message is first matched against the word lists of `content/clinic_watch.yaml`
 of signal, see `WordKind`). What remains after neutral and care phrases have cancelled the words
 inside them is a set of signal kinds, and this small rule set turns that set into an outcome:
 
-1. Nothing about stem cells, stem-cell products, aHSCT or a clinic: quiet. A place, a price or a
-   promise alone never fires.
+1. Nothing about stem cells, stem-cell products, aHSCT, a refused referral or a clinic: quiet. A
+   place, a price or a promise alone never fires.
 2. Own care or research ("my team", "haematology", "day +30", "clinical trial"): quiet, unless
    money, a promise, travel or going private comes up too (a place name alone does not count:
    members name their own hospital's city), or another clinic is named beside stem-cell talk.
@@ -13,6 +13,8 @@ inside them is a set of signal kinds, and this small rule set turns that set int
    (a clinic or centre, travel, a place, going private, money, a promise, an injection or drip,
    "anyone tried"): the ISSCR caution.
 4. aHSCT with travel, a place, going private or money: the "Choosing a transplant centre" card.
+   A neurologist who will not refer ("my neuro won't refer me") counts as the aHSCT talk or as the
+   going elsewhere: with either one, the centre card.
 5. Stem cells in general (not as part of aHSCT) with any of those: the ISSCR caution.
 6. A clinic with a price or a promise, and travel or a place ("the clinic in Panama charges 20k",
    "a clinic in Cancún says 80% improve"): the ISSCR caution.
@@ -41,13 +43,14 @@ class Outcome(StrEnum):
 
 
 # The kinds a message must be about before anything can fire.
-TOPICS = frozenset({WordKind.CLINIC, WordKind.CONTEXT, WordKind.PRODUCT, WordKind.HSCT})
+TOPICS = frozenset({WordKind.CLINIC, WordKind.CONTEXT, WordKind.PRODUCT, WordKind.HSCT, WordKind.REFUSAL})
 
 # A short phrase per signal for the "Why am I seeing this?" line; never the member's words.
 SIGNAL_PHRASES: dict[WordKind, str] = {
     WordKind.PRODUCT: "a stem-cell product",
     WordKind.CONTEXT: "stem-cell treatment",
     WordKind.HSCT: "aHSCT",
+    WordKind.REFUSAL: "a referral refused",
     WordKind.CLINIC: "a clinic",
     WordKind.VENUE: "a clinic or centre",
     WordKind.TRAVEL: "travel abroad",
@@ -107,10 +110,12 @@ def decide(found: Collection[WordKind], sensitivity: Sensitivity = Sensitivity.S
         around = found & _AROUND_A_PRODUCT
         if around or broad:
             return Decision(Outcome.CAUTION, _ordered({WordKind.PRODUCT, *around}))
-    if WordKind.HSCT in found:
+    if WordKind.HSCT in found or WordKind.REFUSAL in found:
         away = found & (_AWAY_FROM_HOME_BROAD if broad else _AWAY_FROM_HOME)
+        if WordKind.HSCT in found and WordKind.REFUSAL in found:
+            away |= {WordKind.REFUSAL}
         if away:
-            return Decision(Outcome.CENTRE, _ordered({WordKind.HSCT, *away}))
+            return Decision(Outcome.CENTRE, _ordered(found & {WordKind.HSCT, WordKind.REFUSAL} | away))
     if WordKind.CONTEXT in found and WordKind.HSCT not in found:  # "stem cell transplant" is aHSCT
         around = found & _AROUND_STEM_CELLS
         if around:

@@ -56,7 +56,7 @@ _ONE_MICROSECOND = timedelta(microseconds=1)
 _NO_TIME = timedelta(0)
 
 # The lists of the topic set, in this order; every other list goes to the second set.
-_TOPIC_KINDS = (WordKind.CLINIC, WordKind.CONTEXT, WordKind.PRODUCT, WordKind.HSCT)
+_TOPIC_KINDS = (WordKind.CLINIC, WordKind.CONTEXT, WordKind.PRODUCT, WordKind.HSCT, WordKind.REFUSAL)
 _SURROUNDING_KINDS = tuple(kind for kind in WordKind if kind not in TOPICS)
 # Care and research phrases cancel the words inside them, like neutral ones ("transplant clinic",
 # "essai clinique"), and count as signals themselves.

@@ -45,6 +45,7 @@ class WordKind(StrEnum):
     CONTEXT = "context"
     PRODUCT = "product"
     HSCT = "hsct"
+    REFUSAL = "refusal"
     VENUE = "venue"
     TRAVEL = "travel"
     PLACE = "place"
@@ -70,6 +71,7 @@ class ClinicWordLists:
     neutral: tuple[str, ...] = ()
     product: tuple[str, ...] = ()
     hsct: tuple[str, ...] = ()
+    refusal: tuple[str, ...] = ()
     venue: tuple[str, ...] = ()
     travel: tuple[str, ...] = ()
     place: tuple[str, ...] = ()

@@ -28,6 +28,7 @@ _LIST_KEYS: dict[str, WordKind | None] = {
     "context_words": WordKind.CONTEXT,
     "product_words": WordKind.PRODUCT,
     "hsct_words": WordKind.HSCT,
+    "refusal_words": WordKind.REFUSAL,
     "venue_words": WordKind.VENUE,
     "travel_words": WordKind.TRAVEL,
     "private_words": WordKind.PRIVATE,
