@@ -46,7 +46,7 @@ WORDS = ClinicWordLists(
     claim=("cure",),
     care=("ms clinic", "my team"),
     research=("study",),
-    neutral=("msc thesis", "mayo clinic"),
+    neutral=("msc thesis", "walk in clinic"),
 )
 
 
@@ -453,16 +453,16 @@ def test_neutral_phrases_follow_the_servers_words(clock: FakeClock) -> None:
     surrounding = scanner._guilds[GUILD].surrounding
     assert surrounding is not None
     neutral = [t.label for t in surrounding.triggers if t.kind is TriggerKind.NEUTRAL]
-    assert neutral == ["msc thesis", "mayo clinic"]
-    added = scanner.settings_for(GUILD).with_word(WordKind.CLINIC, "mayo clinic", WORDS)
+    assert neutral == ["msc thesis", "walk in clinic"]
+    added = scanner.settings_for(GUILD).with_word(WordKind.CLINIC, "walk in clinic", WORDS)
     scanner.set_settings(added)
-    hit = scanner.scan(GUILD, CHANNEL, "the Mayo Clinic rang").alert
-    assert hit is not None and hit.words == ("clinic", "mayo clinic")
+    hit = scanner.scan(GUILD, CHANNEL, "the walk-in clinic rang").alert
+    assert hit is not None and hit.words == ("clinic", "walk in clinic")
 
 
 def test_shipped_neutral_phrases_load() -> None:
     words = load_clinic_watch_words(packaged_content_dir())
-    assert {"msc thesis", "hair transplant", "mayo clinic"} <= set(words.neutral)
+    assert {"msc thesis", "hair transplant", "walk in clinic"} <= set(words.neutral)
     assert {"essai clinique", "investigacion clinica", "clinical trial"} <= set(words.research)
     assert {"ms clinic", "transplant clinic", "fertility clinic", "late effects"} <= set(words.care)
 

@@ -135,7 +135,7 @@ CASES: list[Case] = [
     case("neurology_clinic_stem_cells", "My neurology clinic said stem cells are not an option yet", QUIET),
     case("ms_nurse_clinic_ahsct", "Asked at the MS nurse clinic whether aHSCT is on the NHS", QUIET),
     case("relapse_clinic_hsct", "relapse clinic today, neuro mentioned HSCT for the first time", QUIET),
-    case("mayo_clinic_hsct", "Mayo Clinic has an HSCT consult service", QUIET),
+    case("named_clinic_hsct", "Mayo Clinic has an HSCT consult service", BROAD_CENTRE),
     # The care phrase cancels only its own "clinic"; the stem-cell place in Mexico still counts.
     case("neuro_clinic_then_stem_cells", "Neurology clinic? no, it was a stem cell place in Mexico", CAUTION),
     # --- false friends and stem-cell talk without a clinic: never ---
