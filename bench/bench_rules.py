@@ -205,7 +205,7 @@ def bot_message_path(
                 parent_channel_id=parent_id,
                 now=clock.now(),
             )
-        return result.caution or answer
+        return result.alert or answer
 
     return on_message
 

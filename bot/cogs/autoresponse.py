@@ -49,7 +49,7 @@ from bot.core.autoresponse import (
     check_before_response,
 )
 from bot.core.replies import DryRun
-from bot.core.scanning import Sensitivity
+from bot.core.scanning import Outcome
 from bot.core.text import clip, escape_markdown, snippet
 from bot.errors import InvalidInput, UserFacingError
 
@@ -174,37 +174,35 @@ def test_embed(text: str, dry_run: DryRun, *, channel_id: int) -> discord.Embed:
     if dry_run.rule_held_back:
         embed.add_field(
             name="One reply per message",
-            value="The caution goes first, so the rule would stay quiet for this message.",
+            value="The clinic card goes first, so the rule would stay quiet for this message.",
             inline=False,
         )
     embed.set_footer(text="Nothing was sent and no cooldown was used.")
     return embed
 
 
+_CARD_NAMES = {
+    Outcome.CAUTION: "the ISSCR caution",
+    Outcome.CENTRE: "the “Choosing a transplant centre” card",
+}
+
+
 def _caution_text(dry_run: DryRun) -> str:
-    preview, settings, wait = dry_run.preview, dry_run.settings, dry_run.card_wait
-    found = []
-    if preview.clinic_words:
-        found.append("clinic words: " + ", ".join(quoted(w) for w in preview.clinic_words))
-    if preview.context_words:
-        found.append("stem-cell words: " + ", ".join(quoted(w) for w in preview.context_words))
-    words = ("Found " + "; ".join(found) + ".") if found else "No clinic words found."
-    if not settings.enabled:
+    preview = dry_run.preview
+    counted = [f"{quoted(m.word)} ({m.kind.value})" for m in preview.matches if m.counted and m.kind]
+    words = f"Found {', '.join(counted)}." if counted else "No clinic-watch words found."
+    if not preview.enabled:
         return f"**Would not fire:** clinic watch is off in this server. {words}"
-    if dry_run.ignored_here:
-        return f"**Would not fire here:** clinic watch ignores this channel. {words}"
-    if preview.would_fire:
-        verdict = "**Would fire.**"
-        if wait.total_seconds() > 0:
-            minutes = int(wait.total_seconds() // 60) + 1
-            verdict += f" (It is cooling down in this channel for {minutes} more minutes.)"
-        return f"{verdict} {words}"
-    if preview.clinic_words and settings.sensitivity is Sensitivity.STRICT:
-        return (
-            f"**Would not fire on this text alone:** strict mode also needs stem-cell talk, in this message "
-            f"or the channel's last few messages. {words}"
-        )
-    return f"**Would not fire.** {words}"
+    if preview.outcome is Outcome.QUIET:
+        return f"**Would not fire** on this text alone ({preview.sensitivity.value} mode). {words}"
+    card = _CARD_NAMES[preview.outcome]
+    if preview.ignored_here:
+        return f"**Would not fire here:** clinic watch ignores this channel ({card} otherwise). {words}"
+    verdict = f"**Would fire:** {card}. {preview.explanation()}"
+    if preview.held_by_cooldown:
+        minutes = int(preview.cooldown_remaining.total_seconds() // 60) + 1
+        verdict += f" (It is cooling down in this channel for {minutes} more minutes.)"
+    return f"{verdict} {words}"
 
 
 def _field(text: str) -> str:

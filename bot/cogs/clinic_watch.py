@@ -89,7 +89,7 @@ class ClinicWatchGroup(ModeratorGroup):
         embed.add_field(
             name="Ignored channels", value=clip(ignored, limits.EMBED_FIELD_VALUE_CHARS), inline=False
         )
-        for kind in WordKind:
+        for kind in (WordKind.CLINIC, WordKind.CONTEXT):  # the lists `/clinicwatch words` edits
             added, removed = settings.added(kind), settings.removed(kind)
             count = len(settings.effective_words(kind, self.watch.defaults))
             summary = f"{count} in force"

@@ -17,8 +17,8 @@ from discord.ext import commands
 from bot.cogs._context import BotContext
 from bot.cogs._embeds import to_embed
 from bot.core.autoresponse import Rule
-from bot.core.content.render import render_caution
-from bot.core.scanning import CautionHit
+from bot.core.content.render import render_caution, render_centre
+from bot.core.scanning import ClinicAlert, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,12 @@ class MessageScanCog(commands.Cog, name="Message scan"):
     def __init__(self, context: BotContext) -> None:
         self.context = context
         self.watch = context.services.message_watch
-        self.caution_embed = to_embed(render_caution(context.content.caution))
+        # The two cards the clinic watch sends: the ISSCR caution for unproven clinics and products,
+        # "Choosing a transplant centre" for aHSCT at a private or foreign centre.
+        self.cards = {
+            Outcome.CAUTION: to_embed(render_caution(context.content.caution)),
+            Outcome.CENTRE: to_embed(render_centre(context.content.centre)),
+        }
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -45,29 +50,30 @@ class MessageScanCog(commands.Cog, name="Message scan"):
         channel = message.channel
         parent_id = getattr(channel, "parent_id", None)
         reply = self.watch.reply_for(guild.id, channel.id, message.content, parent_channel_id=parent_id)
-        if isinstance(reply, CautionHit):
-            await self._send_caution(message, guild.id, reply)
+        if isinstance(reply, ClinicAlert):
+            await self._send_card(message, guild.id, reply)
         elif reply is not None:
             await self._send_rule_answer(message, guild.id, reply)
 
-    async def _send_caution(self, message: discord.Message, guild_id: int, caution: CautionHit) -> None:
-        """Reply once, pinging no one; remember the time so the cooldown outlives a restart."""
+    async def _send_card(self, message: discord.Message, guild_id: int, alert: ClinicAlert) -> None:
+        """Reply once with the alert's card, pinging no one; remember the time for the cooldown."""
         try:
             await message.reply(
-                content=f"-# {caution.explanation()}",
-                embed=self.caution_embed,
+                content=f"-# {alert.explanation()}",
+                embed=self.cards[alert.outcome],
                 mention_author=False,
                 allowed_mentions=discord.AllowedMentions.none(),
             )
         except discord.HTTPException as error:
             log.warning(
-                "Could not post the clinic caution (guild=%s channel=%s): %s",
+                "Could not post the clinic card %s (guild=%s channel=%s): %s",
+                alert.outcome.value,
                 guild_id,
                 message.channel.id,
                 error.text or error.status,
             )
             return
-        await self.watch.record_caution(guild_id, message.channel.id, caution.fired_at)
+        await self.watch.record_card(guild_id, message.channel.id, alert.fired_at)
 
     async def _send_rule_answer(self, message: discord.Message, guild_id: int, rule: Rule) -> None:
         """Reply with the rule's response, pinging no one; count the hit."""

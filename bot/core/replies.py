@@ -14,8 +14,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from bot.core.autoresponse.selection import Selection
-from bot.core.scanning.scanner import CautionPreview
-from bot.core.scanning.settings import ClinicWatchSettings
+from bot.core.scanning.scanner import ScanPreview
 
 
 class Voice(Enum):
@@ -78,15 +77,12 @@ class DryRun:
     """What would happen if a member sent a text in a channel now; nothing is sent or remembered."""
 
     selection: Selection
-    preview: CautionPreview
-    settings: ClinicWatchSettings
-    card_wait: timedelta
-    ignored_here: bool
+    preview: ScanPreview
 
     @property
     def card_due(self) -> bool:
-        """The card would be posted: it matches, the channel is watched, and no cooldown holds it."""
-        return self.preview.would_fire and not self.ignored_here and self.card_wait.total_seconds() <= 0
+        """A clinic card would be posted: it matches, the channel is watched, and no cooldown holds it."""
+        return self.preview.would_send
 
     @property
     def voice(self) -> Voice | None:

@@ -15,12 +15,12 @@ from datetime import datetime, timedelta
 from bot.core.autoresponse import MAX_COOLDOWN_SECONDS, Rule, RuleBook
 from bot.core.clock import Clock
 from bot.core.replies import ChannelReplyBudget, DryRun, Voice, answering_voice
-from bot.core.scanning import NO_HITS, CautionHit, ClinicWatchSettings, ClinicWordLists, MessageScanner
+from bot.core.scanning import NO_HITS, ClinicAlert, ClinicWatchSettings, ClinicWordLists, MessageScanner
 from bot.core.scanning.settings import MAX_COOLDOWN_MINUTES
 from bot.db.repositories.autoresponses import AutoresponseRepository
 from bot.db.repositories.clinic_watch import ClinicWatchRepository, SettingsChange, SettingsEdit
 
-MessageReply = CautionHit | Rule
+MessageReply = ClinicAlert | Rule
 
 
 class MessageWatch:
@@ -72,12 +72,12 @@ class MessageWatch:
         result = self.scanner.scan(guild_id, channel_id, text, parent_channel_id=parent_channel_id)
         if result is NO_HITS:
             return None
-        voice = answering_voice(card_due=result.caution is not None, rule_answers=bool(result.rule_labels))
+        voice = answering_voice(card_due=result.alert is not None, rule_answers=bool(result.rule_labels))
         if voice is Voice.CLINIC_CARD:
             # A card is rare (its own cooldown holds it to one per channel per half hour): always
             # sent, and counted, so rules make room for it.
             self.budget.spend(channel_id, self.clock.now())
-            return result.caution
+            return result.alert
         if voice is Voice.RULE:
             now = self.clock.now()
             if not self.budget.has_room(channel_id, now):
@@ -95,7 +95,8 @@ class MessageWatch:
             return rule
         return None
 
-    async def record_caution(self, guild_id: int, channel_id: int, fired_at: datetime) -> None:
+    async def record_card(self, guild_id: int, channel_id: int, fired_at: datetime) -> None:
+        """Persist when a clinic card went out in a channel, so its cooldown outlives a restart."""
         await self._clinic_watch.record_fired(guild_id, channel_id, fired_at)
 
     async def record_rule_answer(self, guild_id: int, rule: Rule, channel_id: int) -> None:
@@ -105,7 +106,9 @@ class MessageWatch:
     def dry_run(self, guild_id: int, channel_id: int, text: str, *, parent_channel_id: int | None) -> DryRun:
         """What `text` would get in this channel now: every rule's verdict and the clinic card's."""
         now = self.clock.now()
-        preview = self.scanner.preview(guild_id, text)
+        preview = self.scanner.preview(
+            guild_id, text, channel_id=channel_id, parent_channel_id=parent_channel_id, now=now
+        )
         selection = self.book.choose(
             guild_id,
             preview.rule_labels,
@@ -115,14 +118,7 @@ class MessageWatch:
             now=now,
             dry_run=True,
         )
-        settings = self.scanner.settings_for(guild_id)
-        return DryRun(
-            selection=selection,
-            preview=preview,
-            settings=settings,
-            card_wait=self.scanner.cooldown_remaining(guild_id, channel_id, now),
-            ignored_here=settings.ignores(channel_id, parent_channel_id),
-        )
+        return DryRun(selection=selection, preview=preview)
 
     # --- clinic watch settings ---
 

@@ -29,7 +29,9 @@ from bot.core.scanning.normalise import _fold_fully
 GUILD = 1
 CHANNEL = 10
 OTHER_CHANNEL = 11
-WORDS = ClinicWordLists(clinic=("clinic", "stem cell clinic", "klinik"), context=("stem cell", "hsct", "msc"))
+WORDS = ClinicWordLists(
+    clinic=("clinic", "stem cell clinic", "klinik"), context=("stem cell",), product=("msc",), hsct=("hsct",)
+)
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
 
@@ -81,7 +83,7 @@ def test_random_latin1_texts_fold_as_full_unicode_folding_does() -> None:
 def test_explicit_time_is_the_time_the_caution_carries() -> None:
     scanner = make_scanner(FakeClock())
     moment = datetime(2026, 3, 1, 9, 30, 15, 123_457, tzinfo=UTC)
-    hit = scanner.scan(GUILD, CHANNEL, "stem cell clinic?", moment).caution
+    hit = scanner.scan(GUILD, CHANNEL, "stem cell clinic?", moment).alert
     assert hit is not None and hit.fired_at == moment
     assert scanner.last_fired(CHANNEL) == moment
 
@@ -89,12 +91,12 @@ def test_explicit_time_is_the_time_the_caution_carries() -> None:
 def test_cooldown_boundary_is_exact_to_the_microsecond() -> None:
     clock = FakeClock(datetime(2026, 1, 1, 12, 0, 0, 999_999, tzinfo=UTC))
     scanner = make_scanner(clock, cooldown_minutes=30)
-    assert scanner.scan(GUILD, CHANNEL, "stem cell clinic?").caution is not None
+    assert scanner.scan(GUILD, CHANNEL, "stem cell clinic?").alert is not None
     clock.advance(minutes=30, microseconds=-1)
-    assert scanner.scan(GUILD, CHANNEL, "stem cell clinic?").caution is None
+    assert scanner.scan(GUILD, CHANNEL, "stem cell clinic?").alert is None
     assert scanner.cooldown_remaining(GUILD, CHANNEL) == timedelta(microseconds=1)
     clock.advance(microseconds=1)
-    assert scanner.scan(GUILD, CHANNEL, "stem cell clinic?").caution is not None
+    assert scanner.scan(GUILD, CHANNEL, "stem cell clinic?").alert is not None
 
 
 def test_loaded_cooldowns_read_back_as_loaded() -> None:
@@ -108,15 +110,15 @@ def test_loaded_cooldowns_read_back_as_loaded() -> None:
 def test_a_clock_set_back_does_not_unlock_the_cooldown() -> None:
     clock = FakeClock()
     scanner = make_scanner(clock)
-    assert scanner.scan(GUILD, CHANNEL, "stem cell clinic?").caution is not None
+    assert scanner.scan(GUILD, CHANNEL, "stem cell clinic?").alert is not None
     clock.advance(minutes=-5)
-    assert scanner.scan(GUILD, CHANNEL, "stem cell clinic?").caution is None
+    assert scanner.scan(GUILD, CHANNEL, "stem cell clinic?").alert is None
 
 
 def test_the_system_clock_gives_an_aware_time_of_now() -> None:
     scanner = make_scanner(SystemClock())
     before = datetime.now(UTC)
-    hit = scanner.scan(GUILD, CHANNEL, "stem cell clinic?").caution
+    hit = scanner.scan(GUILD, CHANNEL, "stem cell clinic?").alert
     after = datetime.now(UTC)
     assert hit is not None and hit.fired_at.tzinfo is not None
     assert before - timedelta(microseconds=1) <= hit.fired_at <= after
@@ -126,18 +128,18 @@ def test_the_system_clock_gives_an_aware_time_of_now() -> None:
 def test_words_said_during_a_cooldown_still_join_after_it() -> None:
     clock = FakeClock()
     scanner = make_scanner(clock, cooldown_minutes=1)
-    assert scanner.scan(GUILD, CHANNEL, "stem cell clinic?").caution is not None
+    assert scanner.scan(GUILD, CHANNEL, "stem cell clinic?").alert is not None
     clock.advance(seconds=50)
-    assert scanner.scan(GUILD, CHANNEL, "HSCT is on my mind").caution is None  # cooling down: kept
+    assert scanner.scan(GUILD, CHANNEL, "MSC is on my mind").alert is None  # cooling down: kept
     clock.advance(seconds=20)
-    hit = scanner.scan(GUILD, CHANNEL, "which clinic though?").caution
-    assert hit is not None and hit.joined_with_earlier and hit.context_words == ("hsct",)
+    hit = scanner.scan(GUILD, CHANNEL, "which clinic though?").alert
+    assert hit is not None and hit.joined_with_earlier and hit.words == ("msc", "clinic")
 
 
 def test_ignored_channels_keep_no_window() -> None:
     scanner = make_scanner(FakeClock(), ignored_channel_ids=frozenset({CHANNEL}))
-    scanner.scan(GUILD, CHANNEL, "HSCT question")
-    assert scanner.scan(GUILD, CHANNEL, "stem cell clinic").caution is None
+    scanner.scan(GUILD, CHANNEL, "MSC question")
+    assert scanner.scan(GUILD, CHANNEL, "stem cell clinic").alert is None
     assert CHANNEL not in scanner._windows.channels
 
 
@@ -150,15 +152,15 @@ def test_combinations_of_triggers_report_labels_in_order_every_time() -> None:
     first = scanner.scan(GUILD, CHANNEL, "lesions on my MRI")
     again = scanner.scan(GUILD, CHANNEL, "MRI shows lesions")
     assert first.rule_labels == again.rule_labels == ("2", "1")  # trigger order, not text order
-    assert first.caution is None
+    assert first.alert is None
     mixed = scanner.scan(GUILD, CHANNEL, "MRI at the clinic")
-    assert mixed.rule_labels == ("2",) and mixed.caution is not None
+    assert mixed.rule_labels == ("2",) and mixed.alert is not None
 
 
 def test_a_server_with_nothing_to_look_for_is_built_once() -> None:
     scanner = make_scanner(FakeClock(), enabled=False)
     for _ in range(3):
-        assert scanner.scan(GUILD, CHANNEL, "stem cell clinic").caution is None
+        assert scanner.scan(GUILD, CHANNEL, "stem cell clinic").alert is None
     assert scanner.builds == 0 and GUILD in scanner._guilds
 
 

@@ -52,10 +52,8 @@ async def test_settings_round_trip(db: Database, clock: FakeClock) -> None:
         enabled=False,
         sensitivity=Sensitivity.BROAD,
         cooldown_minutes=90,
-        clinic_words_added=frozenset({"medical spa"}),
-        clinic_words_removed=frozenset({"klinik"}),
-        context_words_added=frozenset({"exosome"}),
-        context_words_removed=frozenset({"hsct"}),
+        words_added=frozenset({(WordKind.CLINIC, "medical spa"), (WordKind.CONTEXT, "exosome")}),
+        words_removed=frozenset({(WordKind.CLINIC, "klinik"), (WordKind.CONTEXT, "hsct")}),
         ignored_channel_ids=frozenset({CHANNEL, CHANNEL + 1}),
     )
     assert stored.effective_words(WordKind.CLINIC, WORDS) == ("clinic", "medical spa")
@@ -78,8 +76,8 @@ async def test_all_configured_returns_every_server_separately(db: Database, cloc
         now=clock.now(),
     )
     by_guild = {settings.guild_id: settings for settings in await repo.all_configured()}
-    assert by_guild[GUILD].ignored_channel_ids == {CHANNEL} and not by_guild[GUILD].clinic_words_added
-    assert by_guild[OTHER_GUILD].clinic_words_added == {"hospital"}
+    assert by_guild[GUILD].ignored_channel_ids == {CHANNEL} and not by_guild[GUILD].words_added
+    assert by_guild[OTHER_GUILD].added(WordKind.CLINIC) == {"hospital"}
     assert not by_guild[OTHER_GUILD].ignored_channel_ids
 
 

@@ -8,7 +8,7 @@ from bot.core.autoresponse import Rule, RuleDraft
 from bot.core.clock import FakeClock
 from bot.core.content.loader import load_content
 from bot.core.replies import REPLIES_PER_WINDOW
-from bot.core.scanning import CautionHit, ClinicWordLists
+from bot.core.scanning import ClinicAlert, ClinicWordLists
 from bot.db.database import Database
 from bot.db.repositories.autoresponses import AutoresponseRepository
 from bot.db.repositories.clinic_watch import ClinicWatchRepository
@@ -58,7 +58,7 @@ async def test_the_card_goes_first_and_the_rule_keeps_its_cooldown(
     content_words,
 ) -> None:
     watch = await watch_with_rules(db, clock, content_words, "mexico")
-    assert isinstance(watch.reply_for(GUILD, CHANNEL, CLINIC_TALK, parent_channel_id=None), CautionHit)
+    assert isinstance(watch.reply_for(GUILD, CHANNEL, CLINIC_TALK, parent_channel_id=None), ClinicAlert)
     # The rule was not used up by the message the card answered: it answers the next one at once.
     reply = watch.reply_for(GUILD, CHANNEL, "mexico again", parent_channel_id=None)
     assert isinstance(reply, Rule)

@@ -6,32 +6,44 @@ patterns costs about the same per message whether it holds ten triggers or thous
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import cast
+from typing import Any, cast
 
 import re2
+
+from bot.core.scanning.settings import WordKind
 
 
 class TriggerKind(StrEnum):
     """What a hit means to the scanner."""
 
-    CLINIC = "clinic"
-    CONTEXT = "context"
-    # A phrase that contains a clinic or context word without being one ("essai clinique",
-    # "MS clinic", "MSc thesis"): its hit cancels the words it contains (see scanner.py).
+    SIGNAL = "signal"  # a listed word of the clinic watch; `Trigger.signal` says which list
+    # A phrase that contains a listed word without being one ("essai clinique", "MSc thesis"):
+    # the words inside it do not count (see scanner.py).
     NEUTRAL = "neutral"
     RULE = "rule"
 
 
 @dataclass(frozen=True, slots=True)
 class Trigger:
-    """A pattern and what to report when it matches (the listed word, or a rule's id)."""
+    """A pattern and what to report when it matches (the listed word, or a rule's id).
+
+    `position_pattern` finds the same thing with one capture group around the words themselves;
+    it is compiled only when a message needs positions (see `find_spans`).
+    """
 
     kind: TriggerKind
     label: str
     pattern: str
+    signal: WordKind | None = None
+    position_pattern: str | None = None
+    # Where the trigger is in a folded text, for triggers that are not one pattern (place names).
+    spans_in: Callable[[str], tuple[tuple[int, int], ...]] | None = field(
+        default=None, compare=False, repr=False
+    )
 
 
 class MatcherBuildError(ValueError):
@@ -41,8 +53,19 @@ class MatcherBuildError(ValueError):
 # re2's \b only knows ASCII letters. That is enough for words that are ASCII after
 # normalisation (accents are gone by then); words in other scripts get explicit Unicode edges.
 _ASCII_EDGE = r"\b"
-_UNICODE_BEFORE = r"(?:^|[^\pL\pN_])"
-_UNICODE_AFTER = r"(?:[^\pL\pN_]|$)"
+# What may stand next to a word in another script: ASCII and Latin-1 punctuation and symbols, the
+# general punctuation, currency, arrow, maths and symbol blocks, CJK and full-width punctuation, and
+# emoji. It is narrower than "anything but a letter, digit or underscore" (`[^\pL\pN_]`) on
+# purpose: that class spans all of Unicode, and a few hundred words bounded by it cost re2 some
+# 25 MiB and a tenth of a second to compile; this one costs almost nothing, and still never takes a
+# letter or digit of any script for an edge.
+_EDGE_CHARS = (
+    r"[\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f\x{a0}-\x{a9}\x{ab}-\x{b4}\x{b6}-\x{b9}\x{bb}-\x{bf}"
+    r"\x{d7}\x{f7}\x{2000}-\x{20ff}\x{2190}-\x{2bff}\x{3000}-\x{303f}\x{fe0f}\x{ff01}-\x{ff0f}"
+    r"\x{1f000}-\x{1faff}]"
+)
+_UNICODE_BEFORE = f"(?:^|{_EDGE_CHARS})"
+_UNICODE_AFTER = f"(?:{_EDGE_CHARS}|$)"
 # The words of a phrase may be joined by any run of spaces, newlines, hyphens, dots,
 # underscores or slashes, or by nothing: "stem cell", "stem-cell", "stem  cell", "stemcell" and
 # "stem_cell" all read as one phrase. Because runs are absorbed here, messages need no
@@ -59,14 +82,26 @@ UNICODE_WORD_AFTER = _UNICODE_AFTER
 _APOSTROPHE = re2.escape("'")
 
 
-def word_pattern(canonical_word: str) -> str:
-    """Return the re2 pattern for a word or phrase already in `normalise_word` form."""
+def _word_body(canonical_word: str) -> str:
     tokens = canonical_word.split(" ")
     # An apostrophe inside a word is optional and may be typographic: "wharton's", "whartons", "wharton’s".
-    body = _PHRASE_GAP.join(re2.escape(token).replace(_APOSTROPHE, "['’]?") + _PLURAL for token in tokens)
+    return _PHRASE_GAP.join(re2.escape(token).replace(_APOSTROPHE, "['’]?") + _PLURAL for token in tokens)
+
+
+def word_pattern(canonical_word: str) -> str:
+    """Return the re2 pattern for a word or phrase already in `normalise_word` form."""
+    body = _word_body(canonical_word)
     if canonical_word.isascii():
         return f"{_ASCII_EDGE}{body}{_ASCII_EDGE}"
     return f"{_UNICODE_BEFORE}{body}{_UNICODE_AFTER}"
+
+
+def word_position_pattern(canonical_word: str) -> str:
+    """`word_pattern` with the words themselves in group 1, so a span leaves out the edge characters."""
+    body = _word_body(canonical_word)
+    if canonical_word.isascii():
+        return f"{_ASCII_EDGE}({body}){_ASCII_EDGE}"
+    return f"{_UNICODE_BEFORE}({body}){_UNICODE_AFTER}"
 
 
 def contains_phrase(word: str, phrase: str) -> bool:
@@ -85,9 +120,102 @@ def contains_phrase(word: str, phrase: str) -> bool:
     return False
 
 
-def word_trigger(kind: TriggerKind, canonical_word: str) -> Trigger:
+def word_trigger(kind: TriggerKind, canonical_word: str, signal: WordKind | None = None) -> Trigger:
     """A trigger for a listed word, reported back under the word itself."""
-    return Trigger(kind=kind, label=canonical_word, pattern=word_pattern(canonical_word))
+    return Trigger(
+        kind=kind,
+        label=canonical_word,
+        pattern=word_pattern(canonical_word),
+        signal=signal,
+        position_pattern=word_position_pattern(canonical_word),
+    )
+
+
+PLACE_LABEL = "a place name"
+PLACE_LABEL_OTHER_SCRIPT = "a place name in another script"
+
+
+# A place name's words, as `normalise_word` writes them; apostrophes inside a word are dropped on
+# both sides, so "cote d'ivoire", "cote d’ivoire" and "cote divoire" meet.
+_PLACE_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+
+def _place_key(tokens: Sequence[str]) -> str:
+    return " ".join(token.replace("'", "").replace("’", "") for token in tokens)
+
+
+class PlaceFinder:
+    """Thousands of place names, looked up word by word in a dictionary.
+
+    The place names are tried only for the few messages already about stem cells or clinics, so a
+    lookup of each run of words costs nothing that matters there, while a compiled set of 16,000
+    alternatives would hold some 15 MiB and take half a second to build at every start. It offers
+    what the scanner asks of a compiled set: `triggers` (one per kind of name: "a place name", "a
+    place name in another script") and `find_utf8`; each trigger's `spans_in` says where.
+    """
+
+    __slots__ = ("_longest", "_names", "triggers")
+
+    def __init__(self, canonical_places: Sequence[str]) -> None:
+        self._names: dict[str, int] = {}
+        for place in canonical_places:
+            self._names[_place_key(place.split(" "))] = 0 if place.isascii() else 1
+        self._longest = max((key.count(" ") + 1 for key in self._names), default=0)
+        self.triggers: tuple[Trigger, ...] = tuple(
+            Trigger(
+                TriggerKind.SIGNAL,
+                label,
+                "",
+                WordKind.PLACE,
+                spans_in=lambda text, g=group: self.spans(text, g),
+            )
+            for group, label in ((0, PLACE_LABEL), (1, PLACE_LABEL_OTHER_SCRIPT))
+        )
+
+    def _found(self, folded_text: str) -> list[tuple[int, int, int]]:
+        """(group, start, end) of each place name in the text, longest name first where they overlap."""
+        words = [(m.group(), m.start(), m.end()) for m in _PLACE_TOKEN.finditer(folded_text)]
+        keys = [_place_key((word,)) for word, _, _ in words]
+        found: list[tuple[int, int, int]] = []
+        position = 0
+        while position < len(words):
+            for size in range(min(self._longest, len(words) - position), 0, -1):
+                group = self._names.get(" ".join(keys[position : position + size]))
+                if group is not None:
+                    found.append((group, words[position][1], words[position + size - 1][2]))
+                    position += size
+                    break
+            else:
+                position += 1
+        return found
+
+    def find_utf8(self, data: bytes) -> list[int] | None:
+        """Which kinds of place name the text holds (indices into `triggers`), or None."""
+        groups = sorted({group for group, _, _ in self._found(data.decode("utf-8", "replace"))})
+        return groups or None
+
+    def spans(self, folded_text: str, group: int) -> tuple[tuple[int, int], ...]:
+        """Where the names of one group (0: ASCII, 1: other scripts) are, as (start, end) offsets."""
+        return tuple((start, end) for found, start, end in self._found(folded_text) if found == group)
+
+
+# Signals that are shapes rather than words, matched on the folded text like the listed words.
+# Labels are what a moderator's dry run shows; they never repeat the member's text.
+BUILT_IN_TRIGGERS: tuple[Trigger, ...] = tuple(
+    Trigger(TriggerKind.SIGNAL, label, pattern, signal, f"({pattern})")
+    for signal, label, pattern in (
+        # "$30k", "30 000 €", "€12k", "18k": an amount of money (a plain number is not one).
+        (WordKind.MONEY, "an amount", r"[$€£₽₺¥₹]\s?\d|\d\s?[$€£₽₺¥₹]|\b\d+(?:[.,]\d+)?\s?k\b"),
+        # "80%", "90 percent": a success rate as promised.
+        (WordKind.CLAIM, "a percentage", r"\d\s?(?:%|percent\b|per cent\b|por ciento\b|процент)"),
+        # "day +30", "día +15", "J+20", "Tag +40", "день +25", "day 0": where a transplant stands.
+        (
+            WordKind.CARE,
+            "day +N",
+            r"(?:\b(?:day|dia|tag|giorno|dzien|dag|d|j)|(?:^|[^\pL])день)\s?\+\s?\d+|\bday\s?(?:0|zero)\b",
+        ),
+    )
+)
 
 
 def _options() -> re2.Options:
@@ -132,3 +260,49 @@ class CompiledMatcher:
     def match(self, normalised_text: str) -> list[int] | None:
         """Indices into `triggers` of every trigger found, or None when nothing matched."""
         return self.find_utf8(normalised_text.encode()) or None
+
+
+_MAX_COMPILED_SETS = 16
+_compiled_sets: dict[tuple[Trigger, ...], CompiledMatcher] = {}
+
+
+def compiled(triggers: tuple[Trigger, ...]) -> CompiledMatcher:
+    """The compiled set of these triggers, shared by the whole process.
+
+    A set of the shipped words with thousands of place names takes a few hundred milliseconds to
+    compile; the content check at start-up compiles it once and every scanner reuses it.
+    """
+    matcher = _compiled_sets.get(triggers)
+    if matcher is None:
+        if len(_compiled_sets) >= _MAX_COMPILED_SETS:
+            del _compiled_sets[next(iter(_compiled_sets))]
+        matcher = _compiled_sets[triggers] = CompiledMatcher(triggers)
+    return matcher
+
+
+_MAX_POSITION_PATTERNS = 4096
+_position_regexes: dict[str, Any] = {}
+
+
+def find_spans(trigger: Trigger, folded_text: str) -> tuple[tuple[int, int], ...]:
+    """Where a trigger matches in the folded text: (start, end) character offsets, in order.
+
+    The second pass, for the few messages that need positions: each pattern is compiled alone on
+    first use and kept. A trigger without a position pattern (a moderator's rule) is reported
+    over its whole match.
+    """
+    if trigger.spans_in is not None:
+        return trigger.spans_in(folded_text)
+    pattern = trigger.position_pattern or f"({trigger.pattern})"
+    regex = _position_regexes.get(pattern)
+    if regex is None:
+        if len(_position_regexes) >= _MAX_POSITION_PATTERNS:
+            _position_regexes.clear()
+        regex = _position_regexes[pattern] = re2.compile(pattern, _span_options())
+    return tuple(match.span(1) for match in regex.finditer(folded_text))
+
+
+def _span_options() -> re2.Options:
+    options = re2.Options()
+    options.log_errors = False
+    return options

@@ -23,17 +23,39 @@ MAX_IGNORED_CHANNELS = 200
 
 
 class Sensitivity(StrEnum):
-    """`strict` needs stem-cell context near a clinic word; `broad` fires on any clinic word."""
+    """`strict`: stem-cell, product or aHSCT talk plus something around it (see rules.py).
+
+    `broad` lowers each bar by one signal: a clinic word or a stem-cell product alone is enough for
+    the caution, and aHSCT with any clinic or centre for the centre card. Own care stays quiet in both.
+    """
 
     STRICT = "strict"
     BROAD = "broad"
 
 
 class WordKind(StrEnum):
-    """The two word lists: clinic words, and the stem-cell context that strict mode asks for."""
+    """The word lists of `content/clinic_watch.yaml`, one per kind of signal (see rules.py).
+
+    The values are stored in the database: "clinic" and "context" are the two lists moderators have
+    always edited (clinic words, and stem-cell talk in general); the others came with the three
+    outcomes.
+    """
 
     CLINIC = "clinic"
     CONTEXT = "context"
+    PRODUCT = "product"
+    HSCT = "hsct"
+    REFUSAL = "refusal"
+    VENUE = "venue"
+    TRAVEL = "travel"
+    PLACE = "place"
+    PRIVATE = "private"
+    MONEY = "money"
+    CLAIM = "claim"
+    DELIVERY = "delivery"
+    INTEREST = "interest"
+    CARE = "care"
+    RESEARCH = "research"
 
 
 def channel_is_ignored(ignored: frozenset[int], channel_id: int, parent_channel_id: int | None) -> bool:
@@ -43,18 +65,32 @@ def channel_is_ignored(ignored: frozenset[int], channel_id: int, parent_channel_
 
 @dataclass(frozen=True)
 class ClinicWordLists:
-    """The shipped default words (from content/clinic_watch.yaml), already in canonical form.
+    """The shipped default words (from content/), already in canonical form, one tuple per kind.
 
-    `neutral` phrases are not a word list moderators edit: they cancel the clinic or context words
-    they contain ("essai clinique", "MS clinic"), for every server, and change only with the file.
+    `neutral` phrases are not a signal: they cancel the listed words inside them ("essai
+    clinique", "MSc thesis"), for every server, and change only with the file.
     """
 
     clinic: tuple[str, ...]
     context: tuple[str, ...]
     neutral: tuple[str, ...] = ()
+    product: tuple[str, ...] = ()
+    hsct: tuple[str, ...] = ()
+    refusal: tuple[str, ...] = ()
+    venue: tuple[str, ...] = ()
+    travel: tuple[str, ...] = ()
+    place: tuple[str, ...] = ()
+    private: tuple[str, ...] = ()
+    money: tuple[str, ...] = ()
+    claim: tuple[str, ...] = ()
+    delivery: tuple[str, ...] = ()
+    interest: tuple[str, ...] = ()
+    care: tuple[str, ...] = ()
+    research: tuple[str, ...] = ()
 
     def of(self, kind: WordKind) -> tuple[str, ...]:
-        return self.clinic if kind is WordKind.CLINIC else self.context
+        words: tuple[str, ...] = getattr(self, kind.value)
+        return words
 
 
 @dataclass(frozen=True)
@@ -65,10 +101,10 @@ class ClinicWatchSettings:
     enabled: bool = True
     sensitivity: Sensitivity = Sensitivity.STRICT
     cooldown_minutes: int = DEFAULT_COOLDOWN_MINUTES
-    clinic_words_added: frozenset[str] = field(default_factory=frozenset)
-    clinic_words_removed: frozenset[str] = field(default_factory=frozenset)
-    context_words_added: frozenset[str] = field(default_factory=frozenset)
-    context_words_removed: frozenset[str] = field(default_factory=frozenset)
+    # A server's differences from the shipped lists, as (kind, word) pairs: added words, and
+    # default words switched off (kept, so they stay off when the shipped file changes).
+    words_added: frozenset[tuple[WordKind, str]] = field(default_factory=frozenset)
+    words_removed: frozenset[tuple[WordKind, str]] = field(default_factory=frozenset)
     ignored_channel_ids: frozenset[int] = field(default_factory=frozenset)
 
     @property
@@ -76,10 +112,10 @@ class ClinicWatchSettings:
         return timedelta(minutes=self.cooldown_minutes)
 
     def added(self, kind: WordKind) -> frozenset[str]:
-        return self.clinic_words_added if kind is WordKind.CLINIC else self.context_words_added
+        return frozenset(word for listed, word in self.words_added if listed is kind)
 
     def removed(self, kind: WordKind) -> frozenset[str]:
-        return self.clinic_words_removed if kind is WordKind.CLINIC else self.context_words_removed
+        return frozenset(word for listed, word in self.words_removed if listed is kind)
 
     def ignores(self, channel_id: int, parent_channel_id: int | None = None) -> bool:
         """Whether the watch stays quiet in this channel (or thread of an ignored channel)."""
@@ -144,9 +180,13 @@ class ClinicWatchSettings:
     def _with_lists(
         self, kind: WordKind, added: frozenset[str], removed: frozenset[str]
     ) -> ClinicWatchSettings:
-        if kind is WordKind.CLINIC:
-            return replace(self, clinic_words_added=added, clinic_words_removed=removed)
-        return replace(self, context_words_added=added, context_words_removed=removed)
+        others_added = {pair for pair in self.words_added if pair[0] is not kind}
+        others_removed = {pair for pair in self.words_removed if pair[0] is not kind}
+        return replace(
+            self,
+            words_added=frozenset(others_added | {(kind, word) for word in added}),
+            words_removed=frozenset(others_removed | {(kind, word) for word in removed}),
+        )
 
     def audit_view(self) -> dict[str, Any]:
         """A JSON-ready picture for the audit log: sorted lists, so diffs read well."""
@@ -154,9 +194,7 @@ class ClinicWatchSettings:
             "enabled": self.enabled,
             "sensitivity": self.sensitivity.value,
             "cooldown_minutes": self.cooldown_minutes,
-            "clinic_words_added": sorted(self.clinic_words_added),
-            "clinic_words_removed": sorted(self.clinic_words_removed),
-            "context_words_added": sorted(self.context_words_added),
-            "context_words_removed": sorted(self.context_words_removed),
+            **{f"{kind.value}_words_added": sorted(self.added(kind)) for kind in WordKind},
+            **{f"{kind.value}_words_removed": sorted(self.removed(kind)) for kind in WordKind},
             "ignored_channel_ids": sorted(str(channel) for channel in self.ignored_channel_ids),
         }

@@ -193,17 +193,14 @@ def _settings(
     words: list[tuple[str, str, str]],
     ignored_channel_ids: list[int],
 ) -> ClinicWatchSettings:
-    lists: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for kind, word, action in words:
-        lists[(kind, action)].add(word)
+    added = frozenset((WordKind(kind), word) for kind, word, action in words if action == _ADD)
+    removed = frozenset((WordKind(kind), word) for kind, word, action in words if action == _REMOVE)
     return ClinicWatchSettings(
         guild_id=guild_id,
         enabled=enabled,
         sensitivity=Sensitivity(sensitivity),
         cooldown_minutes=cooldown_minutes,
-        clinic_words_added=frozenset(lists[(WordKind.CLINIC.value, _ADD)]),
-        clinic_words_removed=frozenset(lists[(WordKind.CLINIC.value, _REMOVE)]),
-        context_words_added=frozenset(lists[(WordKind.CONTEXT.value, _ADD)]),
-        context_words_removed=frozenset(lists[(WordKind.CONTEXT.value, _REMOVE)]),
+        words_added=added,
+        words_removed=removed,
         ignored_channel_ids=frozenset(ignored_channel_ids),
     )
