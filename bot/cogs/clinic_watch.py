@@ -11,13 +11,24 @@ from discord.ext import commands
 
 from bot.cogs._checks import ModeratorGroup
 from bot.cogs._choices import choices_of
+from bot.cogs._clinic_cards import CARD_ITEMS
 from bot.cogs._context import BotContext
 from bot.core import limits
 from bot.core.audit import changed_fields
+from bot.core.content.model import ContentBundle
 from bot.core.content.render import COLOUR_CAUTION
-from bot.core.scanning import ClinicWatchSettings, Sensitivity, WordKind
+from bot.core.scanning import (
+    SIGNAL_PHRASES,
+    ClinicWatchSettings,
+    ClinicWordLists,
+    Outcome,
+    ScanPreview,
+    Sensitivity,
+    WordKind,
+    WordMatch,
+)
 from bot.core.scanning.settings import MAX_COOLDOWN_MINUTES, MIN_COOLDOWN_MINUTES
-from bot.core.text import clip
+from bot.core.text import clip, escape_markdown, snippet
 
 WORDS_SHOWN = 40
 WatchedChannel = discord.TextChannel | discord.ForumChannel
@@ -26,6 +37,70 @@ WatchedChannel = discord.TextChannel | discord.ForumChannel
 def _channel_id(interaction: discord.Interaction, channel: WatchedChannel | None) -> int:
     """The chosen channel, or the one the command was used in."""
     return channel.id if channel is not None else interaction.channel_id or 0
+
+
+MATCHES_SHOWN = 15
+
+
+def dry_run_embed(
+    text: str, preview: ScanPreview, *, channel_id: int, content: ContentBundle
+) -> discord.Embed:
+    """`/clinicwatch test`: the outcome, the card, the signals, and every listed word with its place."""
+    embed = discord.Embed(title="Clinic watch dry run", colour=discord.Colour(COLOUR_CAUTION))
+    embed.description = f"If a member sent this in <#{channel_id}>:\n> {snippet(text, 300)}"
+    embed.add_field(name="Outcome", value=verdict_text(preview, content), inline=False)
+    if preview.signals:
+        signals = "\n".join(
+            f"- {signal.phrase}: {', '.join(quoted(word) for word in signal.words)}"
+            for signal in preview.signals
+        )
+        embed.add_field(name="Signals", value=clip(signals, limits.EMBED_FIELD_VALUE_CHARS), inline=False)
+    if preview.matches:
+        lines = [_match_line(match) for match in preview.matches[:MATCHES_SHOWN]]
+        if len(preview.matches) > MATCHES_SHOWN:
+            lines.append(f"… and {len(preview.matches) - MATCHES_SHOWN} more")
+        embed.add_field(
+            name="Words found (positions in the folded text)",
+            value=clip("\n".join(lines), limits.EMBED_FIELD_VALUE_CHARS),
+            inline=False,
+        )
+    embed.set_footer(text="Nothing was sent and no cooldown was used.")
+    return embed
+
+
+def verdict_text(preview: ScanPreview, content: ContentBundle) -> str:
+    """What would happen, in one or two sentences: the card by its title, or why nothing would."""
+    if not preview.enabled:
+        return "**Nothing would be sent:** clinic watch is off in this server."
+    if preview.outcome is Outcome.QUIET:
+        return f"**Quiet:** this text alone calls for no card ({preview.sensitivity.value} mode)."
+    card = content.caution.title if preview.outcome is Outcome.CAUTION else content.centre.title
+    if preview.ignored_here:
+        return f"**Nothing would be sent here:** this channel is ignored (elsewhere: “{card}”)."
+    verdict = f"**“{card}” would be posted.** {preview.explanation()}"
+    if preview.held_by_cooldown:
+        minutes = int(preview.cooldown_remaining.total_seconds() // 60) + 1
+        verdict = f"**“{card}”, but not now:** this channel's cooldown holds it for {minutes} more minutes."
+    return verdict
+
+
+def _match_line(match: WordMatch) -> str:
+    where = ", ".join(f"{start}–{end}" for start, end in match.spans[:3]) or "?"
+    kind = match.kind.value if match.kind is not None else "neutral phrase"
+    counted = "" if match.counted or match.kind is None else " (not counted: inside a care or neutral phrase)"
+    return f"{quoted(match.word)} · {kind} · at {where}{counted}"
+
+
+def quoted(word: str) -> str:
+    return f"“{escape_markdown(word)}”"
+
+
+def _kind_name(kind: WordKind) -> str:
+    """The list's name and what its words signal: "product (a stem-cell product)"."""
+    return f"{kind.value} ({SIGNAL_PHRASES[kind]})"
+
+
+KIND_CHOICES = [app_commands.Choice(name=_kind_name(kind), value=kind.value) for kind in WordKind]
 
 
 class ClinicWatchGroup(ModeratorGroup):
@@ -89,20 +164,14 @@ class ClinicWatchGroup(ModeratorGroup):
         embed.add_field(
             name="Ignored channels", value=clip(ignored, limits.EMBED_FIELD_VALUE_CHARS), inline=False
         )
-        for kind in (WordKind.CLINIC, WordKind.CONTEXT):  # the lists `/clinicwatch words` edits
-            added, removed = settings.added(kind), settings.removed(kind)
-            count = len(settings.effective_words(kind, self.watch.defaults))
-            summary = f"{count} in force"
-            if added:
-                summary += f"; added: {_word_list(sorted(added))}"
-            if removed:
-                summary += f"; removed: {_word_list(sorted(removed))}"
-            embed.add_field(
-                name=f"{kind.value.title()} words",
-                value=clip(summary, limits.EMBED_FIELD_VALUE_CHARS),
-                inline=False,
-            )
-        embed.set_footer(text="strict: a clinic word plus stem-cell talk nearby; broad: any clinic word")
+        for name, value in _chunked_fields("Word lists", _word_list_lines(settings, self.watch.defaults)):
+            embed.add_field(name=name, value=value, inline=False)
+        reports = await self.watch.false_alarms(interaction.guild_id)
+        embed.add_field(name="“Not relevant here” reports", value=reports.summary(), inline=False)
+        embed.set_footer(
+            text="strict: stem-cell or aHSCT talk plus a clinic, travel, a place, a price or a promise; "
+            "broad: a clinic word or a stem-cell product alone is enough"
+        )
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="on", description="Post the caution when a stem-cell clinic comes up")
@@ -164,15 +233,31 @@ class ClinicWatchGroup(ModeratorGroup):
             target=str(channel_id),
         )
 
+    @app_commands.command(name="test", description="Dry run: would this text get a card here, and why")
+    @app_commands.describe(text="A message as a member might write it (nothing is sent, no cooldown is used)")
+    async def test(
+        self, interaction: discord.Interaction, text: app_commands.Range[str, 1, limits.MESSAGE_CHARS]
+    ) -> None:
+        assert interaction.guild_id is not None
+        channel_id = interaction.channel_id or 0
+        preview = self.watch.clinic_preview(
+            interaction.guild_id,
+            channel_id,
+            text,
+            parent_channel_id=getattr(interaction.channel, "parent_id", None),
+        )
+        embed = dry_run_embed(text, preview, channel_id=channel_id, content=self.context.content)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
     @app_commands.command(
-        name="words", description="List, add or remove clinic words or stem-cell context words"
+        name="words", description="List, add or remove the words of any clinic-watch word list"
     )
     @app_commands.describe(
         action="list, add or remove",
-        kind="clinic words, or the stem-cell context words strict mode looks for",
+        kind="Which word list (see /clinicwatch status for what each holds)",
         word="The word or phrase to add or remove",
     )
-    @app_commands.choices(kind=choices_of(WordKind))
+    @app_commands.choices(kind=KIND_CHOICES)
     async def words(
         self,
         interaction: discord.Interaction,
@@ -186,9 +271,7 @@ class ClinicWatchGroup(ModeratorGroup):
         if action == "list":
             settings = await self.watch.clinic_settings(interaction.guild_id)
             words = settings.effective_words(word_kind, defaults)
-            await interaction.response.send_message(
-                f"**{kind.title()} words in force ({len(words)}):** {_word_list(words)}", ephemeral=True
-            )
+            await interaction.response.send_message(_listing(settings, word_kind, words), ephemeral=True)
             return
         if word is None or not word.strip():
             await interaction.response.send_message(
@@ -201,16 +284,64 @@ class ClinicWatchGroup(ModeratorGroup):
             edit: Callable[[ClinicWatchSettings], ClinicWatchSettings] = lambda s: s.with_word(  # noqa: E731
                 word_kind, word, defaults
             )
-            done = f"Added “{word.strip()}” to the {kind} words."
+            done = f"Added “{escape_markdown(word.strip())}” to the {_kind_name(word_kind)} list."
         else:
             edit = lambda s: s.without_word(word_kind, word, defaults)  # noqa: E731
-            done = f"Removed “{word.strip()}” from the {kind} words."
+            done = f"Removed “{escape_markdown(word.strip())}” from the {_kind_name(word_kind)} list."
         await self._change(interaction, f"words.{action}", edit, done, target=f"{kind}:{word.strip()}")
 
 
-def _word_list(words: list[str] | tuple[str, ...]) -> str:
-    shown = ", ".join(words[:WORDS_SHOWN])
-    return shown + (f" … and {len(words) - WORDS_SHOWN} more" if len(words) > WORDS_SHOWN else "")
+def _word_list(words: list[str] | tuple[str, ...], budget: int = limits.EMBED_FIELD_VALUE_CHARS) -> str:
+    """Up to `WORDS_SHOWN` words, escaped, within `budget` characters, saying how many more there are."""
+    shown: list[str] = []
+    for word in words[:WORDS_SHOWN]:
+        more = f" … and {len(words) - len(shown) - 1} more" if len(words) > len(shown) + 1 else ""
+        if len(", ".join([*shown, escape_markdown(word)])) + len(more) > budget:
+            break
+        shown.append(escape_markdown(word))
+    hidden = len(words) - len(shown)
+    return ", ".join(shown) + (f" … and {hidden} more" if hidden else "") if shown else f"{hidden} words"
+
+
+def _listing(settings: ClinicWatchSettings, kind: WordKind, words: tuple[str, ...]) -> str:
+    """One list for `/clinicwatch words action:list`: this server's changes first, then the rest."""
+    added, removed = sorted(settings.added(kind)), sorted(settings.removed(kind))
+    lines = [f"**{_kind_name(kind)}**: {len(words)} words in force."]
+    if added:
+        lines.append(f"Added here: {_word_list(added, 600)}")
+    if removed:
+        lines.append(f"Removed here: {_word_list(removed, 400)}")
+    others = [word for word in words if word not in set(added)]
+    heading = "\n".join(lines) + "\nFrom the shipped list: "
+    return heading + _word_list(others, limits.MESSAGE_CHARS - len(heading))
+
+
+def _word_list_lines(settings: ClinicWatchSettings, defaults: ClinicWordLists) -> list[str]:
+    """One line per list: how many words are in force, and this server's changes to the defaults."""
+    lines = []
+    for kind in WordKind:
+        line = f"**{kind.value}**: {len(settings.effective_words(kind, defaults))}"
+        added, removed = sorted(settings.added(kind)), sorted(settings.removed(kind))
+        if added:
+            line += f"; added {_word_list(added, 200)}"
+        if removed:
+            line += f"; removed {_word_list(removed, 200)}"
+        lines.append(line)
+    return lines
+
+
+def _chunked_fields(name: str, lines: list[str]) -> list[tuple[str, str]]:
+    """Lines grouped into embed fields that each fit Discord's field limit."""
+    fields: list[tuple[str, str]] = []
+    chunk: list[str] = []
+    for line in lines:
+        if chunk and len("\n".join([*chunk, line])) > limits.EMBED_FIELD_VALUE_CHARS:
+            fields.append((name if not fields else f"{name} (continued)", "\n".join(chunk)))
+            chunk = []
+        chunk.append(clip(line, limits.EMBED_FIELD_VALUE_CHARS))
+    if chunk:
+        fields.append((name if not fields else f"{name} (continued)", "\n".join(chunk)))
+    return fields
 
 
 class ClinicWatchCog(commands.Cog, name="Clinic watch"):
@@ -220,6 +351,8 @@ class ClinicWatchCog(commands.Cog, name="Clinic watch"):
 
     async def cog_load(self) -> None:
         self.client.tree.add_command(self.group)
+        self.client.add_dynamic_items(*CARD_ITEMS)
 
     async def cog_unload(self) -> None:
+        self.client.remove_dynamic_items(*CARD_ITEMS)
         self.client.tree.remove_command(self.group.name)

@@ -14,6 +14,7 @@ import logging
 import discord
 from discord.ext import commands
 
+from bot.cogs._clinic_cards import card_buttons
 from bot.cogs._context import BotContext
 from bot.cogs._embeds import to_embed
 from bot.core.autoresponse import Rule
@@ -61,6 +62,7 @@ class MessageScanCog(commands.Cog, name="Message scan"):
             await message.reply(
                 content=f"-# {alert.explanation()}",
                 embed=self.cards[alert.outcome],
+                view=card_buttons(alert),
                 mention_author=False,
                 allowed_mentions=discord.AllowedMentions.none(),
             )

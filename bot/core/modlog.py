@@ -21,6 +21,7 @@ ACTION_TITLES = {
     "autoresponse.edit": "Auto-response edited",
     "autoresponse.remove": "Auto-response removed",
     "autoresponse.import": "Auto-responses imported",
+    "clinicwatch.false_alarm": "Clinic card marked not relevant",
     "modlog.set": "Mod-log channel set",
     "modlog.clear": "Mod-log turned off",
 }

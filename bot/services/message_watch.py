@@ -15,7 +15,15 @@ from datetime import datetime, timedelta
 from bot.core.autoresponse import MAX_COOLDOWN_SECONDS, Rule, RuleBook
 from bot.core.clock import Clock
 from bot.core.replies import ChannelReplyBudget, DryRun, Voice, answering_voice
-from bot.core.scanning import NO_HITS, ClinicAlert, ClinicWatchSettings, ClinicWordLists, MessageScanner
+from bot.core.scanning import (
+    NO_HITS,
+    ClinicAlert,
+    ClinicWatchSettings,
+    ClinicWordLists,
+    MessageScanner,
+    ScanPreview,
+)
+from bot.core.scanning.reports import FalseAlarm, FalseAlarmCounts
 from bot.core.scanning.settings import MAX_COOLDOWN_MINUTES
 from bot.db.repositories.autoresponses import AutoresponseRepository
 from bot.db.repositories.clinic_watch import ClinicWatchRepository, SettingsChange, SettingsEdit
@@ -135,6 +143,21 @@ class MessageWatch:
         )
         self.scanner.set_settings(change.after)
         return change
+
+    async def report_false_alarm(self, guild_id: int, card_message_id: int, report: FalseAlarm) -> bool:
+        """Count a "Not relevant here" press, once per card message; False when already counted."""
+        return await self._clinic_watch.record_report(guild_id, card_message_id, report, self.clock.now())
+
+    async def false_alarms(self, guild_id: int) -> FalseAlarmCounts:
+        return await self._clinic_watch.report_counts(guild_id)
+
+    def clinic_preview(
+        self, guild_id: int, channel_id: int, text: str, *, parent_channel_id: int | None
+    ) -> ScanPreview:
+        """The clinic watch's dry run of a text in this channel now: outcome, signals, positions."""
+        return self.scanner.preview(
+            guild_id, text, channel_id=channel_id, parent_channel_id=parent_channel_id, now=self.clock.now()
+        )
 
     async def last_caution(self, channel_id: int) -> datetime | None:
         return await self._clinic_watch.last_fired(channel_id)

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.core.clock import FakeClock
-from bot.core.scanning import ClinicWatchSettings, ClinicWordLists, Sensitivity, WordKind
+from bot.core.scanning import ClinicWatchSettings, ClinicWordLists, Outcome, Sensitivity, WordKind
+from bot.core.scanning.reports import FalseAlarm
 from bot.db.database import Database, open_database
 from bot.db.migrate import apply_migrations
 from bot.db.repositories.audit import AuditRepository
@@ -176,3 +177,16 @@ async def test_schema_refuses_impossible_values(db: Database) -> None:
             "INSERT INTO clinic_watch_settings (guild_id, sensitivity, updated_at) VALUES (?, ?, ?)",
             (GUILD, "loud", "2026-01-01T00:00:00+00:00"),
         )
+
+
+async def test_a_card_is_reported_once_and_counted_per_card_and_signal(db: Database) -> None:
+    repo = ClinicWatchRepository(db)
+    now = FakeClock().now()
+    report = FalseAlarm(Outcome.CENTRE, (WordKind.HSCT, WordKind.PLACE))
+    assert await repo.record_report(1, 500, report, now)
+    assert not await repo.record_report(1, 500, report, now)  # the same card again
+    assert await repo.record_report(1, 501, FalseAlarm(Outcome.CAUTION, (WordKind.PLACE,)), now)
+    counts = await repo.report_counts(1)
+    assert counts.by_card == {Outcome.CAUTION: 1, Outcome.CENTRE: 1}
+    assert counts.by_signal[WordKind.PLACE] == 2 and counts.by_signal[WordKind.HSCT] == 1
+    assert (await repo.report_counts(2)).total == 0

@@ -7,18 +7,22 @@ log cannot disagree, and a rejected change (`InvalidInput`) leaves both untouche
 
 from __future__ import annotations
 
-from collections import defaultdict
+import json
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.core.audit import AuditEntry, changed_fields
+from bot.core.scanning.reports import CARDS, FalseAlarm, FalseAlarmCounts
+from bot.core.scanning.rules import Outcome
 from bot.core.scanning.settings import ClinicWatchSettings, Sensitivity, WordKind
 from bot.db.database import Database
 from bot.db.repositories.audit import AuditRepository
 
 SettingsEdit = Callable[[ClinicWatchSettings], ClinicWatchSettings]
 
+_KINDS = frozenset(kind.value for kind in WordKind)
 _ADD = "add"
 _REMOVE = "remove"
 
@@ -146,6 +150,35 @@ class ClinicWatchRepository:
             (_utc_text(since),),
         )
         return {int(row["channel_id"]): datetime.fromisoformat(row["fired_at"]) for row in rows}
+
+    async def record_report(
+        self, guild_id: int, card_message_id: int, report: FalseAlarm, at: datetime
+    ) -> bool:
+        """Keep one "Not relevant here" report per card message; False when it was already reported."""
+        changed = await self._db.execute(
+            "INSERT INTO clinic_watch_reports (card_message_id, guild_id, outcome, signals, reported_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (card_message_id) DO NOTHING",
+            (
+                card_message_id,
+                guild_id,
+                report.outcome.value,
+                json.dumps([kind.value for kind in report.signals]),
+                _utc_text(at),
+            ),
+        )
+        return changed == 1
+
+    async def report_counts(self, guild_id: int) -> FalseAlarmCounts:
+        """Every report of the server, counted per card and per signal kind."""
+        rows = await self._db.fetch_all(
+            "SELECT outcome, signals FROM clinic_watch_reports WHERE guild_id = ?", (guild_id,)
+        )
+        by_card = {card: 0 for card in CARDS}
+        by_signal: Counter[WordKind] = Counter()
+        for row in rows:
+            by_card[Outcome(row["outcome"])] += 1
+            by_signal.update(WordKind(kind) for kind in json.loads(row["signals"]) if kind in _KINDS)
+        return FalseAlarmCounts(by_card, by_signal)
 
     async def _write(self, settings: ClinicWatchSettings, now: datetime) -> None:
         guild_id = settings.guild_id
