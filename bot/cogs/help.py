@@ -19,8 +19,9 @@ WHAT_IT_DOES = (
     "direct message and I'll save it as a note, with an Undo button.\n"
     "`/journal summary|export|remind|forget`: a chart of your ratings, a download of everything, "
     "a gentle DM reminder, or deleting it all.\n"
-    "When someone mentions a stem-cell clinic in a server, I may post the caution list once. "
-    "Moderators can tune or switch this off.\n"
+    "When a server talks about an unproven stem-cell clinic or product, I may post the ISSCR caution "
+    "list once; about aHSCT at a private or foreign centre, advice on choosing a transplant centre. "
+    "Talk about your own care gets no card. Moderators can tune or switch this off.\n"
     "Moderators: `/autoresponse` sets the server's own automatic answers; `/modlog` reports each change."
 )
 WHAT_IT_STORES = (
