@@ -42,6 +42,7 @@ from bot.core.content.render import (
 from bot.core.content.review import ContentReview, review_content
 from bot.core.content.search import Ranker
 from bot.core.journal.crypto import JournalKeyError, default_key_path
+from bot.core.scanning.words import PLACES_FILE_NAME, check_place_names, read_place_names
 from bot.db.database import open_database
 from bot.db.migrate import MigrationError, apply_migrations, available_migrations, current_version
 from bot.log import setup_logging
@@ -135,11 +136,15 @@ def command_check() -> int:
                 f"{len(bundle.caution.points)} caution points, {len(bundle.centre.points)} centre points, "
                 f"{len(bundle.jargon)} jargon words; clinic watch: "
                 f"{len(bundle.clinic_words.clinic)} clinic words, {len(bundle.clinic_words.context)} "
-                f"stem-cell context words, {len(bundle.clinic_words.neutral)} neutral phrases"
+                f"stem-cell context words, {len(bundle.clinic_words.neutral)} neutral phrases, "
+                f"{len(bundle.clinic_words.place)} place names"
             )
             review = review_content(bundle)
             grades = _grade_report(review)
             problems.extend(f"content: {p}" for p in review.problems())
+            places = settings.content_dir / PLACES_FILE_NAME
+            if places.exists():
+                problems.extend(f"content: {p}" for p in check_place_names(read_place_names(places)))
         except CliError as exc:
             problems.extend(exc.lines)
         notes.append(_journal_key_note(settings))

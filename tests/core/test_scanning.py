@@ -27,6 +27,7 @@ from bot.core.scanning import (
     parse_clinic_watch_words,
 )
 from bot.core.scanning.context import ContextWindows
+from bot.core.scanning.words import PLACES_FILE_NAME, check_place_names, read_place_names
 from bot.errors import InvalidInput
 from bot.settings import packaged_content_dir
 
@@ -495,12 +496,22 @@ def test_a_word_belongs_to_one_list() -> None:
         parse_clinic_watch_words(raw)
 
 
-def test_place_file_problems_are_reported() -> None:
+def test_a_listed_word_is_not_also_a_place() -> None:
     raw = {"clinic_words": ["clinic"], "context_words": ["stem cell"]}
-    with pytest.raises(ClinicWordsError, match=r"clinic_places\.yaml: expected a mapping"):
-        parse_clinic_watch_words(raw, places=["mexico"])
-    words = parse_clinic_watch_words(raw, places={"places": ["Mexico", "clinic"]})
-    assert words.place == ("mexico",)  # a listed word is not also a place
+    words = parse_clinic_watch_words(raw, places=("mexico", "clinic"))
+    assert words.place == ("mexico",)
+
+
+def test_place_names_that_are_not_canonical_or_repeat_are_reported_by_check() -> None:
+    problems = check_place_names(("mexico", "Costa Rica", "mexico", "x"))
+    assert len(problems) == 3
+    assert "name 2 ('Costa Rica') should read 'costa rica'" in problems[0]
+    assert "listed twice" in problems[1] and "name 4" in problems[2]
+
+
+def test_every_shipped_place_name_is_canonical_and_listed_once() -> None:
+    names = read_place_names(packaged_content_dir() / PLACES_FILE_NAME)
+    assert len(names) > 1000 and check_place_names(names) == []
 
 
 # --- editing word lists ---
