@@ -16,7 +16,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dotenv import load_dotenv
 
@@ -30,7 +30,6 @@ from bot.core.content.loader import (
     load_content,
 )
 from bot.core.content.model import ContentBundle
-from bot.core.content.readability import GRADE_LIMIT, grade
 from bot.core.content.render import (
     embed_as_text,
     render_caution,
@@ -39,14 +38,15 @@ from bot.core.content.render import (
     render_explainer,
     render_glossary_term,
 )
-from bot.core.content.review import ContentReview, review_content
 from bot.core.content.search import Ranker
 from bot.core.journal.crypto import JournalKeyError, default_key_path
-from bot.core.scanning.words import PLACES_FILE_NAME, check_place_names, read_place_names
 from bot.db.database import open_database
 from bot.db.migrate import MigrationError, apply_migrations, available_migrations, current_version
 from bot.log import setup_logging
 from bot.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:  # the review and the readability count run for `check` and `preview` only
+    from bot.core.content.review import ContentReview
 
 log = logging.getLogger("bot")
 
@@ -118,6 +118,9 @@ def _content(settings: Settings) -> ContentBundle:
 
 
 def command_check() -> int:
+    from bot.core.content.review import review_content
+    from bot.core.scanning.words import PLACES_FILE_NAME, check_place_names, read_place_names
+
     problems: list[str] = []
     notes: list[str] = []
     grades: list[str] = []
@@ -166,6 +169,8 @@ def command_check() -> int:
 
 
 def _grade_report(review: ContentReview) -> list[str]:
+    from bot.core.content.readability import GRADE_LIMIT
+
     """Each topic's reading grade, then the hardest text of each other kind."""
     lines = [f"reading grades (Flesch-Kincaid, at most {GRADE_LIMIT:.0f}):"]
     lines += [f"  {slug:<24} {value:4.1f}" for slug, value in review.topic_grades.items()]
@@ -222,6 +227,9 @@ async def _check_migrations(settings: Settings | None) -> str:
 def command_preview(
     topic: str | None, glossary: str | None, caution: bool, centre: bool = False, questions: str | None = None
 ) -> int:
+    from bot.core.content.readability import GRADE_LIMIT, grade
+    from bot.core.content.review import review_content
+
     settings = _settings(require_token=False)
     bundle = _content(settings)
     if caution:
