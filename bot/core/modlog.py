@@ -21,6 +21,8 @@ ACTION_TITLES = {
     "autoresponse.edit": "Auto-response edited",
     "autoresponse.remove": "Auto-response removed",
     "autoresponse.import": "Auto-responses imported",
+    "autoresponse.ignore": "Auto-responses ignore a member",
+    "autoresponse.unignore": "Auto-responses answer a member again",
     "modlog.set": "Mod-log channel set",
     "modlog.clear": "Mod-log turned off",
 }
