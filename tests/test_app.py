@@ -11,7 +11,7 @@ import pytest
 from discord import app_commands
 
 from bot.app import StemcellBot, build_bot
-from bot.core.autoresponse import ImportMode, MatchMode
+from bot.core.autoresponse import AnswerKind, ImportMode, MatchMode
 from bot.core.content.loader import load_content
 from bot.core.journal.model import EntryKind, Phase
 from bot.core.scanning import Sensitivity, WordKind
@@ -70,6 +70,9 @@ ENUM_OPTIONS = {
     ("clinicwatch words", "kind"): WordKind,
     ("autoresponse add", "mode"): MatchMode,
     ("autoresponse edit", "mode"): MatchMode,
+    ("autoresponse add", "answer"): AnswerKind,
+    ("autoresponse edit", "answer"): AnswerKind,
+    ("autoresponse list", "mode"): MatchMode,
     ("autoresponse import", "mode"): ImportMode,
     ("journal add", "phase"): Phase,
     ("journal add", "kind"): EntryKind,
