@@ -53,7 +53,7 @@ class Role:
 
 @dataclass
 class Member:
-    """A message author as the rule book sees one (discord.py's `Member` has the same three names).
+    """A message author as the rule book sees one (discord.py's `Member` has the same names).
 
     `role_reads` counts how often the roles were asked for, to prove they are read only after a match.
     """
@@ -67,6 +67,10 @@ class Member:
     def roles(self) -> list[Role]:
         self.role_reads += 1
         return [Role(EVERYONE), *(Role(role) for role in self.role_ids)]
+
+    def get_role(self, role_id: int, /) -> Role | None:
+        self.role_reads += 1
+        return Role(role_id) if role_id in (EVERYONE, *self.role_ids) else None
 
 
 ANA = Member(1001, "ana", (HELPERS,))
@@ -192,7 +196,7 @@ def test_roles_are_read_only_after_a_rule_with_roles_matched() -> None:
     assert answer(book, ["1"], author=member) is not None
     assert member.role_reads == 0
     assert answer(book, ["2"], text="scoped", author=member) is not None
-    assert member.role_reads == 1
+    assert member.role_reads >= 1
 
 
 def test_the_dry_run_explains_each_member_decision() -> None:

@@ -195,6 +195,9 @@ class _Member:
     display_name: str
     roles: tuple[_Role, ...]
 
+    def get_role(self, role_id: int, /) -> _Role | None:
+        return next((role for role in self.roles if role.id == role_id), None)
+
 
 def test_answer_agrees_with_choose() -> None:
     """Several triggers per rule, scopes, roles, ignored members, private answers: both paths agree."""

@@ -73,6 +73,9 @@ class Member:
     display_name: str
     roles: tuple[Role, ...] = ()
 
+    def get_role(self, role_id: int, /) -> object | None:
+        return next((role for role in self.roles if getattr(role, "id", None) == role_id), None)
+
 
 ANA = Member(1001, "ana")
 BOB = Member(1002, "bob", (Role(77),))

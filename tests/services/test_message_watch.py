@@ -123,6 +123,9 @@ class Author:
     display_name: str = "ana"
     roles: tuple[object, ...] = ()
 
+    def get_role(self, role_id: int, /) -> object | None:
+        return next((role for role in self.roles if getattr(role, "id", None) == role_id), None)
+
 
 async def test_private_answers_spend_no_channel_budget(
     db: Database, clock: FakeClock, content_words: ClinicWordLists
