@@ -21,12 +21,15 @@ WHAT_IT_DOES = (
     "a gentle DM reminder, or deleting it all.\n"
     "When someone mentions a stem-cell clinic in a server, I may post the caution list once. "
     "Moderators can tune or switch this off.\n"
-    "Moderators: `/autoresponse` sets the server's own automatic answers; `/modlog` reports each change."
+    "Moderators: `/autoresponse` sets the server's own automatic answers (a reply, an embed, a reaction "
+    "or a private message, never pinging anyone); `/modlog` reports each change."
 )
 WHAT_IT_STORES = (
     "Explainers, the glossary and the caution list store nothing about you.\n"
     "Server settings chosen by moderators are stored with the moderator's id, for the audit log.\n"
-    "I read messages in servers only to notice clinic mentions; I keep no message text.\n"
+    "I read messages in servers only to notice clinic mentions and the moderators' auto-response words; "
+    "I keep no message text, and no record of who got a private auto-response.\n"
+    "If moderators ask auto-responses to leave you alone, your Discord id is kept for that.\n"
     "Your journal: encrypted text, only you can read it; `/journal forget` deletes it all."
 )
 PRIVACY = (

@@ -1,8 +1,9 @@
-"""Auto-response rules: the match modes, validation with the limits, and each rule's re2 patterns.
+"""Auto-response rules: the match modes and kinds of answer, validation with the limits, and each
+trigger's re2 patterns.
 
-A rule is matched inside the scanner's one re2 set, against the scanner's folded text (lower
-case, accents dropped, Discord markup blanked, whitespace as typed). Each rule therefore has
-two patterns:
+A rule's triggers are matched inside the scanner's one re2 set, against the scanner's folded text
+(lower case, accents dropped, Discord markup blanked, whitespace as typed). Each trigger therefore
+has two patterns:
 
 - the *set pattern*, added to the server's re2 set. It uses re2's ASCII-only `\\b` and no
   Unicode tables, because thousands of `\\pL` classes would not fit in one set. On ASCII text
@@ -127,8 +128,8 @@ class RuleDraft:
     """What a moderator defines: everything an export holds, nothing the server adds.
 
     The main trigger (`trigger`, `mode`) names the rule and identifies it in an import's merge;
-    `more_triggers` answer just as well. `response` and `more_responses` are the answers one is
-    picked from at random (`weights`, one per answer, or empty for equal chances); for a reaction
+    `more_triggers` answer just as well. `response` and `more_responses` are the responses one is
+    picked from at random (`weights`, one per response, or empty for equal chances); for a reaction
     each is an emoji, for an embed each is the text under `title`. The cooldown is per channel,
     or per member for a private answer.
     """
@@ -141,7 +142,7 @@ class RuleDraft:
     enabled: bool = True
     more_triggers: tuple[RuleTrigger, ...] = ()
     more_responses: tuple[str, ...] = ()
-    weights: tuple[int, ...] = ()  # empty: every answer as likely
+    weights: tuple[int, ...] = ()  # empty: every response as likely
     kind: AnswerKind = AnswerKind.REPLY
     title: str = ""  # embed only
     link: str = ""  # embed only
@@ -155,12 +156,12 @@ class RuleDraft:
 
     @property
     def responses(self) -> tuple[str, ...]:
-        """Every answer to pick from, the main one first."""
+        """Every response to pick from, the main one first."""
         return (self.response, *self.more_responses)
 
     @property
     def response_weights(self) -> tuple[int, ...]:
-        """One weight per answer (all 1 when none were given)."""
+        """One weight per response (all 1 when none were given)."""
         return self.weights or (1,) * (1 + len(self.more_responses))
 
     @property
@@ -183,7 +184,7 @@ class RuleDraft:
         return replace(self, trigger=first.text, mode=first.mode, more_triggers=tuple(more))
 
     def with_responses(self, responses: Sequence[str], weights: Sequence[int] = ()) -> RuleDraft:
-        """A copy with these answers (and weights, one per answer, or none for equal chances)."""
+        """A copy with these responses (and weights, one per response, or none for equal chances)."""
         first, *more = responses
         return replace(self, response=first, more_responses=tuple(more), weights=tuple(weights))
 
@@ -444,14 +445,14 @@ def _trigger_problems(trigger: object, mode: MatchMode, *, mode_ok: bool) -> lis
 def _clean_responses(draft: RuleDraft, kind: AnswerKind, problems: list[FieldProblem]) -> list[str]:
     more = draft.more_responses
     if not isinstance(more, list | tuple):
-        problems.append(FieldProblem("more_responses", "must be a list of answers"))
+        problems.append(FieldProblem("more_responses", "must be a list of responses"))
         more = ()
     count = 1 + len(more)
     if count > MAX_RESPONSES_PER_RULE:
         problems.append(
             FieldProblem(
                 "responses",
-                f"a rule has at most {MAX_RESPONSES_PER_RULE} answers to pick from; this one has {count}",
+                f"a rule has at most {MAX_RESPONSES_PER_RULE} responses to pick from; this one has {count}",
             )
         )
         return [draft.response] if isinstance(draft.response, str) else [""]
@@ -493,7 +494,7 @@ def _response_problems(response: object) -> list[FieldProblem]:
 
 
 def _clean_weights(weights: object, count: int, problems: list[FieldProblem]) -> tuple[int, ...]:
-    """One whole number from 1 to 100 per answer; all equal is stored as none (the same chances)."""
+    """One whole number from 1 to 100 per response; all equal is stored as none (the same chances)."""
     if not isinstance(weights, list | tuple):
         problems.append(FieldProblem("weights", "must be a list of whole numbers"))
         return ()
@@ -509,7 +510,7 @@ def _clean_weights(weights: object, count: int, problems: list[FieldProblem]) ->
     if len(weights) != count:
         problems.append(
             FieldProblem(
-                "weights", f"there are {len(weights)} weights for {count} answers; give one per answer"
+                "weights", f"there are {len(weights)} weights for {count} responses; give one per response"
             )
         )
         return ()
