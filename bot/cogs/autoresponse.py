@@ -310,12 +310,7 @@ class AutoresponseGroup(ModeratorGroup):
             changes["enabled"] = enabled
         new_weights = None if weights is None else () if is_clear(weights) else parse_weights(weights)
         new_responses = None if response is None else responses_from(response)
-        new_more = None
-        if more_triggers is not None:
-            new_more = (
-                () if is_clear(more_triggers) else tuple(parse_trigger_list(more_triggers, MatchMode.WORD))
-            )
-        if not changes and new_weights is None and new_responses is None and new_more is None:
+        if not changes and new_weights is None and new_responses is None and more_triggers is None:
             rule = await self.cog.autoresponses.get(guild_id, number)
 
             async def save(form_interaction: discord.Interaction, typed: FormInput) -> None:
@@ -328,8 +323,9 @@ class AutoresponseGroup(ModeratorGroup):
 
         def edit(stored: RuleDraft) -> RuleDraft:
             draft = stored.with_changes(**changes)
-            if new_more is not None:
-                draft = draft.with_changes(more_triggers=new_more)
+            if more_triggers is not None:  # lines without a mode take the (new) main trigger's
+                more = () if is_clear(more_triggers) else parse_trigger_list(more_triggers, draft.mode)
+                draft = draft.with_changes(more_triggers=tuple(more))
             if new_responses is not None:
                 kept = draft.weights if len(draft.weights) == len(new_responses) else ()
                 draft = draft.with_responses(new_responses, kept)

@@ -417,3 +417,66 @@ async def test_a_message_to_the_channel_is_not_sent_for_a_reaction(
     call = await fake_discord.wait_for_call(lambda c: c.route == REACTION_ROUTE, after=mark)
     assert call.method == "PUT" and call.status == 204
     assert not [c for c in fake_discord.calls[mark:] if c.route == MESSAGES_ROUTE and c.method == "POST"]
+
+
+async def test_edit_changes_and_clears_the_new_fields_by_options(
+    fake_discord: FakeDiscord, bot: StemcellBot
+) -> None:
+    helpers = await fake_discord.add_role("Helpers")
+    await add_rule(
+        fake_discord,
+        "mri",
+        "One --- Two",
+        more_triggers="scan",
+        weights="3, 1",
+        answer="embed",
+        title="Scans",
+        roles=f"<@&{helpers}>",
+    )
+    data = await run(
+        fake_discord,
+        "autoresponse edit",
+        {
+            "number": 1,
+            "mode": "exact",
+            "more_triggers": "my scan, word: lesion",
+            "answer": "reply",
+            "roles": "-",
+        },
+    )
+    assert "updated" in data["content"], data
+    [rule] = await stored_rules(bot, fake_discord.guild_id)
+    assert rule.draft.triggers == (
+        RuleTrigger("mri", MatchMode.EXACT),
+        RuleTrigger("my scan", MatchMode.EXACT),  # a trigger without a mode takes the main one's
+        RuleTrigger("lesion", MatchMode.WORD),
+    )
+    assert (rule.kind, rule.draft.title, rule.draft.allowed_role_ids) == (AnswerKind.REPLY, "", ())
+    assert rule.draft.weights == (3, 1)  # the responses stayed, so their weights did
+    await run(fake_discord, "autoresponse edit", {"number": 1, "response": "Only one", "more_triggers": "-"})
+    [rule] = await stored_rules(bot, fake_discord.guild_id)
+    assert (rule.draft.responses, rule.draft.weights, rule.draft.more_triggers) == (("Only one",), (), ())
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        ({"roles": "@nobody"}, "is not a role: type @ and pick the role"),
+        ({"roles": "<@&123456789012345678>"}, "can't find the role"),
+        ({"channels": "<#123456789012345678>"}, "can't find the channel"),
+        ({"weights": "3, lots"}, "is not a weight"),
+        ({"response": "hi --- there", "weights": "1, 2, 3"}, "3 weights for 2 responses"),
+        ({"answer": "reaction", "response": "hello"}, "not one emoji"),
+        ({"link": "https://example.org"}, "only an embed answer has a link"),
+    ],
+)
+async def test_what_a_moderator_types_wrong_is_refused_kindly(
+    fake_discord: FakeDiscord, bot: StemcellBot, options: dict[str, str], words: str
+) -> None:
+    data = await run(fake_discord, "autoresponse add", {"trigger": "hello", "response": "hi", **options})
+    assert (
+        data["flags"] & EPHEMERAL
+        and words in data["content"]
+        and "nothing was changed" in data["content"].lower()
+    ), data["content"]
+    assert await stored_rules(bot, fake_discord.guild_id) == ()

@@ -225,13 +225,12 @@ def _rule(raw: object) -> tuple[RuleDraft | None, list[str]]:
     if problems:
         return None, problems
     kind = raw.get("answer", AnswerKind.REPLY.value)
-    kind_value = AnswerKind(kind) if kind in tuple(AnswerKind) else AnswerKind.REPLY
     draft = RuleDraft(
         trigger=triggers[0].text,
         response=responses[0],
         mode=triggers[0].mode,
         channel_ids=_ids(raw.get("channels", [])),
-        cooldown_seconds=raw.get("cooldown_seconds", default_cooldown(kind_value)),
+        cooldown_seconds=raw.get("cooldown_seconds", default_cooldown(_kind_or_reply(kind))),
         enabled=raw.get("enabled", True),
         more_triggers=tuple(triggers[1:]),
         more_responses=tuple(responses[1:]),
@@ -314,6 +313,14 @@ def _older_rule(raw: object) -> tuple[RuleDraft | None, list[str]]:
     )
     cleaned, field_problems = check_draft(draft)
     return cleaned, [str(problem) for problem in field_problems]
+
+
+def _kind_or_reply(value: object) -> AnswerKind:
+    """The kind of answer as written (any case), for its default cooldown; check_draft reports a bad one."""
+    try:
+        return AnswerKind(str(value).strip().lower())
+    except ValueError:
+        return AnswerKind.REPLY
 
 
 def _text_or_empty(value: object) -> Any:
