@@ -40,7 +40,7 @@ import discord
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_scan import BATCH, BOT_USER_ID, CHANNEL_IDS, GUILD_ID, build_corpus, build_message
+from bench_scan import BATCH, CHANNEL_IDS, GUILD_ID, build_corpus, build_message
 from bench_scan import _guild_payload as bench_scan_guild_payload
 
 from bot.core.autoresponse import (
@@ -254,22 +254,23 @@ def time_naive(rules: Sequence[NaiveRule], messages: Sequence[discord.Message]) 
     return best / len(messages)
 
 
-def bot_message_path(
-    scanner: MessageScanner, book: RuleBook, bot_user_id: int
-) -> Callable[[discord.Message], object]:
+def bot_message_path(scanner: MessageScanner, book: RuleBook) -> Callable[[discord.Message], object]:
     """The listener's work per message up to sending (`message_scan.py` with `MessageWatch.reply_for`,
     without the channel budget, so every matched message reaches the answer choice)."""
     clock = SystemClock()
 
     def on_message(message: discord.Message) -> object:
-        author = message.author
-        if author.bot or message.webhook_id is not None:
+        # The same steps, in the same order, as MessageScanCog.on_message and MessageWatch.reply_for.
+        if message.author.bot or message.webhook_id is not None:
+            return None
+        if isinstance(message.channel, discord.DMChannel):
             return None
         guild = message.guild
-        if guild is None or author.id == bot_user_id:
+        if guild is None:
             return None
         channel = message.channel
         parent_id = getattr(channel, "parent_id", None)
+        author = message.author if isinstance(message.author, discord.Member) else None
         result = scanner.scan(guild.id, channel.id, message.content, parent_channel_id=parent_id)
         if result.caution is not None or not result.rule_labels:
             return result.caution
@@ -280,7 +281,7 @@ def bot_message_path(
             channel_id=channel.id,
             parent_channel_id=parent_id,
             now=clock.now(),
-            author=author if isinstance(author, discord.Member) else None,
+            author=author,
         )
 
     return on_message
@@ -357,7 +358,7 @@ def run(
     book = RuleBook(rng=random.Random(1))
     began = time.perf_counter()
     scanner.set_rule_triggers(guild_id, book.set_rules(guild_id, rules))
-    on_message = bot_message_path(scanner, book, BOT_USER_ID)
+    on_message = bot_message_path(scanner, book)
     answered = sum(on_message(message) is not None for message in messages)
     build_ms = (time.perf_counter() - began) * 1000
     hit_share = sum(bool(scanner.scan(guild_id, 1, m.content).rule_labels) for m in messages) / len(messages)
