@@ -1,5 +1,6 @@
-"""Migration 0006 on a database written by the release before it: rules keep their number, trigger,
-response, scope, hits and running cooldowns; cooldowns under 5 seconds become 5 seconds."""
+"""The auto-response upgrade (migration `autoresponse_parity`) on a database the release before it
+wrote: rules keep their number, trigger, response, scope, hits and running cooldowns; cooldowns
+under 5 seconds become 5 seconds."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from bot.db.migrate import apply_migrations, available_migrations, current_versi
 from bot.db.repositories.autoresponses import AutoresponseRepository
 
 GUILD = 500
-BEFORE = 5  # the schema version the previous release wrote
+# The schema version the previous release wrote: the one just before this upgrade's migration.
+BEFORE = next(m.version for m in available_migrations() if m.name == "autoresponse_parity") - 1
 AT = "2026-01-01T12:00:00+00:00"
 
 
