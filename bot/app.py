@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import logging
+import random
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -123,6 +124,7 @@ class StemcellBot(commands.Bot):
         *,
         http_session: aiohttp.ClientSession | None = None,
         clock: Clock | None = None,
+        rng: random.Random | None = None,
     ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
@@ -145,7 +147,7 @@ class StemcellBot(commands.Bot):
         self._owned_session = aiohttp.ClientSession() if http_session is None else None
         session = http_session or self._owned_session
         assert session is not None
-        self.services = build_services(settings, db, content, journal_cipher, session, self.clock)
+        self.services = build_services(settings, db, content, journal_cipher, session, self.clock, rng=rng)
         self.context = BotContext(
             client=self,
             settings=settings,
@@ -282,7 +284,11 @@ class StemcellBot(commands.Bot):
 
 @asynccontextmanager
 async def open_bot(
-    settings: Settings, content: ContentBundle, *, clock: Clock | None = None
+    settings: Settings,
+    content: ContentBundle,
+    *,
+    clock: Clock | None = None,
+    rng: random.Random | None = None,
 ) -> AsyncIterator[StemcellBot]:
     """Open the database (migrated) and the HTTP session, build the bot; close all in reverse order."""
     db = await open_database(settings.database_path)
@@ -294,7 +300,7 @@ async def open_bot(
             db, settings.journal_key.get(), default_key_path(settings.database_path)
         )
         async with aiohttp.ClientSession() as session:
-            bot = build_bot(settings, db, content, cipher, http_session=session, clock=clock)
+            bot = build_bot(settings, db, content, cipher, http_session=session, clock=clock, rng=rng)
             async with bot:
                 yield bot
     finally:
@@ -309,6 +315,8 @@ def build_bot(
     *,
     http_session: aiohttp.ClientSession | None = None,
     clock: Clock | None = None,
+    rng: random.Random | None = None,
 ) -> StemcellBot:
-    """Assemble the bot from resources the caller opened (and will close)."""
-    return StemcellBot(settings, db, content, journal_cipher, http_session=http_session, clock=clock)
+    """Assemble the bot from resources the caller opened (and will close); `rng` picks among a rule's
+    responses (seeded in tests)."""
+    return StemcellBot(settings, db, content, journal_cipher, http_session=http_session, clock=clock, rng=rng)

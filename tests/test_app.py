@@ -11,7 +11,7 @@ import pytest
 from discord import app_commands
 
 from bot.app import StemcellBot, build_bot
-from bot.core.autoresponse import ImportMode, MatchMode
+from bot.core.autoresponse import AnswerKind, ImportMode, MatchMode
 from bot.core.content.loader import load_content
 from bot.core.journal.model import EntryKind, Phase
 from bot.core.scanning import Sensitivity, WordKind
@@ -70,6 +70,9 @@ ENUM_OPTIONS = {
     ("clinicwatch words", "kind"): WordKind,
     ("autoresponse add", "mode"): MatchMode,
     ("autoresponse edit", "mode"): MatchMode,
+    ("autoresponse add", "answer"): AnswerKind,
+    ("autoresponse edit", "answer"): AnswerKind,
+    ("autoresponse list", "mode"): MatchMode,
     ("autoresponse import", "mode"): ImportMode,
     ("journal add", "phase"): Phase,
     ("journal add", "kind"): EntryKind,
@@ -88,3 +91,13 @@ async def test_choices_shown_in_discord_are_the_enum(
     assert [choice.value for choice in parameter.choices] == [
         m.value for m in ENUM_OPTIONS[command_name, option]
     ]
+
+
+def test_every_help_field_fits_discord() -> None:
+    """/help is one embed of several fields; each must stay within Discord's field limit as features grow."""
+    from bot.cogs.help import PRIVACY, WHAT_IT_DOES, WHAT_IT_STORES
+    from bot.core import limits
+
+    fields = [*WHAT_IT_DOES, ("What I store", WHAT_IT_STORES), ("Your privacy", PRIVACY)]
+    assert all(0 < len(value) <= limits.EMBED_FIELD_VALUE_CHARS for _, value in fields)
+    assert sum(len(name) + len(value) for name, value in fields) < limits.EMBED_TOTAL_CHARS

@@ -19,8 +19,9 @@ from bot.cogs._replies import send_ephemeral
 from bot.cogs._ui import SafeItem, dynamic_buttons
 from bot.core.content.model import Checklist, ContentBundle
 from bot.core.content.render import render_checklist
-from bot.core.scanning import ClinicAlert, Outcome
+from bot.core.scanning import ClinicAlert, Outcome, ScanPreview
 from bot.core.scanning.reports import FalseAlarm, kinds_from_code, signal_code
+from bot.core.text import escape_markdown
 
 _CARD = r"(?P<card>caution|centre)"
 REPORTED = (
@@ -98,6 +99,30 @@ class NotRelevantButton(
                 {"card": self.report.describe(), "channel": f"<#{message.channel.id}>"},
             )
         await send_ephemeral(interaction, REPORTED if counted else ALREADY_REPORTED)
+
+
+def verdict_text(preview: ScanPreview, content: ContentBundle) -> str:
+    """What would happen, in one or two sentences: the card by its title, or why nothing would."""
+    if not preview.enabled:
+        return "**Nothing would be sent:** clinic watch is off in this server."
+    if preview.outcome is Outcome.QUIET:
+        return f"**Quiet:** this text alone calls for no card ({preview.sensitivity.value} mode)."
+    card = content.caution.title if preview.outcome is Outcome.CAUTION else content.centre.title
+    if preview.ignored_here:
+        return f"**Nothing would be sent here:** this channel is ignored (elsewhere: “{card}”)."
+    verdict = f"**“{card}” would be posted.** {preview.explanation()}"
+    if preview.held_by_cooldown:
+        minutes = int(preview.cooldown_remaining.total_seconds() // 60) + 1
+        verdict = f"**“{card}”, but not now:** this channel's cooldown holds it for {minutes} more minutes."
+    return verdict
+
+
+def counted_words(preview: ScanPreview) -> str:
+    """ "Found “msc” (product), “mexico” (place)." for the words that counted, or that none did."""
+    counted = [
+        f"“{escape_markdown(m.word)}” ({m.kind.value})" for m in preview.matches if m.counted and m.kind
+    ]
+    return f"Found {', '.join(counted)}." if counted else "No clinic-watch words counted."
 
 
 CARD_ITEMS: tuple[type[SafeItem[discord.ui.Button]], ...] = (QuestionsButton, NotRelevantButton)

@@ -4,18 +4,16 @@ Every change goes the same way: `AutoresponseService` (checked by `bot.core.auto
 with its audit row in one transaction, then made live), then the mod-log report of that audit
 row, then the moderator's ephemeral confirmation. Validation, numbering, limits, the answer order,
 imports and the YAML format all live in `bot.core.autoresponse` and the service; this cog only
-translates options, forms and files.
+translates options, forms and files (how rules read is in `autoresponse_views.py`).
 
-Answering messages happens in the one message listener (`message_scan.py`). A message gets
-at most one reply from the bot: when the clinic caution fires for it, no rule answers it
-(`bot.core.replies`).
+Answering messages happens in the one message listener (`message_scan.py`, sending through
+`_rule_answers.py`). A message gets at most one reply from the bot: when the clinic caution fires
+for it, no rule answers it (`bot.core.replies`).
 """
 
 from __future__ import annotations
 
 import io
-import math
-import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -26,193 +24,66 @@ from discord.ext import commands
 
 from bot.cogs._checks import ModeratorGroup
 from bot.cogs._choices import choices_of
-from bot.cogs._context import BotContext, context_of
-from bot.cogs._ui import ModeratorItem, ModeratorModal, dynamic_buttons
+from bot.cogs._context import BotContext
+from bot.cogs.autoresponse_views import (
+    FormInput,
+    ListFilters,
+    ListPageButton,
+    RuleForm,
+    describe,
+    list_message,
+    plural,
+    quoted,
+    refusal,
+    rule_embed,
+    test_embed,
+)
 from bot.core import limits
 from bot.core.audit import AuditEntry
 from bot.core.autoresponse import (
-    DEFAULT_COOLDOWN_SECONDS,
     MAX_COOLDOWN_SECONDS,
     MAX_IMPORT_BYTES,
     MAX_RESPONSE_LENGTH,
-    MAX_RULES_PER_GUILD,
+    MAX_RESPONSE_WEIGHT,
     MAX_TRIGGER_LENGTH,
     MIN_COOLDOWN_SECONDS,
+    AnswerKind,
     DraftEdit,
-    FieldProblem,
     ImportMode,
     ImportRejected,
     MatchMode,
-    Rule,
     RuleDraft,
     RuleRejected,
     check_before_response,
+    default_cooldown,
 )
-from bot.core.replies import DryRun
-from bot.core.scanning import Outcome
-from bot.core.text import clip, escape_markdown, snippet
-from bot.errors import InvalidInput, UserFacingError
+from bot.core.autoresponse.typed import (
+    is_clear,
+    parse_channel_mentions,
+    parse_role_mentions,
+    parse_trigger_list,
+    parse_weights,
+    split_responses,
+)
+from bot.core.text import escape_markdown
+from bot.errors import InvalidInput
 
 COG_NAME = "Auto-responses"
-COLOUR = 0x3C8D5A
-PAGE_SIZE = 10
 TRIGGER_SHOWN = 60
-RESPONSE_SHOWN = 90
 PROBLEMS_FILENAME = "import-problems.txt"
-KEPT_RESPONSE_FILENAME = "your-response.txt"
 
-#: The match modes and import modes as Discord shows them, straight from their enums (no copy to
-#: keep in step; tests/test_app.py::ENUM_OPTIONS checks them).
+#: The match modes, kinds of answer and import modes as Discord shows them, straight from their enums
+#: (no copy to keep in step; tests/test_app.py::ENUM_OPTIONS checks them).
 MODE_CHOICES = choices_of(MatchMode)
+ANSWER_CHOICES = choices_of(AnswerKind, label="label")
 IMPORT_MODE_CHOICES = choices_of(ImportMode)
 ScopeChannel = discord.TextChannel | discord.ForumChannel
+TestChannel = discord.TextChannel | discord.ForumChannel | discord.Thread
 RuleNumber = app_commands.Range[int, 1, 1_000_000]
 Cooldown = app_commands.Range[int, MIN_COOLDOWN_SECONDS, MAX_COOLDOWN_SECONDS]
 
-# --- how rules read in Discord -------------------------------------------------------------------
-
-
-def quoted(text: str, limit: int = MAX_TRIGGER_LENGTH) -> str:
-    """A trigger in curly quotes, on one line, shortened, with Markdown made literal."""
-    return f"“{snippet(text, limit)}”"
-
-
-def scope_text(rule_or_draft: Rule | RuleDraft, *, brief: bool = False) -> str:
-    """Where a rule answers; `brief` counts long lists, so a list page fits within Discord's limits."""
-    channels = rule_or_draft.channel_ids
-    if not channels:
-        return "all channels"
-    if brief and len(channels) > 2:
-        return f"{len(channels)} channels"
-    return ", ".join(f"<#{channel}>" for channel in channels)
-
-
-def describe(draft: RuleDraft) -> str:
-    """One line a moderator can check at a glance."""
-    state = "on" if draft.enabled else "**off**"
-    return (
-        f"{draft.mode.value} {quoted(draft.trigger)} · {scope_text(draft)} · "
-        f"cooldown {draft.cooldown_seconds} s · {state}"
-    )
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
-def list_message(rules: Sequence[Rule], page: int) -> dict[str, Any]:
-    """One page of rules by number, with Previous/Next buttons when there is more than one page."""
-    if not rules:
-        return {
-            "content": "This server has no auto-responses yet. Add one with `/autoresponse add`.",
-            "embed": None,
-            "view": None,
-        }
-    pages = math.ceil(len(rules) / PAGE_SIZE)
-    page = min(max(page, 1), pages)
-    lines = []
-    for rule in rules[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]:
-        state = "on" if rule.enabled else "**off**"
-        lines.append(
-            f"**#{rule.number}** · {rule.mode.value} · {quoted(rule.trigger, TRIGGER_SHOWN)} · "
-            f"{plural(rule.hit_count, 'hit')} · {state} · {scope_text(rule, brief=True)}\n"
-            f"-# {snippet(rule.response, RESPONSE_SHOWN)}"
-        )
-    embed = discord.Embed(title="Auto-responses", description="\n".join(lines), colour=discord.Colour(COLOUR))
-    embed.set_footer(
-        text=f"Page {page} of {pages} · {plural(len(rules), 'rule')} (at most {MAX_RULES_PER_GUILD}) · "
-        "/autoresponse show number:<n> shows one in full"
-    )
-    view: discord.ui.View | None = None
-    if pages > 1:
-        view = dynamic_buttons(
-            ListPageButton(max(page - 1, 1), "prev", disabled=page == 1),
-            ListPageButton(min(page + 1, pages), "next", disabled=page == pages),
-        )
-    return {"content": None, "embed": embed, "view": view}
-
-
-def rule_embed(rule: Rule) -> discord.Embed:
-    """A rule in full; the response goes in the description exactly as members will see it."""
-    embed = discord.Embed(
-        title=f"Auto-response #{rule.number}", description=rule.response, colour=discord.Colour(COLOUR)
-    )
-    embed.add_field(name="Trigger", value=quoted(rule.trigger), inline=False)
-    embed.add_field(name="Mode", value=rule.mode.value)
-    embed.add_field(name="State", value="on" if rule.enabled else "off")
-    embed.add_field(name="Cooldown", value=f"{rule.draft.cooldown_seconds} s per channel")
-    embed.add_field(name="Channels", value=clip(scope_text(rule), limits.EMBED_FIELD_VALUE_CHARS))
-    last = f" · last <t:{int(rule.last_hit_at.timestamp())}:R>" if rule.last_hit_at else ""
-    embed.add_field(name="Answers sent", value=f"{rule.hit_count}{last}")
-    embed.add_field(
-        name="History",
-        value=f"added by <@{rule.author_id}> <t:{int(rule.created_at.timestamp())}:R>"
-        + (
-            f"; last changed by <@{rule.updated_by}> <t:{int(rule.updated_at.timestamp())}:R>"
-            if rule.updated_at != rule.created_at
-            else ""
-        ),
-        inline=False,
-    )
-    return embed
-
-
-def test_embed(text: str, dry_run: DryRun, *, channel_id: int) -> discord.Embed:
-    """The dry run of `/autoresponse test`: which rule would answer, and the clinic caution, with reasons."""
-    selection = dry_run.selection
-    embed = discord.Embed(title="Dry run", colour=discord.Colour(COLOUR))
-    embed.description = f"If a member sent this in <#{channel_id}>:\n> {snippet(text, RESPONSE_SHOWN)}"
-    if selection.winner is not None:
-        answer = f"**#{selection.winner.number} would answer.**"
-    elif selection.candidates:
-        answer = "**No rule would answer right now.**"
-    else:
-        answer = "**No rule matches this text.**"
-    reasons = "\n".join(f"- {line}" for line in selection.explanation())
-    embed.add_field(name="Auto-response", value=_field(f"{answer}\n{reasons}".strip()), inline=False)
-    embed.add_field(name="Clinic caution", value=_field(_caution_text(dry_run)), inline=False)
-    if dry_run.rule_held_back:
-        embed.add_field(
-            name="One reply per message",
-            value="The clinic card goes first, so the rule would stay quiet for this message.",
-            inline=False,
-        )
-    embed.set_footer(text="Nothing was sent and no cooldown was used.")
-    return embed
-
-
-_CARD_NAMES = {
-    Outcome.CAUTION: "the ISSCR caution",
-    Outcome.CENTRE: "the “Choosing a transplant centre” card",
-}
-
-
-def _caution_text(dry_run: DryRun) -> str:
-    preview = dry_run.preview
-    counted = [f"{quoted(m.word)} ({m.kind.value})" for m in preview.matches if m.counted and m.kind]
-    words = f"Found {', '.join(counted)}." if counted else "No clinic-watch words found."
-    if not preview.enabled:
-        return f"**Would not fire:** clinic watch is off in this server. {words}"
-    if preview.outcome is Outcome.QUIET:
-        return f"**Would not fire** on this text alone ({preview.sensitivity.value} mode). {words}"
-    card = _CARD_NAMES[preview.outcome]
-    if preview.ignored_here:
-        return f"**Would not fire here:** clinic watch ignores this channel ({card} otherwise). {words}"
-    verdict = f"**Would fire:** {card}. {preview.explanation()}"
-    if preview.held_by_cooldown:
-        minutes = int(preview.cooldown_remaining.total_seconds() // 60) + 1
-        verdict += f" (It is cooling down in this channel for {minutes} more minutes.)"
-    return f"{verdict} {words}"
-
-
-def _field(text: str) -> str:
-    return clip(text, limits.EMBED_FIELD_VALUE_CHARS)
-
-
-def refusal(problems: Sequence[FieldProblem]) -> str:
-    """Validation problems as a kind message naming each field to fix."""
-    lines = "\n".join(f"- **{problem.field}**: {problem.message}" for problem in problems)
-    return f"I couldn't save that auto-response, so nothing was changed:\n{lines}"
+SEVERAL = "separate several with ---"
+CLEAR_HINT = "a single - clears it"
 
 
 @contextmanager
@@ -244,79 +115,52 @@ def problems_report(filename: str, problems: Sequence[str]) -> tuple[str, str | 
     return message[: limits.MESSAGE_CHARS], full  # not reached: the loop returns once the lines overflow
 
 
-# --- components ----------------------------------------------------------------------------------
+# --- reading options into rule fields ------------------------------------------------------------
 
 
-class ResponseForm(ModeratorModal):
-    """The multi-line response of a new rule, or of rule #number when editing (prefilled)."""
+def _guild(interaction: discord.Interaction) -> discord.Guild:
+    guild = interaction.guild
+    assert guild is not None  # the group is guild-only and checks it at run time
+    return guild
 
-    def __init__(self, cog: AutoresponseCog, draft: RuleDraft, *, number: int | None = None) -> None:
-        super().__init__(title=f"Auto-response #{number}" if number else "New auto-response")
-        self.cog = cog
-        self.draft = draft
-        self.number = number
-        self.add_item(discord.ui.TextDisplay(f"**Trigger** ({draft.mode.value}): {quoted(draft.trigger)}"))
-        self.response_input: discord.ui.TextInput[ResponseForm] = discord.ui.TextInput(
-            custom_id="response",
-            style=discord.TextStyle.paragraph,
-            default=draft.response or None,
-            placeholder="What should I answer? Several lines and Markdown are fine.",
-            required=True,
-            max_length=MAX_RESPONSE_LENGTH,
-        )
-        self.add_item(
-            discord.ui.Label(
-                text="Response",
-                description=f"Up to {MAX_RESPONSE_LENGTH:,} characters. Mentions in it will not ping anyone.",
-                component=self.response_input,
-            )
-        )
 
-    async def submitted(self, interaction: discord.Interaction) -> None:
-        response = self.response_input.value
-        try:
-            if self.number is None:
-                await self.cog.add_rule(interaction, self.draft.with_changes(response=response))
-            else:
-                await self.cog.edit_rule(
-                    interaction, self.number, lambda d: d.with_changes(response=response)
+def channel_ids_from(
+    interaction: discord.Interaction, channel: ScopeChannel | None, channels: str | None
+) -> tuple[int, ...] | None:
+    """The channels named by the `channel` option and the `channels` text, checked against the server."""
+    if channel is None and channels is None:
+        return None
+    ids = [channel.id] if channel is not None else []
+    if channels is not None and not is_clear(channels):
+        guild = _guild(interaction)
+        for channel_id in parse_channel_mentions(channels):
+            if guild.get_channel_or_thread(channel_id) is None:
+                raise InvalidInput(
+                    f"I can't find the channel <#{channel_id}> on this server. Nothing was changed."
                 )
-        except UserFacingError as error:
-            if interaction.response.is_done():
-                raise
-            # A refused form would otherwise lose what the moderator wrote: hand it back as a file.
-            kept = discord.File(io.BytesIO(response.encode("utf-8")), filename=KEPT_RESPONSE_FILENAME)
-            await interaction.response.send_message(
-                f"{error.message}\nWhat you wrote is attached, so nothing is lost.", file=kept, ephemeral=True
-            )
+            ids.append(channel_id)
+    return tuple(dict.fromkeys(ids))
 
 
-class ListPageButton(
-    ModeratorItem[discord.ui.Button], template=r"autoresponse:list:(?P<page>\d+):(?P<direction>prev|next)"
-):
-    """Previous / Next on `/autoresponse list`; keeps working after a restart."""
+def role_ids_from(interaction: discord.Interaction, roles: str | None) -> tuple[int, ...] | None:
+    """The roles named in a text option, checked against the server; `-` clears them."""
+    if roles is None:
+        return None
+    if is_clear(roles):
+        return ()
+    guild = _guild(interaction)
+    ids = parse_role_mentions(roles)
+    for role_id in ids:
+        if guild.get_role(role_id) is None:
+            raise InvalidInput(f"I can't find the role <@&{role_id}> on this server. Nothing was changed.")
+    return ids
 
-    def __init__(self, page: int, direction: str, *, disabled: bool = False) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Previous" if direction == "prev" else "Next",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"autoresponse:list:{page}:{direction}",
-                disabled=disabled,
-            )
-        )
-        self.page = page
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
-    ) -> ListPageButton:
-        return cls(max(1, int(match["page"])), match["direction"])
-
-    async def pressed(self, interaction: discord.Interaction) -> None:
-        assert interaction.guild_id is not None
-        rules = await context_of(interaction).services.autoresponses.list(interaction.guild_id)
-        await interaction.response.edit_message(**list_message(rules, self.page))
+def responses_from(text: str) -> list[str]:
+    responses = split_responses(text)
+    if not responses:
+        raise InvalidInput("The response is empty. Nothing was changed.")
+    return responses
 
 
 # --- commands ------------------------------------------------------------------------------------
@@ -335,88 +179,161 @@ class AutoresponseGroup(ModeratorGroup):
     @app_commands.describe(
         trigger=f"What to listen for, up to {MAX_TRIGGER_LENGTH} characters",
         mode="How the trigger must appear in a message (word by default)",
-        response=(
-            f"What I answer, up to {MAX_RESPONSE_LENGTH:,} characters; leave it out for a multi-line form"
-        ),
+        response=f"What I answer, up to {MAX_RESPONSE_LENGTH:,} characters ({SEVERAL}); leave out for a form",
+        more_triggers="More triggers, separated by commas; one may name its mode: phrase: stem cell",
+        answer="Reply in the channel (default), an embed, a reaction, or a private message",
+        title="For an embed answer: its title",
+        link="For an embed answer: a web address the title links to",
+        weights=f"How likely each response is, one whole number (1-{MAX_RESPONSE_WEIGHT}) each: 3, 1, 1",
         channel="Answer only in this channel and its threads (default: every channel)",
-        cooldown=f"Seconds before it answers again in the same channel (default {DEFAULT_COOLDOWN_SECONDS})",
+        channels="Answer only in these channels and their threads: type # and pick each",
+        roles="Answer only members with one of these roles: type @ and pick each",
+        except_roles="Never answer members with one of these roles: type @ and pick each",
+        cooldown="Seconds before it answers again in a channel (for private answers: to a member)",
         enabled="Start switched on (the default) or off",
     )
-    @app_commands.choices(mode=MODE_CHOICES)
+    @app_commands.choices(mode=MODE_CHOICES, answer=ANSWER_CHOICES)
     async def add(
         self,
         interaction: discord.Interaction,
         trigger: str,
         mode: str = MatchMode.WORD.value,
         response: str | None = None,
+        more_triggers: str | None = None,
+        answer: str = AnswerKind.REPLY.value,
+        title: str | None = None,
+        link: str | None = None,
+        weights: str | None = None,
         channel: ScopeChannel | None = None,
+        channels: str | None = None,
+        roles: str | None = None,
+        except_roles: str | None = None,
         cooldown: Cooldown | None = None,
         enabled: bool = True,
     ) -> None:
+        kind = AnswerKind(answer)
+        main_mode = MatchMode(mode)
         draft = RuleDraft(
             trigger=trigger,
-            response=response or "",
-            mode=MatchMode(mode),
-            channel_ids=(channel.id,) if channel is not None else (),
-            cooldown_seconds=DEFAULT_COOLDOWN_SECONDS if cooldown is None else cooldown,
+            response="",
+            mode=main_mode,
+            channel_ids=channel_ids_from(interaction, channel, channels) or (),
+            cooldown_seconds=default_cooldown(kind) if cooldown is None else cooldown,
             enabled=enabled,
+            more_triggers=tuple(parse_trigger_list(more_triggers or "", main_mode)),
+            weights=parse_weights(weights or ""),
+            kind=kind,
+            title=title or "",
+            link=link or "",
+            allowed_role_ids=role_ids_from(interaction, roles) or (),
+            denied_role_ids=role_ids_from(interaction, except_roles) or (),
         )
         if response is None or not response.strip():
             with explained_refusal():  # a bad trigger is refused before anyone writes a response
-                check_before_response(draft)
-            await interaction.response.send_modal(ResponseForm(self.cog, draft))
-            return
-        await self.cog.add_rule(interaction, draft)
+                check_before_response(draft.with_changes(weights=()))
 
-    @app_commands.command(
-        name="edit", description="Change an auto-response (no options: edit its response in a form)"
-    )
+            async def save(form_interaction: discord.Interaction, typed: FormInput) -> None:
+                form_draft = typed.applied_to(draft, cooldown_given=cooldown is not None)
+                await self.cog.add_rule(form_interaction, form_draft)
+
+            await interaction.response.send_modal(RuleForm(draft, save))
+            return
+        await self.cog.add_rule(interaction, draft.with_responses(responses_from(response), draft.weights))
+
+    @app_commands.command(name="edit", description="Change an auto-response (no options: edit it in a form)")
     @app_commands.describe(
         number="The rule's number, as in /autoresponse list",
-        trigger=f"A new trigger, up to {MAX_TRIGGER_LENGTH} characters",
-        mode="A new match mode",
-        response=f"A new response, up to {MAX_RESPONSE_LENGTH:,} characters",
+        trigger=f"A new main trigger, up to {MAX_TRIGGER_LENGTH} characters",
+        mode="A new match mode for the main trigger",
+        more_triggers=f"Replace the other triggers (separated by commas; {CLEAR_HINT})",
+        response=f"Replace the responses, up to {MAX_RESPONSE_LENGTH:,} characters each ({SEVERAL})",
+        weights=f"How likely each response is, 3, 1, 1 ({CLEAR_HINT})",
+        answer="Reply in the channel, an embed, a reaction, or a private message",
+        title=f"For an embed answer: its title ({CLEAR_HINT})",
+        link=f"For an embed answer: the title's web address ({CLEAR_HINT})",
         channel="Answer only in this channel and its threads",
+        channels="Answer only in these channels: type # and pick each",
         everywhere="True: answer in every channel again",
-        cooldown="Seconds before this rule answers again in the same channel",
+        roles=f"Answer only members with one of these roles ({CLEAR_HINT})",
+        except_roles=f"Never answer members with one of these roles ({CLEAR_HINT})",
+        cooldown="Seconds before it answers again in a channel (for private answers: to a member)",
         enabled="Switch the rule on or off",
     )
-    @app_commands.choices(mode=MODE_CHOICES)
+    @app_commands.choices(mode=MODE_CHOICES, answer=ANSWER_CHOICES)
     async def edit(
         self,
         interaction: discord.Interaction,
         number: RuleNumber,
         trigger: str | None = None,
         mode: str | None = None,
+        more_triggers: str | None = None,
         response: str | None = None,
+        weights: str | None = None,
+        answer: str | None = None,
+        title: str | None = None,
+        link: str | None = None,
         channel: ScopeChannel | None = None,
+        channels: str | None = None,
         everywhere: bool | None = None,
+        roles: str | None = None,
+        except_roles: str | None = None,
         cooldown: Cooldown | None = None,
         enabled: bool | None = None,
     ) -> None:
-        assert interaction.guild_id is not None
-        if channel is not None and everywhere:
-            raise InvalidInput("Choose either a channel or `everywhere`, not both. Nothing was changed.")
+        guild_id = _guild(interaction).id
+        if (channel is not None or channels is not None) and everywhere:
+            raise InvalidInput("Choose either channels or `everywhere`, not both. Nothing was changed.")
         changes: dict[str, Any] = {}
         if trigger is not None:
             changes["trigger"] = trigger
         if mode is not None:
             changes["mode"] = MatchMode(mode)
-        if response is not None:
-            changes["response"] = response
-        if channel is not None:
-            changes["channel_ids"] = (channel.id,)
+        if answer is not None:
+            changes["kind"] = AnswerKind(answer)
+            if changes["kind"] is not AnswerKind.EMBED:
+                changes.update(title="", link="")
+        for name, value in (("title", title), ("link", link)):
+            if value is not None:
+                changes[name] = "" if is_clear(value) else value
+        scope = channel_ids_from(interaction, channel, channels)
+        if scope is not None:
+            changes["channel_ids"] = scope
         if everywhere:
             changes["channel_ids"] = ()
+        for name, value in (("allowed_role_ids", roles), ("denied_role_ids", except_roles)):
+            ids = role_ids_from(interaction, value)
+            if ids is not None:
+                changes[name] = ids
         if cooldown is not None:
             changes["cooldown_seconds"] = cooldown
         if enabled is not None:
             changes["enabled"] = enabled
-        if not changes:
-            rule = await self.cog.autoresponses.get(interaction.guild_id, number)
-            await interaction.response.send_modal(ResponseForm(self.cog, rule.draft, number=number))
+        new_weights = None if weights is None else () if is_clear(weights) else parse_weights(weights)
+        new_responses = None if response is None else responses_from(response)
+        if not changes and new_weights is None and new_responses is None and more_triggers is None:
+            rule = await self.cog.autoresponses.get(guild_id, number)
+
+            async def save(form_interaction: discord.Interaction, typed: FormInput) -> None:
+                await self.cog.edit_rule(
+                    form_interaction, number, lambda stored: typed.applied_to(stored, cooldown_given=True)
+                )
+
+            await interaction.response.send_modal(RuleForm(rule.draft, save, number=number))
             return
-        await self.cog.edit_rule(interaction, number, lambda draft: draft.with_changes(**changes))
+
+        def edit(stored: RuleDraft) -> RuleDraft:
+            draft = stored.with_changes(**changes)
+            if more_triggers is not None:  # lines without a mode take the (new) main trigger's
+                more = () if is_clear(more_triggers) else parse_trigger_list(more_triggers, draft.mode)
+                draft = draft.with_changes(more_triggers=tuple(more))
+            if new_responses is not None:
+                kept = draft.weights if len(draft.weights) == len(new_responses) else ()
+                draft = draft.with_responses(new_responses, kept)
+            if new_weights is not None:
+                draft = draft.with_changes(weights=new_weights)
+            return draft
+
+        await self.cog.edit_rule(interaction, number, edit)
 
     @app_commands.command(name="remove", description="Delete an auto-response")
     @app_commands.describe(number="The rule's number, as in /autoresponse list")
@@ -424,53 +341,101 @@ class AutoresponseGroup(ModeratorGroup):
         await self.cog.remove_rule(interaction, number)
 
     @app_commands.command(
-        name="list", description="This server's auto-responses, with how often each answered"
+        name="list", description="This server's auto-responses, with how often and when each last answered"
     )
-    @app_commands.describe(page="Which page of ten to show (default: the first)")
+    @app_commands.describe(
+        page="Which page of ten to show (default: the first)",
+        channel="Only rules that answer in this channel",
+        mode="Only rules with a trigger in this match mode",
+        disabled="True: only switched-off rules; False: only switched-on rules",
+    )
+    @app_commands.choices(mode=MODE_CHOICES)
     async def list_rules(
-        self, interaction: discord.Interaction, page: app_commands.Range[int, 1, 1000] = 1
+        self,
+        interaction: discord.Interaction,
+        page: app_commands.Range[int, 1, 1000] = 1,
+        channel: ScopeChannel | None = None,
+        mode: str | None = None,
+        disabled: bool | None = None,
     ) -> None:
-        assert interaction.guild_id is not None
-        rules = await self.cog.autoresponses.list(interaction.guild_id)
-        message = list_message(rules, page)
+        guild_id = _guild(interaction).id
+        filters = ListFilters(
+            channel_id=channel.id if channel is not None else None,
+            mode=MatchMode(mode) if mode is not None else None,
+            disabled=disabled,
+        )
+        rules = await self.cog.autoresponses.list(guild_id)
+        ignored = await self.cog.autoresponses.ignored_members(guild_id)
+        message = list_message(rules, page, filters, ignored)
         if message["view"] is None:  # sending (unlike editing) takes no view at all, not None
             del message["view"]
         await interaction.response.send_message(**message, ephemeral=True)
 
-    @app_commands.command(name="show", description="One auto-response in full")
+    @app_commands.command(name="show", description="One auto-response in full: every trigger and response")
     @app_commands.describe(number="The rule's number, as in /autoresponse list")
     async def show(self, interaction: discord.Interaction, number: RuleNumber) -> None:
-        assert interaction.guild_id is not None
-        rule = await self.cog.autoresponses.get(interaction.guild_id, number)
-        await interaction.response.send_message(embed=rule_embed(rule), ephemeral=True)
+        rule = await self.cog.autoresponses.get(_guild(interaction).id, number)
+        embed, full_text = rule_embed(rule)
+        if full_text is None:
+            await interaction.response.send_message(embed=embed, ephemeral=True)
+            return
+        file = discord.File(io.BytesIO(full_text.encode("utf-8")), filename=f"auto-response-{number}.txt")
+        await interaction.response.send_message(embed=embed, file=file, ephemeral=True)
 
     @app_commands.command(
-        name="test", description="Dry run: which rule would answer a text, and the clinic caution"
+        name="test", description="Dry run: which rule would answer a text, for whom, and the clinic caution"
     )
-    @app_commands.describe(text="A message as a member might write it (nothing is sent)")
-    async def test(self, interaction: discord.Interaction, text: str) -> None:
-        assert interaction.guild_id is not None
-        channel_id = interaction.channel_id or 0
+    @app_commands.describe(
+        text="A message as a member might write it (nothing is sent)",
+        member="Check it as this member wrote it: ignored members, roles, private cooldowns",
+        channel="Check it in this channel (default: here)",
+    )
+    async def test(
+        self,
+        interaction: discord.Interaction,
+        text: str,
+        member: discord.Member | None = None,
+        channel: TestChannel | None = None,
+    ) -> None:
+        guild_id = _guild(interaction).id
+        where = channel if channel is not None else interaction.channel
+        channel_id = where.id if where is not None else 0
         dry_run = self.cog.watch.dry_run(
-            interaction.guild_id,
+            guild_id,
             channel_id,
             text,
-            parent_channel_id=getattr(interaction.channel, "parent_id", None),
+            parent_channel_id=getattr(where, "parent_id", None),
+            member=member,
         )
         await interaction.response.send_message(
-            embed=test_embed(text, dry_run, channel_id=channel_id), ephemeral=True
+            embed=test_embed(text, dry_run, channel_id=channel_id, content=self.cog.context.content),
+            ephemeral=True,
         )
+
+    @app_commands.command(
+        name="ignore", description="Never answer this member's messages with auto-responses"
+    )
+    @app_commands.describe(member="The member whose messages the server's auto-responses leave alone")
+    async def ignore(self, interaction: discord.Interaction, member: discord.Member) -> None:
+        await self.cog.set_ignored(interaction, member, ignored=True)
+
+    @app_commands.command(
+        name="unignore", description="Answer this member's messages with auto-responses again"
+    )
+    @app_commands.describe(member="A member auto-responses ignore now")
+    async def unignore(self, interaction: discord.Interaction, member: discord.Member) -> None:
+        await self.cog.set_ignored(interaction, member, ignored=False)
 
     @app_commands.command(name="export", description="Download every auto-response as a YAML file")
     async def export(self, interaction: discord.Interaction) -> None:
-        assert interaction.guild_id is not None
+        guild_id = _guild(interaction).id
         await interaction.response.defer(ephemeral=True, thinking=True)
-        exported = await self.cog.autoresponses.export(interaction.guild_id)
+        exported = await self.cog.autoresponses.export(guild_id)
         if not exported.rule_count:
             await interaction.followup.send("There are no auto-responses to export yet.", ephemeral=True)
             return
         file = discord.File(
-            io.BytesIO(exported.text.encode("utf-8")), filename=f"autoresponses-{interaction.guild_id}.yaml"
+            io.BytesIO(exported.text.encode("utf-8")), filename=f"autoresponses-{guild_id}.yaml"
         )
         await interaction.followup.send(
             f"All {plural(exported.rule_count, 'auto-response')} of this server. Edit the file and bring it "
@@ -490,7 +455,7 @@ class AutoresponseGroup(ModeratorGroup):
     async def import_rules(
         self, interaction: discord.Interaction, file: discord.Attachment, mode: str
     ) -> None:
-        assert interaction.guild_id is not None
+        _guild(interaction)
         if file.size > MAX_IMPORT_BYTES:
             raise InvalidInput(
                 f"That file is {file.size:,} bytes; an import may be at most {MAX_IMPORT_BYTES:,} bytes "
@@ -547,7 +512,7 @@ class AutoresponseCog(commands.Cog, name=COG_NAME):
 
     async def add_rule(self, interaction: discord.Interaction, draft: RuleDraft) -> None:
         with explained_refusal():
-            added = await self.autoresponses.add(_guild_id(interaction), draft, actor_id=interaction.user.id)
+            added = await self.autoresponses.add(_guild(interaction).id, draft, actor_id=interaction.user.id)
         self.report(added.audit_entry)
         await interaction.response.send_message(
             f"Saved as auto-response **#{added.rule.number}**: {describe(added.rule.draft)}.\n"
@@ -558,7 +523,7 @@ class AutoresponseCog(commands.Cog, name=COG_NAME):
     async def edit_rule(self, interaction: discord.Interaction, number: int, edit: DraftEdit) -> None:
         with explained_refusal():
             change = await self.autoresponses.edit(
-                _guild_id(interaction), number, edit, actor_id=interaction.user.id
+                _guild(interaction).id, number, edit, actor_id=interaction.user.id
             )
         if change.audit_entry is None:
             await interaction.response.send_message(
@@ -572,7 +537,7 @@ class AutoresponseCog(commands.Cog, name=COG_NAME):
 
     async def remove_rule(self, interaction: discord.Interaction, number: int) -> None:
         removed = await self.autoresponses.remove(
-            _guild_id(interaction), number, actor_id=interaction.user.id
+            _guild(interaction).id, number, actor_id=interaction.user.id
         )
         self.report(removed.audit_entry)
         rule = removed.rule
@@ -582,13 +547,33 @@ class AutoresponseCog(commands.Cog, name=COG_NAME):
             ephemeral=True,
         )
 
+    async def set_ignored(
+        self, interaction: discord.Interaction, member: discord.Member, *, ignored: bool
+    ) -> None:
+        guild_id = _guild(interaction).id
+        actor = interaction.user.id
+        if ignored:
+            entry = await self.autoresponses.ignore(guild_id, member.id, actor_id=actor)
+            done = (
+                f"Auto-responses will leave {member.mention}'s messages alone on this server. "
+                "`/autoresponse unignore` undoes it."
+            )
+            unchanged = f"Auto-responses already ignore {member.mention}; nothing changed."
+        else:
+            entry = await self.autoresponses.unignore(guild_id, member.id, actor_id=actor)
+            done = f"Auto-responses answer {member.mention}'s messages again."
+            unchanged = f"Auto-responses were not ignoring {member.mention}; nothing changed."
+        if entry is not None:
+            self.report(entry)
+        await interaction.response.send_message(done if entry is not None else unchanged, ephemeral=True)
+
     async def import_drafts(
         self, interaction: discord.Interaction, drafts: Sequence[RuleDraft], mode: ImportMode, filename: str
     ) -> None:
         """Apply a parsed file in one transaction (after `defer`), or change nothing and say why."""
         try:
             imported = await self.autoresponses.import_rules(
-                _guild_id(interaction), drafts, mode, actor_id=interaction.user.id
+                _guild(interaction).id, drafts, mode, actor_id=interaction.user.id
             )
         except InvalidInput as error:
             message, _ = problems_report(filename, [error.message])
@@ -601,8 +586,3 @@ class AutoresponseCog(commands.Cog, name=COG_NAME):
             "See them with `/autoresponse list`.",
             ephemeral=True,
         )
-
-
-def _guild_id(interaction: discord.Interaction) -> int:
-    assert interaction.guild_id is not None  # the group is guild-only and checks it at run time
-    return interaction.guild_id

@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot.cogs._checks import ModeratorGroup
 from bot.cogs._choices import choices_of
-from bot.cogs._clinic_cards import CARD_ITEMS
+from bot.cogs._clinic_cards import CARD_ITEMS, verdict_text
 from bot.cogs._context import BotContext
 from bot.core import limits
 from bot.core.audit import changed_fields
@@ -21,7 +21,6 @@ from bot.core.scanning import (
     SIGNAL_PHRASES,
     ClinicWatchSettings,
     ClinicWordLists,
-    Outcome,
     ScanPreview,
     Sensitivity,
     WordKind,
@@ -66,22 +65,6 @@ def dry_run_embed(
         )
     embed.set_footer(text="Nothing was sent and no cooldown was used.")
     return embed
-
-
-def verdict_text(preview: ScanPreview, content: ContentBundle) -> str:
-    """What would happen, in one or two sentences: the card by its title, or why nothing would."""
-    if not preview.enabled:
-        return "**Nothing would be sent:** clinic watch is off in this server."
-    if preview.outcome is Outcome.QUIET:
-        return f"**Quiet:** this text alone calls for no card ({preview.sensitivity.value} mode)."
-    card = content.caution.title if preview.outcome is Outcome.CAUTION else content.centre.title
-    if preview.ignored_here:
-        return f"**Nothing would be sent here:** this channel is ignored (elsewhere: “{card}”)."
-    verdict = f"**“{card}” would be posted.** {preview.explanation()}"
-    if preview.held_by_cooldown:
-        minutes = int(preview.cooldown_remaining.total_seconds() // 60) + 1
-        verdict = f"**“{card}”, but not now:** this channel's cooldown holds it for {minutes} more minutes."
-    return verdict
 
 
 def _match_line(match: WordMatch) -> str:

@@ -9,25 +9,43 @@ from discord.ext import commands
 from bot.cogs._context import BotContext
 from bot.core.content.render import COLOUR_EXPLAINER, NOT_MEDICAL_ADVICE
 
-WHAT_IT_DOES = (
-    "`/stemcell [topic]`: short, sourced explainers about stem-cell therapy and MS.\n"
-    "`/glossary term`: what a word means, in plain language.\n"
-    "`/caution`: what to check before going to a stem-cell clinic (ISSCR).\n"
-    "`/trials [near] [intervention] [observational]`: recruiting MS stem-cell trials from "
-    "ClinicalTrials.gov, nearest first, with who to contact.\n"
-    "`/journal add|list|view|edit|delete`: your private therapy diary. You can also just send me a "
-    "direct message and I'll save it as a note, with an Undo button.\n"
-    "`/journal summary|export|remind|forget`: a chart of your ratings, a download of everything, "
-    "a gentle DM reminder, or deleting it all.\n"
-    "When a server talks about an unproven stem-cell clinic or product, I may post the ISSCR caution "
-    "list once; about aHSCT at a private or foreign centre, advice on choosing a transplant centre. "
-    "Talk about your own care gets no card. Moderators can tune or switch this off.\n"
-    "Moderators: `/autoresponse` sets the server's own automatic answers; `/modlog` reports each change."
+# One field each, so every part stays within Discord's 1,024 characters as features grow.
+WHAT_IT_DOES: tuple[tuple[str, str], ...] = (
+    (
+        "Read and look up",
+        "`/stemcell [topic]`: short, sourced explainers about stem-cell therapy and MS.\n"
+        "`/glossary term`: what a word means, in plain language.\n"
+        "`/caution`: what to check before going to a stem-cell clinic (ISSCR).\n"
+        "`/trials [near] [intervention] [observational]`: recruiting MS stem-cell trials from "
+        "ClinicalTrials.gov, nearest first, with who to contact.",
+    ),
+    (
+        "Your journal",
+        "`/journal add|list|view|edit|delete`: your private therapy diary. You can also just send me a "
+        "direct message and I'll save it as a note, with an Undo button.\n"
+        "`/journal summary|export|remind|forget`: a chart of your ratings, a download of everything, "
+        "a gentle DM reminder, or deleting it all.",
+    ),
+    (
+        "In servers",
+        "When a server talks about an unproven stem-cell clinic or product, I may post the ISSCR "
+        "caution list once; about aHSCT at a private or foreign centre, advice on choosing a transplant "
+        "centre. Talk about your own care gets no card. Each card has **Questions to ask** and **Not "
+        "relevant here** buttons.",
+    ),
+    (
+        "For moderators",
+        "`/clinicwatch` tunes the clinic watch or switches it off; `/autoresponse` sets the server's own "
+        "automatic answers (a reply, an embed, a reaction or a private message, never pinging anyone); "
+        "`/modlog` reports each change.",
+    ),
 )
 WHAT_IT_STORES = (
     "Explainers, the glossary and the caution list store nothing about you.\n"
     "Server settings chosen by moderators are stored with the moderator's id, for the audit log.\n"
-    "I read messages in servers only to notice clinic mentions; I keep no message text.\n"
+    "I read messages in servers only to notice clinic mentions and the moderators' auto-response words; "
+    "I keep no message text, and no record of who got a private auto-response.\n"
+    "If moderators ask auto-responses to leave you alone, your Discord id is kept for that.\n"
     "Your journal: encrypted text, only you can read it; `/journal forget` deletes it all."
 )
 PRIVACY = (
@@ -52,7 +70,8 @@ class HelpCog(commands.Cog, name="Help"):
             ),
             colour=discord.Colour(COLOUR_EXPLAINER),
         )
-        embed.add_field(name="What I can do", value=WHAT_IT_DOES, inline=False)
+        for name, value in WHAT_IT_DOES:
+            embed.add_field(name=name, value=value, inline=False)
         embed.add_field(name="What I store", value=WHAT_IT_STORES, inline=False)
         embed.add_field(name="Your privacy", value=PRIVACY, inline=False)
         embed.set_footer(text=NOT_MEDICAL_ADVICE)

@@ -17,7 +17,8 @@ from discord.ext import commands
 from bot.cogs._clinic_cards import card_buttons
 from bot.cogs._context import BotContext
 from bot.cogs._embeds import to_embed
-from bot.core.autoresponse import Rule
+from bot.cogs._rule_answers import send_rule_answer
+from bot.core.autoresponse import RuleAnswer
 from bot.core.content.render import render_caution, render_centre
 from bot.core.scanning import ClinicAlert, Outcome
 
@@ -50,7 +51,10 @@ class MessageScanCog(commands.Cog, name="Message scan"):
             return
         channel = message.channel
         parent_id = getattr(channel, "parent_id", None)
-        reply = self.watch.reply_for(guild.id, channel.id, message.content, parent_channel_id=parent_id)
+        author = message.author if isinstance(message.author, discord.Member) else None
+        reply = self.watch.reply_for(
+            guild.id, channel.id, message.content, parent_channel_id=parent_id, author=author
+        )
         if isinstance(reply, ClinicAlert):
             await self._send_card(message, guild.id, reply)
         elif reply is not None:
@@ -77,19 +81,7 @@ class MessageScanCog(commands.Cog, name="Message scan"):
             return
         await self.watch.record_card(guild_id, message.channel.id, alert.fired_at)
 
-    async def _send_rule_answer(self, message: discord.Message, guild_id: int, rule: Rule) -> None:
-        """Reply with the rule's response, pinging no one; count the hit."""
-        try:
-            await message.reply(
-                content=rule.response, mention_author=False, allowed_mentions=discord.AllowedMentions.none()
-            )
-        except discord.HTTPException as error:
-            log.warning(
-                "Could not post auto-response #%s (guild=%s channel=%s): %s",
-                rule.number,
-                guild_id,
-                message.channel.id,
-                error.text or error.status,
-            )
-            return
-        await self.watch.record_rule_answer(guild_id, rule, message.channel.id)
+    async def _send_rule_answer(self, message: discord.Message, guild_id: int, answer: RuleAnswer) -> None:
+        """Send the rule's answer (reply, embed, reaction or DM), pinging no one; count the hit."""
+        if await send_rule_answer(message, answer):
+            await self.watch.record_rule_answer(guild_id, answer, message.channel.id)

@@ -22,6 +22,8 @@ ACTION_TITLES = {
     "autoresponse.remove": "Auto-response removed",
     "autoresponse.import": "Auto-responses imported",
     "clinicwatch.false_alarm": "Clinic card marked not relevant",
+    "autoresponse.ignore": "Auto-responses ignore a member",
+    "autoresponse.unignore": "Auto-responses answer a member again",
     "modlog.set": "Mod-log channel set",
     "modlog.clear": "Mod-log turned off",
 }

@@ -8,6 +8,7 @@ Discord (ruff enforces it), so every service is tested on a real database withou
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 import aiohttp
@@ -63,12 +64,14 @@ def build_services(
     journal_cipher: JournalCipher,
     http_session: aiohttp.ClientSession,
     clock: Clock,
+    *,
+    rng: random.Random | None = None,
 ) -> Services:
     """Wire every service to the one database connection and HTTP session the caller opened."""
     audit = AuditRepository(db)
     autoresponse_rules = AutoresponseRepository(db)
     clinic_watch = ClinicWatchRepository(db, audit)
-    message_watch = MessageWatch(content.clinic_words, clock, clinic_watch, autoresponse_rules)
+    message_watch = MessageWatch(content.clinic_words, clock, clinic_watch, autoresponse_rules, rng=rng)
     autoresponses = AutoresponseService(db, autoresponse_rules, audit, message_watch, clock)
     return Services(
         audit=audit,

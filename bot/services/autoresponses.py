@@ -22,9 +22,11 @@ from bot.core.autoresponse.changes import (
     added_entry,
     edited_entry,
     find_rule,
+    ignored_entry,
     imported_entry,
     plan_add,
     plan_edit,
+    plan_ignore,
     plan_import,
     removed_entry,
     rule_not_found,
@@ -205,6 +207,35 @@ class AutoresponseService:
             await self._audit.record(entry)
         await self._install(guild_id)
         return RulesImported(report, entry)
+
+    # --- ignored members ---
+
+    async def ignored_members(self, guild_id: int) -> tuple[int, ...]:
+        """The members the server's rules never answer."""
+        return await self._rules.ignored_members(guild_id)
+
+    async def ignore(self, guild_id: int, member_id: int, *, actor_id: int) -> AuditEntry | None:
+        """The server's rules stop answering the member (audited); None when they already did."""
+        now = self._clock.now()
+        async with self._db.transaction():
+            if not plan_ignore(await self._rules.ignored_members(guild_id), member_id):
+                return None
+            await self._rules.ignore_member(guild_id, member_id, actor_id=actor_id, now=now)
+            entry = ignored_entry(guild_id, member_id, actor_id, now, ignored=True)
+            await self._audit.record(entry)
+        self._watch.install_ignored(guild_id, await self._rules.ignored_members(guild_id))
+        return entry
+
+    async def unignore(self, guild_id: int, member_id: int, *, actor_id: int) -> AuditEntry | None:
+        """The server's rules answer the member again (audited); None when they were not ignored."""
+        now = self._clock.now()
+        async with self._db.transaction():
+            if not await self._rules.unignore_member(guild_id, member_id):
+                return None
+            entry = ignored_entry(guild_id, member_id, actor_id, now, ignored=False)
+            await self._audit.record(entry)
+        self._watch.install_ignored(guild_id, await self._rules.ignored_members(guild_id))
+        return entry
 
     async def _install(self, guild_id: int) -> None:
         """The stored rules become the live ones (one matcher rebuild)."""

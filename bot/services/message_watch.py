@@ -9,10 +9,11 @@ cog reaches into another for them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import random
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
-from bot.core.autoresponse import MAX_COOLDOWN_SECONDS, Rule, RuleBook
+from bot.core.autoresponse import MAX_COOLDOWN_SECONDS, Audience, Rule, RuleAnswer, RuleBook, Speaker
 from bot.core.clock import Clock
 from bot.core.replies import ChannelReplyBudget, DryRun, Voice, answering_voice
 from bot.core.scanning import (
@@ -28,7 +29,7 @@ from bot.core.scanning.settings import MAX_COOLDOWN_MINUTES
 from bot.db.repositories.autoresponses import AutoresponseRepository
 from bot.db.repositories.clinic_watch import ClinicWatchRepository, SettingsChange, SettingsEdit
 
-MessageReply = ClinicAlert | Rule
+MessageReply = ClinicAlert | RuleAnswer
 
 
 class MessageWatch:
@@ -40,10 +41,12 @@ class MessageWatch:
         clock: Clock,
         clinic_watch: ClinicWatchRepository,
         rules: AutoresponseRepository,
+        *,
+        rng: random.Random | None = None,
     ) -> None:
         self.clock = clock
         self.scanner = MessageScanner(defaults, clock)
-        self.book = RuleBook()
+        self.book = RuleBook(rng=rng)  # `rng` picks among a rule's responses (seeded in tests)
         self.budget = ChannelReplyBudget()
         self._clinic_watch = clinic_watch
         self._rules = rules
@@ -63,6 +66,8 @@ class MessageWatch:
         )
         for guild_id, rules in (await self._rules.all_rules()).items():
             self.install_rules(guild_id, rules)
+        for guild_id, members in (await self._rules.all_ignored_members()).items():
+            self.book.set_ignored(guild_id, members)
         self.book.cooldowns.load(
             await self._rules.all_last_fired(now - timedelta(seconds=MAX_COOLDOWN_SECONDS))
         )
@@ -70,12 +75,20 @@ class MessageWatch:
     # --- the live path ---
 
     def reply_for(
-        self, guild_id: int, channel_id: int, text: str, *, parent_channel_id: int | None
+        self,
+        guild_id: int,
+        channel_id: int,
+        text: str,
+        *,
+        parent_channel_id: int | None,
+        author: Speaker | None = None,
     ) -> MessageReply | None:
         """The one reply a server message gets, with its cooldown taken, or None.
 
         The caller has dropped DMs, bots, webhooks and the bot itself, sends the reply, and then
-        records it (`record_caution` / `record_rule_answer`) so cooldowns outlive a restart.
+        records it (`record_card` / `record_rule_answer`) so cooldowns outlive a restart.
+        `author` (the discord.py `Member`) is read only when a rule matched: ignored members and
+        role limits. A private answer goes to the author's DMs, so it spends no channel budget.
         """
         result = self.scanner.scan(guild_id, channel_id, text, parent_channel_id=parent_channel_id)
         if result is NO_HITS:
@@ -90,33 +103,55 @@ class MessageWatch:
             now = self.clock.now()
             if not self.budget.has_room(channel_id, now):
                 return None  # checked before the rule's cooldown is taken, so the rule is not used up
-            rule = self.book.answer(
+            answer = self.book.answer(
                 guild_id,
                 result.rule_labels,
                 text=text,
                 channel_id=channel_id,
                 now=now,
                 parent_channel_id=parent_channel_id,
+                author=author,
             )
-            if rule is not None:
+            if answer is not None and not answer.kind.private:
                 self.budget.spend(channel_id, now)
-            return rule
+            return answer
         return None
 
     async def record_card(self, guild_id: int, channel_id: int, fired_at: datetime) -> None:
         """Persist when a clinic card went out in a channel, so its cooldown outlives a restart."""
         await self._clinic_watch.record_fired(guild_id, channel_id, fired_at)
 
-    async def record_rule_answer(self, guild_id: int, rule: Rule, channel_id: int) -> None:
-        """Count the rule's hit and persist when it answered in this channel."""
-        await self._rules.record_hit(guild_id, rule.number, channel_id, self.clock.now())
+    async def record_rule_answer(self, guild_id: int, answer: RuleAnswer, channel_id: int) -> None:
+        """Count the rule's hit and persist when it answered in this channel (not for private answers)."""
+        rule = answer.rule
+        where = None if answer.kind.private else channel_id
+        await self._rules.record_hit(guild_id, rule.number, where, self.clock.now())
 
-    def dry_run(self, guild_id: int, channel_id: int, text: str, *, parent_channel_id: int | None) -> DryRun:
-        """What `text` would get in this channel now: every rule's verdict and the clinic card's."""
+    def dry_run(
+        self,
+        guild_id: int,
+        channel_id: int,
+        text: str,
+        *,
+        parent_channel_id: int | None,
+        member: Speaker | None = None,
+    ) -> DryRun:
+        """What `text` would get in this channel now: every rule's verdict and the clinic card's.
+
+        With a `member`, rules are checked as for a message of theirs (ignored, roles, private
+        cooldowns); without one, the reasons say whom a rule answers.
+        """
         now = self.clock.now()
         preview = self.scanner.preview(
             guild_id, text, channel_id=channel_id, parent_channel_id=parent_channel_id, now=now
         )
+        audience = None
+        if member is not None:
+            audience = Audience(
+                member.display_name,
+                frozenset(role.id for role in member.roles),
+                self.book.ignores(guild_id, member.id),
+            )
         selection = self.book.choose(
             guild_id,
             preview.rule_labels,
@@ -124,6 +159,8 @@ class MessageWatch:
             channel_id=channel_id,
             parent_channel_id=parent_channel_id,
             now=now,
+            audience=audience,
+            member_id=member.id if member is not None else None,
             dry_run=True,
         )
         return DryRun(selection=selection, preview=preview)
@@ -170,3 +207,7 @@ class MessageWatch:
     def install_rules(self, guild_id: int, rules: Sequence[Rule]) -> None:
         """Make the stored rules the live ones: the rule book and the server's matcher (one rebuild)."""
         self.scanner.set_rule_triggers(guild_id, self.book.set_rules(guild_id, rules))
+
+    def install_ignored(self, guild_id: int, member_ids: Collection[int]) -> None:
+        """Make the stored list of ignored members the live one."""
+        self.book.set_ignored(guild_id, member_ids)

@@ -20,7 +20,7 @@ from bot.core.autoresponse import (
     Verdict,
     check_draft,
     matches,
-    rule_trigger,
+    rule_triggers,
     select_rule,
     validate_draft,
 )
@@ -146,7 +146,7 @@ def test_the_scanner_reports_rule_numbers_in_its_single_pass() -> None:
     scanner = MessageScanner(ClinicWordLists(clinic=("clinic",), context=("hsct",)), FakeClock(NOW))
     scanner.set_settings(ClinicWatchSettings(GUILD, enabled=False))
     rules = [make_rule(1, "hello"), make_rule(2, "mri*", M.WILDCARD), make_rule(3, "hello there", M.EXACT)]
-    scanner.set_rule_triggers(GUILD, [rule_trigger(rule) for rule in rules])
+    scanner.set_rule_triggers(GUILD, [t for rule in rules for t in rule_triggers(rule)])
     assert scanner.scan(GUILD, CHANNEL, "Hello there").rule_labels == ("1", "3")
     assert scanner.scan(GUILD, CHANNEL, "MRIs!").rule_labels == ("2",)
     assert scanner.preview(GUILD, "hello").rule_labels == ("1",)
@@ -215,7 +215,7 @@ def test_catastrophic_patterns_finish_on_long_inputs(pattern: str) -> None:
     """Backtracking engines take years on these; RE2 is linear. The bound is a sanity check only."""
     rules = [make_rule(1, pattern, M.REGEX), make_rule(2, "hello")]
     scanner = MessageScanner(ClinicWordLists(clinic=("clinic",), context=("hsct",)), FakeClock(NOW))
-    scanner.set_rule_triggers(GUILD, [rule_trigger(rule) for rule in rules])
+    scanner.set_rule_triggers(GUILD, [t for rule in rules for t in rule_triggers(rule)])
     inputs = ["a" * 10_000 + "!", "x" * 10_000, "ab" * 5_000 + " hello", "a " * 5_000]
     began = time.perf_counter()
     results = [scanner.scan(GUILD, CHANNEL, text).rule_labels for text in inputs]
@@ -237,7 +237,7 @@ def test_the_more_specific_mode_answers_first() -> None:
         make_rule(7, "hello", M.EXACT),
     ]
     selection = select_rule(rules, text="hello", channel_id=CHANNEL, now=NOW, last_fired=never_fired)
-    assert selection.winner is rules[6]
+    assert selection.winner is not None and selection.winner.rule is rules[6]
     assert [c.rule.number for c in selection.candidates] == [7, 6, 5, 4, 1, 2, 3]
     assert all(c.verdict is Verdict.OUTRANKED for c in selection.candidates[1:])
     assert "exact goes before starts" in selection.candidates[1].explanation()
@@ -248,7 +248,7 @@ def test_overlapping_triggers_the_longer_one_wins() -> None:
     selection = select_rule(
         [short, long_], text="stem cell", channel_id=CHANNEL, now=NOW, last_fired=never_fired
     )
-    assert selection.winner is long_
+    assert selection.winner is not None and selection.winner.rule is long_
     assert "its trigger is longer" in selection.candidates[1].explanation()
 
 
@@ -257,7 +257,7 @@ def test_equal_triggers_the_lower_number_wins() -> None:
     selection = select_rule(
         [newer, older], text="stem cell", channel_id=CHANNEL, now=NOW, last_fired=never_fired
     )
-    assert selection.winner is older
+    assert selection.winner is not None and selection.winner.rule is older
     assert selection.candidates[1].explanation() == (
         "#4 (word “cell”) matches but #3 goes first: it is the older rule."
     )
@@ -279,7 +279,7 @@ def test_ineligible_rules_step_aside_for_the_next() -> None:
         now=NOW,
         last_fired=last_fired,
     )
-    assert selection.winner is fallback
+    assert selection.winner is not None and selection.winner.rule is fallback
     assert [c.verdict for c in selection.candidates] == [
         Verdict.DISABLED,
         Verdict.OTHER_CHANNEL,
@@ -294,7 +294,7 @@ def test_a_scoped_rule_answers_in_threads_of_its_channel() -> None:
     selection = select_rule(
         [rule], text="hello", channel_id=999, parent_channel_id=CHANNEL, now=NOW, last_fired=never_fired
     )
-    assert selection.winner is rule
+    assert selection.winner is not None and selection.winner.rule is rule
 
 
 def test_an_ascii_hit_inside_a_foreign_word_is_not_an_answer() -> None:

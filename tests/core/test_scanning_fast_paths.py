@@ -8,12 +8,23 @@ datetimes, its ready-made plans for combinations of triggers, and `RuleBook.answ
 from __future__ import annotations
 
 import random
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core.autoresponse import MatchMode, Rule, RuleBook, RuleCooldowns, RuleDraft, validate_draft
+from bot.core.autoresponse import (
+    AnswerKind,
+    Audience,
+    MatchMode,
+    Rule,
+    RuleBook,
+    RuleCooldowns,
+    RuleDraft,
+    RuleTrigger,
+    rule_triggers,
+    validate_draft,
+)
 from bot.core.clock import FakeClock, SystemClock
 from bot.core.scanning import (
     ClinicWatchSettings,
@@ -173,7 +184,25 @@ def _rule(number: int, draft: RuleDraft) -> Rule:
     )
 
 
+@dataclass(frozen=True)
+class _Role:
+    id: int
+
+
+@dataclass(frozen=True)
+class _Member:
+    """A message author as the rule book reads one (discord.py's `Member` has these three names)."""
+
+    id: int
+    display_name: str
+    roles: tuple[_Role, ...]
+
+    def get_role(self, role_id: int, /) -> _Role | None:
+        return next((role for role in self.roles if role.id == role_id), None)
+
+
 def test_answer_agrees_with_choose() -> None:
+    """Several triggers per rule, scopes, roles, ignored members, private answers: both paths agree."""
     rng = random.Random(11)
     triggers = [
         ("hello", MatchMode.WORD),
@@ -186,35 +215,62 @@ def test_answer_agrees_with_choose() -> None:
         ("клиника", MatchMode.WORD),
     ]
     texts = ["hello", "hello there", "hellooo", "hello клиника", "hsct hello", "поликлиника hello", "héllo"]
+    roles = [101, 102, 103]
+    members = [
+        _Member(n, f"member{n}", tuple(_Role(r) for r in rng.sample(roles, n % 3))) for n in range(1, 6)
+    ]
     for trial in range(60):
-        drafts = [
-            RuleDraft(
-                trigger,
-                "answer",
-                mode,
-                channel_ids=tuple(rng.sample([CHANNEL, OTHER_CHANNEL, 99], rng.randint(0, 2))),
-                cooldown_seconds=rng.choice([0, 30, 60]),
-                enabled=rng.random() < 0.8,
+        pool = list(triggers)
+        rng.shuffle(pool)
+        drafts = []
+        while pool:  # rules of one to three triggers each
+            taken = [pool.pop() for _ in range(min(len(pool), rng.randint(1, 3)))]
+            (first, mode), *more = taken
+            drafts.append(
+                RuleDraft(
+                    first,
+                    "answer",
+                    mode,
+                    channel_ids=tuple(rng.sample([CHANNEL, OTHER_CHANNEL, 99], rng.randint(0, 2))),
+                    cooldown_seconds=rng.choice([5, 30, 60]),
+                    enabled=rng.random() < 0.8,
+                    more_triggers=tuple(RuleTrigger(text, m) for text, m in more),
+                    kind=AnswerKind.DM if rng.random() < 0.2 else AnswerKind.REPLY,
+                    allowed_role_ids=tuple(rng.sample(roles, rng.choice([0, 0, 1, 2]))),
+                )
             )
-            for trigger, mode in triggers
+        drafts = [
+            draft.with_changes(
+                denied_role_ids=tuple(
+                    role
+                    for role in rng.sample(roles, rng.choice([0, 0, 1]))
+                    if role not in draft.allowed_role_ids
+                )
+            )
+            for draft in drafts
         ]
         rules = [_rule(number, draft) for number, draft in enumerate(drafts, start=1)]
+        labels_all = [t.label for rule in rules for t in rule_triggers(rule)]
+        ignored = {members[0].id} if trial % 3 == 0 else set()
         fast, explained = RuleBook(), RuleBook()
-        fast.set_rules(GUILD, rules)
-        explained.set_rules(GUILD, rules)
+        for book in (fast, explained):
+            book.set_rules(GUILD, rules)
+            book.set_ignored(GUILD, ignored)
         for step in range(25):
-            labels = tuple(sorted(rng.sample([rule.label for rule in rules], rng.randint(1, 4)), key=int))
+            labels = tuple(rng.sample(labels_all, rng.randint(1, min(4, len(labels_all)))))
             text = rng.choice(texts)
             channel_id = rng.choice([CHANNEL, OTHER_CHANNEL])
             parent = rng.choice([None, 99])
+            member = rng.choice(members)
             now = NOW + timedelta(seconds=10 * step)
-            got = fast.answer(
-                GUILD, labels, text=text, channel_id=channel_id, now=now, parent_channel_id=parent
-            )
-            want = explained.choose(
-                GUILD, labels, text=text, channel_id=channel_id, now=now, parent_channel_id=parent
-            ).winner
-            assert got == want, (trial, step, labels, text)
+            where = {"text": text, "channel_id": channel_id, "now": now, "parent_channel_id": parent}
+            got = fast.answer(GUILD, labels, **where, author=member)
+            has = frozenset(r.id for r in member.roles)
+            audience = Audience(member.display_name, has, member.id in ignored)
+            want = explained.choose(GUILD, labels, **where, audience=audience, member_id=member.id).winner
+            found = None if got is None else (got.rule.number, got.position)
+            expected = None if want is None else (want.rule.number, want.position)
+            assert found == expected, (trial, step, labels, text, member)
 
 
 def test_answer_for_unknown_servers_and_labels_is_none() -> None:

@@ -11,13 +11,20 @@ import pytest
 
 from bot.core.autoresponse import (
     MAX_COOLDOWN_SECONDS,
+    MAX_LINK_LENGTH,
     MAX_RESPONSE_LENGTH,
+    MAX_RESPONSE_WEIGHT,
+    MAX_RESPONSES_PER_RULE,
+    MAX_TITLE_LENGTH,
     MAX_TRIGGER_LENGTH,
+    MAX_TRIGGERS_PER_RULE,
     MIN_COOLDOWN_SECONDS,
+    AnswerKind,
     MatchMode,
     Rule,
     RuleBook,
     RuleDraft,
+    RuleTrigger,
 )
 from bot.core.clock import FakeClock
 from bot.db.database import Database
@@ -102,7 +109,8 @@ async def test_an_update_keeps_the_number_author_and_hits(db: Database, clock: F
     assert rule.created_at == clock.now() - timedelta(minutes=5)
 
 
-async def test_deleting_every_rule_starts_the_numbers_again(db: Database, clock: FakeClock) -> None:
+async def test_deleting_every_rule_keeps_the_numbering_going(db: Database, clock: FakeClock) -> None:
+    """An import with `replace` deletes every rule; a number is still never given out twice."""
     repo = AutoresponseRepository(db)
     for word in ("a1", "b2"):
         await insert(db, repo, clock, word)
@@ -112,8 +120,59 @@ async def test_deleting_every_rule_starts_the_numbers_again(db: Database, clock:
         await repo.delete_all(GUILD)
     assert await repo.list(GUILD) == ()
     assert await repo.last_fired(GUILD) == {}
-    assert (await insert(db, repo, clock, "new")).number == 1
+    assert (await insert(db, repo, clock, "new")).number == 3
     assert [rule.trigger for rule in await repo.list(OTHER_GUILD)] == ["kept"]
+
+
+FULL = RuleDraft(
+    "mri",
+    "Hi {member}, the pinned post explains MRI.",
+    MatchMode.WORD,
+    channel_ids=(7, 8),
+    cooldown_seconds=90,
+    enabled=False,
+    more_triggers=(RuleTrigger("stem cell", MatchMode.PHRASE), RuleTrigger("lesion*", MatchMode.WILDCARD)),
+    more_responses=("Second answer", "Third answer"),
+    weights=(3, 1, 1),
+    kind=AnswerKind.EMBED,
+    title="About MRI",
+    link="https://example.org/mri",
+    allowed_role_ids=(11, 12),
+    denied_role_ids=(13,),
+)
+
+
+async def test_a_rule_with_every_field_round_trips(db: Database, clock: FakeClock) -> None:
+    repo = AutoresponseRepository(db)
+    async with db.transaction():
+        added = await repo.insert(GUILD, FULL, actor_id=MODERATOR, now=clock.now())
+    stored = await repo.find(GUILD, added.number)
+    assert stored == added and stored is not None and stored.draft == FULL
+    assert [rule.draft for rule in await repo.list(GUILD)] == [FULL]
+    assert [rule.draft for rule in (await repo.all_rules())[GUILD]] == [FULL]
+
+
+async def test_an_update_replaces_triggers_and_responses_whole(db: Database, clock: FakeClock) -> None:
+    repo = AutoresponseRepository(db)
+    async with db.transaction():
+        await repo.insert(GUILD, FULL, actor_id=MODERATOR, now=clock.now())
+    smaller = RuleDraft("scan", "Just one answer", kind=AnswerKind.DM, cooldown_seconds=3600)
+    async with db.transaction():
+        await repo.update(GUILD, 1, smaller, actor_id=MODERATOR, now=clock.now())
+    stored = await repo.find(GUILD, 1)
+    assert stored is not None and stored.draft == smaller
+    rows = await db.fetch_all("SELECT count(*) FROM autoresponse_triggers WHERE guild_id = ?", (GUILD,))
+    assert rows[0][0] == 1
+
+
+async def test_removing_a_rule_removes_its_triggers_and_responses(db: Database, clock: FakeClock) -> None:
+    repo = AutoresponseRepository(db)
+    async with db.transaction():
+        await repo.insert(GUILD, FULL, actor_id=MODERATOR, now=clock.now())
+    await delete(db, repo, 1)
+    for table in ("autoresponse_triggers", "autoresponse_variants"):
+        rows = await db.fetch_all(f"SELECT count(*) FROM {table}")  # noqa: S608 - a fixed table name
+        assert rows[0][0] == 0, table
 
 
 async def test_changes_outside_a_transaction_are_refused(db: Database, clock: FakeClock) -> None:
@@ -165,6 +224,30 @@ async def test_removing_a_rule_drops_its_cooldowns(db: Database, clock: FakeCloc
     assert await repo.last_fired(GUILD) == {}
 
 
+async def test_a_private_answer_counts_but_leaves_no_cooldown_row(db: Database, clock: FakeClock) -> None:
+    """Who was sent a private answer is never stored: the hit is counted, nothing names a channel."""
+    repo = AutoresponseRepository(db)
+    await insert(db, repo, clock, "hello", kind=AnswerKind.DM)
+    await repo.record_hit(GUILD, 1, None, clock.now())
+    rule = await repo.find(GUILD, 1)
+    assert rule is not None and rule.hit_count == 1
+    assert await repo.last_fired(GUILD) == {}
+
+
+async def test_ignored_members_are_kept_per_server(db: Database, clock: FakeClock) -> None:
+    repo = AutoresponseRepository(db)
+    async with db.transaction():
+        await repo.ignore_member(GUILD, 77, actor_id=MODERATOR, now=clock.now())
+        await repo.ignore_member(GUILD, 77, actor_id=MODERATOR, now=clock.now())  # twice is once
+        await repo.ignore_member(OTHER_GUILD, 78, actor_id=MODERATOR, now=clock.now())
+    assert await repo.ignored_members(GUILD) == (77,)
+    assert await repo.all_ignored_members() == {GUILD: (77,), OTHER_GUILD: (78,)}
+    async with db.transaction():
+        assert await repo.unignore_member(GUILD, 77) is True
+        assert await repo.unignore_member(GUILD, 77) is False
+    assert await repo.ignored_members(GUILD) == ()
+
+
 async def test_all_rules_loads_every_server(db: Database, clock: FakeClock) -> None:
     repo = AutoresponseRepository(db)
     await insert(db, repo, clock, "hello")
@@ -185,9 +268,9 @@ async def raw_insert(db: Database, number: int, **columns: Any) -> None:
     row: dict[str, Any] = {
         "guild_id": GUILD,
         "number": number,
-        "trigger": "hello",
-        "mode": MatchMode.WORD.value,
-        "response": "hi",
+        "answer_kind": AnswerKind.REPLY.value,
+        "embed_title": "",
+        "embed_link": "",
         "channel_ids": "[]",
         "cooldown_seconds": 60,
         "enabled": 1,
@@ -196,18 +279,32 @@ async def raw_insert(db: Database, number: int, **columns: Any) -> None:
         "updated_by": MODERATOR,
         "updated_at": "2026-01-01T12:00:00+00:00",
     } | columns
+    await _raw(db, "autoresponse_rules", row)
+
+
+async def raw_part(db: Database, table: str, position: object, **columns: Any) -> None:
+    """A trigger or response row of rule #1, written past the repository."""
+    defaults: dict[str, Any] = (
+        {"trigger": "hello", "mode": MatchMode.WORD.value}
+        if table == "autoresponse_triggers"
+        else {"response": "hi", "weight": 1}
+    )
+    await _raw(db, table, {"guild_id": GUILD, "number": 1, "position": position, **defaults, **columns})
+
+
+async def _raw(db: Database, table: str, row: dict[str, Any]) -> None:
     names = ", ".join(row)
     marks = ", ".join("?" for _ in row)
-    await db.execute(f"INSERT INTO autoresponse_rules ({names}) VALUES ({marks})", tuple(row.values()))  # noqa: S608
+    await db.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", tuple(row.values()))  # noqa: S608
 
 
 @pytest.mark.parametrize(
     ("column", "longest_allowed", "one_too_many"),
     [
-        ("trigger", "t" * MAX_TRIGGER_LENGTH, "t" * (MAX_TRIGGER_LENGTH + 1)),
-        ("response", "r" * MAX_RESPONSE_LENGTH, "r" * (MAX_RESPONSE_LENGTH + 1)),
         ("cooldown_seconds", MAX_COOLDOWN_SECONDS, MAX_COOLDOWN_SECONDS + 1),
         ("cooldown_seconds", MIN_COOLDOWN_SECONDS, MIN_COOLDOWN_SECONDS - 1),
+        ("embed_title", "t" * MAX_TITLE_LENGTH, "t" * (MAX_TITLE_LENGTH + 1)),
+        ("embed_link", "l" * MAX_LINK_LENGTH, "l" * (MAX_LINK_LENGTH + 1)),
     ],
 )
 async def test_the_table_takes_the_core_limits_exactly(
@@ -216,3 +313,24 @@ async def test_the_table_takes_the_core_limits_exactly(
     await raw_insert(db, 1, **{column: longest_allowed})
     with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
         await raw_insert(db, 2, **{column: one_too_many})
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "longest_allowed", "one_too_many"),
+    [
+        ("autoresponse_triggers", "trigger", "t" * MAX_TRIGGER_LENGTH, "t" * (MAX_TRIGGER_LENGTH + 1)),
+        ("autoresponse_triggers", "position", MAX_TRIGGERS_PER_RULE, MAX_TRIGGERS_PER_RULE + 1),
+        ("autoresponse_variants", "response", "r" * MAX_RESPONSE_LENGTH, "r" * (MAX_RESPONSE_LENGTH + 1)),
+        ("autoresponse_variants", "position", MAX_RESPONSES_PER_RULE, MAX_RESPONSES_PER_RULE + 1),
+        ("autoresponse_variants", "weight", MAX_RESPONSE_WEIGHT, MAX_RESPONSE_WEIGHT + 1),
+    ],
+)
+async def test_triggers_and_responses_take_the_core_limits_exactly(
+    db: Database, table: str, column: str, longest_allowed: object, one_too_many: object
+) -> None:
+    await raw_insert(db, 1)
+    columns = {} if column == "position" else {column: longest_allowed}
+    await raw_part(db, table, longest_allowed if column == "position" else 1, **columns)
+    wrong = {} if column == "position" else {column: one_too_many}
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+        await raw_part(db, table, one_too_many if column == "position" else 2, **wrong)

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 import pytest
 
-from bot.core.autoresponse import MatchMode
+from bot.core.autoresponse import AnswerKind, MatchMode
 from bot.core.journal.model import Cadence, EntryKind, EntrySource, Phase, Therapy
 from bot.core.scanning import Outcome
 from bot.core.scanning.settings import Sensitivity, WordKind
@@ -21,7 +21,8 @@ from bot.db.database import Database
 
 # (table, column) -> the enum whose values the CHECK lists.
 TIED: dict[tuple[str, str], type[StrEnum] | frozenset[str]] = {
-    ("autoresponse_rules", "mode"): MatchMode,
+    ("autoresponse_triggers", "mode"): MatchMode,
+    ("autoresponse_rules", "answer_kind"): AnswerKind,
     ("clinic_watch_settings", "sensitivity"): Sensitivity,
     ("clinic_watch_words", "kind"): WordKind,
     ("journal_entries", "kind"): EntryKind,

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import discord
+import emoji
 import payloads as p
 from aiohttp import BodyPartReader, WSMsgType, web
 
@@ -250,6 +251,13 @@ class FakeDiscord:
         self._dm_by_user: dict[int, int] = {}
         self.member_dm_channel_id = self._dm_channel_for(int(self.member["id"]))
         self.moderator_dm_channel_id = self._dm_channel_for(int(self.moderator["id"]))
+
+        # Members who closed their DMs to the server's members: a message to them gets 403 / 50007.
+        self.closed_dms: set[int] = set()
+        # The server's own emoji, by id (a reaction with another custom emoji is "Unknown Emoji").
+        self.guild_emojis: dict[int, str] = {}
+        # Every reaction the bot added: (channel id, message id, emoji as sent: "👍" or "name:id").
+        self.reactions: list[tuple[int, int, str]] = []
 
         self.messages: dict[int, JsonDict] = {}
         self.deleted_message_ids: list[int] = []
@@ -550,6 +558,40 @@ class FakeDiscord:
         await self._dispatch(event, data)
 
     # ------------------------------------------------------------------ people and places
+
+    async def add_role(self, name: str, permissions: int = p.EVERYONE_PERMISSIONS) -> int:
+        """A new role in the guild; a connected bot hears of it as Discord tells it (GUILD_ROLE_CREATE)."""
+        role_id = self._ids.next()
+        self.roles[role_id] = p.role(role_id, name, permissions, position=len(self.roles))
+        if self._active is not None:
+            await self._dispatch(
+                "GUILD_ROLE_CREATE", {"guild_id": str(self.guild_id), "role": self.roles[role_id]}
+            )
+        return role_id
+
+    def add_member(
+        self, username: str, role_ids: list[int] | None = None, *, global_name: str | None = None
+    ) -> JsonDict:
+        """A new member of the guild (their roles ride along with every message they send, as on Discord)."""
+        user = p.user(self._ids.next(), username, global_name=global_name)
+        self.users[int(user["id"])] = user
+        self.member_roles[int(user["id"])] = list(role_ids or [])
+        return user
+
+    def set_member_roles(self, user: JsonDict, role_ids: list[int]) -> None:
+        """Change a member's roles; their next message carries the new list."""
+        self.member_roles[int(user["id"])] = list(role_ids)
+
+    def add_guild_emoji(self, name: str) -> str:
+        """A custom emoji of the guild, returned as members write it: `<:name:id>`."""
+        emoji_id = self._ids.next()
+        self.guild_emojis[emoji_id] = name
+        return f"<:{name}:{emoji_id}>"
+
+    def dm_messages_to(self, user: JsonDict) -> list[JsonDict]:
+        """What the bot sent to a member's DMs, oldest first."""
+        channel_id = self._dm_by_user.get(int(user["id"]))
+        return [] if channel_id is None else self.channel_messages(channel_id)
 
     def _dm_channel_for(self, user_id: int) -> int:
         if user_id not in self._dm_by_user:
@@ -1107,6 +1149,7 @@ class FakeDiscord:
         r("GET", "/channels/{channel_id}/messages/{message_id}", self._channel_message)
         r("PATCH", "/channels/{channel_id}/messages/{message_id}", self._channel_message)
         r("DELETE", "/channels/{channel_id}/messages/{message_id}", self._channel_message)
+        r("PUT", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me", self._add_reaction)
         r("POST", "/users/@me/channels", self._create_dm)
         r("GET", "/guilds/{guild_id}/members/{user_id}", self._get_member)
 
@@ -1308,6 +1351,9 @@ class FakeDiscord:
         channel_id = int(params["channel_id"])
         if channel_id not in self.channels:
             return _error(404, "Unknown Channel", 10003)
+        channel = self.channels[channel_id]
+        if channel["type"] == p.DM and any(int(u["id"]) in self.closed_dms for u in channel["recipients"]):
+            return _error(403, "Cannot send messages to this user", 50007)
         body = call.json if isinstance(call.json, dict) else {}
         problems = _message_problems(body)
         if not (
@@ -1341,6 +1387,20 @@ class FakeDiscord:
         if problems:
             return _invalid_form(problems)
         return _json(await self._edit_message(message_id, body, call.files))
+
+    async def _add_reaction(self, call: RestCall, params: dict[str, str]) -> web.StreamResponse:
+        """PUT .../reactions/{emoji}/@me: a Unicode emoji, or `name:id` of one of the guild's own."""
+        message = self.messages.get(int(params["message_id"]))
+        if message is None or int(message["channel_id"]) != int(params["channel_id"]):
+            return _error(404, "Unknown Message", 10008)
+        sent = params["emoji"]
+        name, _, emoji_id = sent.rpartition(":")
+        custom = emoji_id.isdigit() and self.guild_emojis.get(int(emoji_id)) == name
+        if not custom and not emoji.is_emoji(sent):
+            return _error(400, "Unknown Emoji", 10014)
+        self.reactions.append((int(message["channel_id"]), int(message["id"]), sent))
+        self._notify()
+        return web.Response(status=204)
 
     async def _create_dm(self, call: RestCall, params: dict[str, str]) -> web.StreamResponse:
         body = call.json if isinstance(call.json, dict) else {}
@@ -1467,14 +1527,34 @@ def _submitted(component: JsonDict, values: dict[str, Any]) -> JsonDict | None:
             )
         return {"type": TEXT_INPUT, "custom_id": custom_id, "value": value}
     if kind in SELECT_TYPES:
-        chosen = values.pop(custom_id, [])
-        return {"type": kind, "custom_id": custom_id, "values": list(chosen)}
+        return {
+            "type": kind,
+            "custom_id": custom_id,
+            "values": _chosen(component, values.pop(custom_id, None)),
+        }
     # Checkbox groups send `values`; single checkboxes and radio groups send `value`.
     submitted: JsonDict = {"type": kind, "custom_id": custom_id}
     if custom_id in values:
         value = values.pop(custom_id)
         submitted["values" if isinstance(value, list) else "value"] = value
     return submitted
+
+
+def _chosen(component: JsonDict, chosen: list[str] | None) -> list[str]:
+    """A select menu's submitted values: what the test picked, or the options shown as chosen, as a
+    person who leaves the menu alone would send; checked the way Discord checks them."""
+    custom_id = component.get("custom_id")
+    options = component.get("options") or []
+    if chosen is None:
+        chosen = [o["value"] for o in options if o.get("default")]
+    chosen = list(chosen)
+    if component["type"] == 3 and not set(chosen) <= {o["value"] for o in options}:
+        raise FakeDiscordError(f"values {chosen} are not all options of {custom_id!r}")
+    low = component.get("min_values", 1 if component.get("required", True) else 0)
+    high = component.get("max_values", 1)
+    if (chosen or component.get("required", True)) and not low <= len(chosen) <= high:
+        raise FakeDiscordError(f"{custom_id!r} takes {low} to {high} values, got {len(chosen)}")
+    return chosen
 
 
 def _invoker(payload: JsonDict) -> JsonDict:
@@ -1551,6 +1631,36 @@ def _message_problems(body: JsonDict) -> list[str]:
     return problems
 
 
+def _modal_component_problems(components: list[JsonDict]) -> list[str]:
+    """The limits Discord's API description sets on a modal's labels, text inputs and select menus."""
+    problems: list[str] = []
+    for component in _walk_components(components):
+        kind, custom_id = component.get("type"), component.get("custom_id")
+        where = f"component {custom_id or kind}"
+        if kind == LABEL:
+            if not 1 <= len(component.get("label") or "") <= 45:
+                problems.append(f"{where}: label must be 1-45 characters")
+            if len(component.get("description") or "") > 100:
+                problems.append(f"{where}: description must be 100 or fewer characters")
+        if custom_id is not None and not 1 <= len(custom_id) <= 100:
+            problems.append(f"{where}: custom_id must be 1-100 characters")
+        if kind == TEXT_INPUT:
+            value, most = component.get("value") or "", component.get("max_length") or 4000
+            if len(value) > most or most > 4000:
+                problems.append(f"{where}: value longer than max_length, or max_length over 4000")
+            if len(component.get("placeholder") or "") > 100:
+                problems.append(f"{where}: placeholder must be 100 or fewer characters")
+        if kind in SELECT_TYPES:
+            options = component.get("options") or []
+            if kind == 3 and not 1 <= len(options) <= 25:
+                problems.append(f"{where}: a select menu has 1-25 options")
+            if any(not 1 <= len(o.get("label") or "") <= 100 for o in options):
+                problems.append(f"{where}: option labels must be 1-100 characters")
+            if len(component.get("placeholder") or "") > 150:
+                problems.append(f"{where}: placeholder must be 150 or fewer characters")
+    return problems
+
+
 def _callback_problems(kind: Any, data: JsonDict) -> list[str]:
     if kind == AUTOCOMPLETE_RESULT:
         choices = data.get("choices") or []
@@ -1563,9 +1673,8 @@ def _callback_problems(kind: Any, data: JsonDict) -> list[str]:
         return problems
     if kind == MODAL:
         problems = [] if len(data.get("title") or "") <= 45 else ["data.title: 45 or fewer in length"]
-        return problems + (
-            [] if 1 <= len(data.get("components") or []) <= 5 else ["data.components: 1-5 items"]
-        )
+        problems += [] if 1 <= len(data.get("components") or []) <= 5 else ["data.components: 1-5 items"]
+        return problems + _modal_component_problems(data.get("components") or [])
     if kind in (CHANNEL_MESSAGE, UPDATE_MESSAGE):
         return _message_problems(data)
     return []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -29,10 +30,17 @@ def bot_environment(fake: FakeDiscord, folder: Path, **overrides: str) -> dict[s
 
 @asynccontextmanager
 async def start_bot(
-    fake: FakeDiscord, environment: Mapping[str, str], *, clock: Clock | None = None
+    fake: FakeDiscord,
+    environment: Mapping[str, str],
+    *,
+    clock: Clock | None = None,
+    rng: random.Random | None = None,
 ) -> AsyncIterator[StemcellBot]:
-    """The real bot, connected and holding the guild; closed (database included) on exit."""
+    """The real bot, connected and holding the guild; closed (database included) on exit.
+
+    `rng` is the random source that picks among a rule's responses (seed it for a repeatable test).
+    """
     settings = load_settings(environment)
     content = load_content(settings.content_dir)
-    async with open_bot(settings, content, clock=clock) as bot, fake.running(bot):
+    async with open_bot(settings, content, clock=clock, rng=rng) as bot, fake.running(bot):
         yield bot

@@ -158,12 +158,12 @@ async def test_test_reports_the_answering_rule_and_the_caution(
     fields = {f["name"]: f["value"] for f in data["embeds"][0]["fields"]}
     assert "#2 would answer" in fields["Auto-response"]
     assert "#1" in fields["Auto-response"] and "goes first" in fields["Auto-response"]
-    assert "Would fire" in fields["Clinic caution"] and "clinic" in fields["Clinic caution"]
+    assert "would be posted" in fields["Clinic watch"] and bot.content.caution.title in fields["Clinic watch"]
     assert "One reply per message" in fields
     quiet = await run(fake_discord, "autoresponse test", {"text": "nothing to see"})
     quiet_fields = {f["name"]: f["value"] for f in quiet["embeds"][0]["fields"]}
     assert "No rule matches" in quiet_fields["Auto-response"]
-    assert "Would not fire" in quiet_fields["Clinic caution"]
+    assert quiet_fields["Clinic watch"].startswith("**Quiet:**")
     mark = len(fake_discord.calls)
     message = await fake_discord.post_message(fake_discord.channel_id, "hello there")
     await reply_to(fake_discord, message, mark)  # the dry runs took no cooldown
@@ -192,7 +192,7 @@ async def test_add_without_a_response_opens_a_form_showing_the_trigger(
     )
     modal = (await handle.wait_response())["data"]
     assert "welcome" in str(modal["components"])
-    submitted = await fake_discord.submit_modal(handle, {"response": "Welcome!\nRead the pinned post."})
+    submitted = await fake_discord.submit_modal(handle, {"responses": "Welcome!\nRead the pinned post."})
     confirmation = (await submitted.wait_response())["data"]
     assert confirmation["flags"] & EPHEMERAL and "#1" in confirmation["content"]
     rule = await stored_rule(bot, fake_discord.guild_id, 1)
@@ -212,13 +212,16 @@ async def test_a_refused_form_hands_the_written_response_back(
     )
     await first.wait_response()
     await second.wait_response()
-    await (await fake_discord.submit_modal(first, {"response": "Hello and welcome!"})).wait_response()
+    await (await fake_discord.submit_modal(first, {"responses": "Hello and welcome!"})).wait_response()
     mark = len(fake_discord.calls)
-    refused = await fake_discord.submit_modal(second, {"response": "A long, careful welcome text."})
+    refused = await fake_discord.submit_modal(
+        second, {"triggers": "welcome\nhi there", "responses": "A long, careful welcome text."}
+    )
     data = (await refused.wait_response())["data"]
     assert data["flags"] & EPHEMERAL and "nothing is lost" in data["content"]
     callback = next(c for c in fake_discord.calls[mark:] if (c.route or "").endswith("/callback"))
-    assert callback.file("your-response.txt").text() == "A long, careful welcome text."
+    kept = callback.file("your-auto-response.txt").text()
+    assert "welcome\nhi there" in kept and "A long, careful welcome text." in kept
     assert [r.number for r in await AutoresponseRepository(bot.db).list(fake_discord.guild_id)] == [1]
 
 
@@ -241,7 +244,7 @@ async def test_edit_changes_fields_and_without_options_opens_the_response_prefil
     handle = await fake_discord.invoke("autoresponse edit", {"number": 1}, user=fake_discord.moderator)
     modal = (await handle.wait_response())["data"]
     assert WELCOME in str(modal["components"])  # prefilled
-    submitted = await fake_discord.submit_modal(handle, {"response": "Hi there!"})
+    submitted = await fake_discord.submit_modal(handle, {"responses": "Hi there!"})
     assert "updated" in (await submitted.wait_response())["data"]["content"]
     rule = await stored_rule(bot, fake_discord.guild_id, 1)
     assert (rule.trigger, rule.response, rule.draft.cooldown_seconds) == ("hi", "Hi there!", 5)
@@ -282,14 +285,15 @@ async def test_list_pages_with_buttons_and_shows_hits(fake_discord: FakeDiscord,
     data = (await handle.wait_response())["data"]
     embed = data["embeds"][0]
     assert data["flags"] & EPHEMERAL and "Page 1 of 2" in embed["footer"]["text"]
-    assert "**#1** · word · “word1” · 1 hit · on · all channels" in embed["description"]
+    assert "**#1** · word “word1” · 1 hit, last <t:" in embed["description"]
+    assert ":R> · on · all channels" in embed["description"]
     assert "#11" not in embed["description"]
-    click = await fake_discord.click(handle, "autoresponse:list:2:next", user=fake_discord.moderator)
+    click = await fake_discord.click(handle, "autoresponse:list:2:next:0:-:-", user=fake_discord.moderator)
     await click.wait_response()
     page_two = handle.final_message()
     assert page_two is not None and "Page 2 of 2" in page_two["embeds"][0]["footer"]["text"]
     assert "#12" in page_two["embeds"][0]["description"]
-    refused = await fake_discord.click(handle, "autoresponse:list:1:prev", user=fake_discord.member)
+    refused = await fake_discord.click(handle, "autoresponse:list:1:prev:0:-:-", user=fake_discord.member)
     assert "Manage Server" in (await refused.wait_response())["data"]["content"]
 
 
@@ -354,7 +358,7 @@ async def test_a_rule_scoped_to_a_channel_answers_only_there(
 async def test_no_answer_in_dms_or_to_bots_webhooks_or_itself(
     fake_discord: FakeDiscord, bot: StemcellBot
 ) -> None:
-    await add_rule(fake_discord, "hello", "hello", cooldown=0)  # its own answer would trigger it again
+    await add_rule(fake_discord, "hello", "hello", cooldown=5)  # its own answer would trigger it again
     mark = len(fake_discord.calls)
     await fake_discord.post_message(fake_discord.channel_id, "hello", bot=True)
     await fake_discord.post_message(fake_discord.channel_id, "hello", webhook_id=424242)
@@ -399,7 +403,7 @@ async def test_export_then_import_round_trips_through_attachments(
     _, call = await run_deferred(fake_discord, "autoresponse export", {})
     exported = call.file(f"autoresponses-{fake_discord.guild_id}.yaml")
     document = yaml.safe_load(exported.text())
-    assert [r["trigger"] for r in document["rules"]] == ["hello", "stem cell"]
+    assert [r["triggers"][0]["text"] for r in document["rules"]] == ["hello", "stem cell"]
     repository = AutoresponseRepository(bot.db)
     before = [rule.draft for rule in await repository.list(fake_discord.guild_id)]
     await run(fake_discord, "autoresponse remove", {"number": 1})
@@ -408,6 +412,7 @@ async def test_export_then_import_round_trips_through_attachments(
     )
     assert "2 added" in reply.json["content"] and "1 removed first" in reply.json["content"]
     assert [rule.draft for rule in await repository.list(fake_discord.guild_id)] == before
+    assert [rule.number for rule in await repository.list(fake_discord.guild_id)] == [3, 4]  # never reused
     _, again = await run_deferred(fake_discord, "autoresponse export", {})
     assert again.file(f"autoresponses-{fake_discord.guild_id}.yaml").data == exported.data
     mark = len(fake_discord.calls)

@@ -276,3 +276,91 @@ async def test_privileged_intents_refused(fake_discord: FakeDiscord) -> None:
     with pytest.raises(discord.PrivilegedIntentsRequired):
         async with fake_discord.running(TinyBot(fake_discord.api_base)):
             pass
+
+
+# --- roles, reactions, DMs and modal menus (what auto-responses use) ---------------------------------
+
+
+async def test_a_new_role_and_a_members_roles_reach_the_client(
+    fake_discord: FakeDiscord, bot: TinyBot
+) -> None:
+    """GUILD_ROLE_CREATE fills the role cache; MESSAGE_CREATE carries the author's roles as a Member."""
+    role_id = await fake_discord.add_role("Helpers")
+    bob = fake_discord.add_member("bob", [role_id])
+    await fake_discord.post_message(fake_discord.channel_id, "hello", author=bob)
+    await fake_discord.wait_until(lambda: bot.seen, what="on_message")
+    author = bot.seen[-1].author
+    assert isinstance(author, discord.Member)
+    assert [role.name for role in author.roles] == ["@everyone", "Helpers"]
+    fake_discord.set_member_roles(bob, [])
+    await fake_discord.post_message(fake_discord.channel_id, "again", author=bob)
+    await fake_discord.wait_until(lambda: len(bot.seen) == 2, what="the second message")
+    later = bot.seen[-1].author
+    assert isinstance(later, discord.Member) and [role.name for role in later.roles] == ["@everyone"]
+
+
+async def test_reactions_take_unicode_and_the_guilds_own_emoji_only(
+    fake_discord: FakeDiscord, bot: TinyBot
+) -> None:
+    """PUT .../reactions/{emoji}/@me: 204 for 👍 or a guild emoji; Discord's 10014 for anything else."""
+    await fake_discord.post_message(fake_discord.channel_id, "react to me")
+    await fake_discord.wait_until(lambda: bot.seen, what="on_message")
+    message = bot.seen[-1]
+    party = fake_discord.add_guild_emoji("party")
+    await message.add_reaction("👍")
+    await message.add_reaction(discord.PartialEmoji.from_str(party))
+    with pytest.raises(discord.HTTPException) as caught:
+        await message.add_reaction(discord.PartialEmoji.from_str("<:stranger:123456789012345678>"))
+    assert caught.value.code == 10014
+    emoji_id = party.split(":")[2].rstrip(">")
+    assert [sent for _, _, sent in fake_discord.reactions] == ["👍", f"party:{emoji_id}"]
+
+
+async def test_a_dm_to_a_member_with_closed_dms_is_refused(fake_discord: FakeDiscord, bot: TinyBot) -> None:
+    """Discord creates the DM channel, then answers the message with 403 and code 50007."""
+    user = await bot.fetch_user(int(fake_discord.member["id"]))
+    await user.send("hello")
+    assert [m["content"] for m in fake_discord.dm_messages_to(fake_discord.member)] == ["hello"]
+    fake_discord.closed_dms.add(int(fake_discord.member["id"]))
+    with pytest.raises(discord.Forbidden) as caught:
+        await user.send("hello again")
+    assert caught.value.code == 50007
+    assert len(fake_discord.dm_messages_to(fake_discord.member)) == 1
+
+
+async def test_a_modal_select_sends_its_default_or_a_chosen_option(fake_discord: FakeDiscord) -> None:
+    """A menu left alone submits its default; a value that is not an option fails the test."""
+
+    class PickModal(discord.ui.Modal, title="Pick"):
+        kind: discord.ui.Label[PickModal] = discord.ui.Label(
+            text="Kind",
+            component=discord.ui.Select(
+                custom_id="kind",
+                options=[
+                    discord.SelectOption(label="Reply", value="reply", default=True),
+                    discord.SelectOption(label="Reaction", value="reaction"),
+                ],
+            ),
+        )
+
+        async def on_submit(self, interaction: discord.Interaction) -> None:
+            menu = self.kind.component
+            assert isinstance(menu, discord.ui.Select)
+            await interaction.response.send_message(f"kind {menu.values}", ephemeral=True)
+
+    class PickBot(TinyBot):
+        def _add_commands(self) -> None:
+            @self.tree.command(description="A form with a menu")
+            async def pick(interaction: discord.Interaction) -> None:
+                await interaction.response.send_modal(PickModal())
+
+    async with fake_discord.running(PickBot(fake_discord.api_base)):
+        for chosen, shown in ((None, "['reply']"), (["reaction"], "['reaction']")):
+            handle = await fake_discord.invoke("pick")
+            await handle.wait_response()
+            submitted = await fake_discord.submit_modal(handle, {} if chosen is None else {"kind": chosen})
+            assert (await submitted.wait_response())["data"]["content"] == f"kind {shown}"
+        handle = await fake_discord.invoke("pick")
+        await handle.wait_response()
+        with pytest.raises(AssertionError, match="not all options"):
+            await fake_discord.submit_modal(handle, {"kind": ["shout"]})

@@ -11,7 +11,16 @@ from dataclasses import dataclass, replace
 import pytest
 
 from bot.core.audit import AuditEntry
-from bot.core.autoresponse import MAX_RULES_PER_GUILD, ImportRejected, MatchMode, Rule, RuleDraft
+from bot.core.autoresponse import (
+    MAX_RULES_PER_GUILD,
+    AnswerKind,
+    ImportRejected,
+    MatchMode,
+    Rule,
+    RuleAnswer,
+    RuleDraft,
+    RuleTrigger,
+)
 from bot.core.autoresponse.transfer import export_rules
 from bot.core.clock import FakeClock
 from bot.core.replies import REPLY_WINDOW
@@ -39,15 +48,37 @@ class Parts:
     watch: MessageWatch
     clock: FakeClock
 
-    def answer(self, text: str, guild_id: int = GUILD) -> Rule | None:
+    def answer(self, text: str, guild_id: int = GUILD, author: Member | None = None) -> Rule | None:
         """The rule the live path would answer `text` with (cooldowns are taken, as on Discord).
 
-        Asked once the channel's reply budget has refilled, so only the rules decide.
+        Asked once the channel's reply budget has refilled (and the shortest cooldown has passed),
+        so only the rules decide.
         """
         self.clock.set(self.clock.now() + REPLY_WINDOW)
-        reply = self.watch.reply_for(guild_id, CHANNEL, text, parent_channel_id=None)
-        assert reply is None or isinstance(reply, Rule), reply
-        return reply
+        reply = self.watch.reply_for(guild_id, CHANNEL, text, parent_channel_id=None, author=author)
+        assert reply is None or isinstance(reply, RuleAnswer), reply
+        return None if reply is None else reply.rule
+
+
+@dataclass(frozen=True)
+class Role:
+    id: int
+
+
+@dataclass(frozen=True)
+class Member:
+    """A message author as the live path reads one (discord.py's `Member` has these three names)."""
+
+    id: int
+    display_name: str
+    roles: tuple[Role, ...] = ()
+
+    def get_role(self, role_id: int, /) -> object | None:
+        return next((role for role in self.roles if getattr(role, "id", None) == role_id), None)
+
+
+ANA = Member(1001, "ana")
+BOB = Member(1002, "bob", (Role(77),))
 
 
 @pytest.fixture
@@ -62,7 +93,15 @@ async def parts(db: Database, clock: FakeClock) -> Parts:
 async def snapshot(db: Database) -> list[tuple[object, ...]]:
     """Every stored row of the feature, to prove a refused change touched nothing."""
     rows = []
-    for table in ("autoresponse_rules", "autoresponse_numbering", "autoresponse_last_fired", "audit_log"):
+    for table in (
+        "autoresponse_rules",
+        "autoresponse_triggers",
+        "autoresponse_variants",
+        "autoresponse_numbering",
+        "autoresponse_last_fired",
+        "autoresponse_ignored_members",
+        "audit_log",
+    ):
         rows += [(table, *tuple(row)) for row in await db.fetch_all(f"SELECT * FROM {table} ORDER BY 1, 2")]  # noqa: S608
     return rows
 
@@ -176,7 +215,7 @@ async def test_each_result_carries_the_audit_row_it_wrote_for_the_mod_log(parts:
 
 
 async def test_every_change_is_live_at_once(parts: Parts) -> None:
-    await add(parts, "hello", cooldown_seconds=0)
+    await add(parts, "hello", cooldown_seconds=5)
     answer = parts.answer("hello there")
     assert answer is not None and answer.number == 1
     await parts.service.edit(GUILD, 1, lambda d: d.with_changes(response="Hi!"), actor_id=MODERATOR)
@@ -185,22 +224,22 @@ async def test_every_change_is_live_at_once(parts: Parts) -> None:
     await parts.service.edit(GUILD, 1, lambda d: d.with_changes(enabled=False), actor_id=MODERATOR)
     assert parts.answer("hello there") is None
     await parts.service.import_rules(
-        GUILD, [RuleDraft("bye", "See you", cooldown_seconds=0)], "merge", actor_id=1
+        GUILD, [RuleDraft("bye", "See you", cooldown_seconds=5)], "merge", actor_id=1
     )
     answer = parts.answer("bye now")
     assert answer is not None and answer.number == 2
     await parts.service.remove(GUILD, 2, actor_id=MODERATOR)
     assert parts.answer("bye now") is None
     await parts.service.import_rules(
-        GUILD, [RuleDraft("new", "x", cooldown_seconds=0)], "replace", actor_id=1
+        GUILD, [RuleDraft("new", "x", cooldown_seconds=5)], "replace", actor_id=1
     )
     assert parts.answer("hello") is None
     answer = parts.answer("new")
-    assert answer is not None and answer.number == 1
+    assert answer is not None and answer.number == 3
 
 
 async def test_a_refused_change_leaves_the_live_rules_as_they_were(parts: Parts) -> None:
-    await add(parts, "hello", cooldown_seconds=0)
+    await add(parts, "hello", cooldown_seconds=5)
     with pytest.raises(InvalidInput):
         await parts.service.import_rules(GUILD, [RuleDraft("(", "x", MatchMode.REGEX)], "replace", actor_id=1)
     with pytest.raises(InvalidInput):
@@ -235,15 +274,20 @@ async def test_import_merge_updates_by_trigger_and_mode_and_adds_the_rest(
     assert actions[:3] == ["autoresponse.import", "autoresponse.add", "autoresponse.edit"]
 
 
-async def test_import_replace_starts_the_list_afresh(parts: Parts, clock: FakeClock) -> None:
+async def test_import_replace_starts_the_list_afresh_under_new_numbers(
+    parts: Parts, clock: FakeClock
+) -> None:
+    """A number is never given out twice, so "#2" in an old message cannot reach an imported rule."""
     for word in ("a1", "b2", "c3"):
         await add(parts, word)
     await parts.rules.record_hit(GUILD, 2, CHANNEL, clock.now())
     imported = await parts.service.import_rules(
         GUILD, [RuleDraft("new", "x"), RuleDraft("b2", "y")], "replace", actor_id=MODERATOR
     )
-    assert (imported.report.added, imported.report.removed) == ((1, 2), 3)
-    assert [(r.number, r.trigger) for r in await parts.service.list(GUILD)] == [(1, "new"), (2, "b2")]
+    assert (imported.report.added, imported.report.removed) == ((4, 5), 3)
+    assert [(r.number, r.trigger) for r in await parts.service.list(GUILD)] == [(4, "new"), (5, "b2")]
+    with pytest.raises(NotFound):
+        await parts.service.get(GUILD, 2)
     assert await parts.rules.last_fired(GUILD) == {}
     summary = (await parts.audit.recent(GUILD))[0]
     assert summary.after == {"mode": "replace", "added": 2, "updated": 0, "unchanged": 0, "removed": 3}
@@ -274,7 +318,7 @@ async def test_a_bad_file_never_reaches_the_table(parts: Parts, db: Database) ->
     await add(parts, "hello")
     before = await snapshot(db)
     rules = [RuleDraft(f"word{n}", "x") for n in range(50)]
-    text = export_rules(rules).replace("trigger: word17", "trigger: ''")
+    text = export_rules(rules).replace("text: word17\n", "text: ''\n")
     with pytest.raises(ImportRejected, match="rule 18: trigger: is empty"):
         await parts.service.import_rules(
             GUILD, await parts.service.parse(text.encode()), "replace", actor_id=MODERATOR
@@ -284,7 +328,7 @@ async def test_a_bad_file_never_reaches_the_table(parts: Parts, db: Database) ->
 
 async def test_export_import_round_trip_through_the_database(parts: Parts) -> None:
     await add(parts, "hello", channel_ids=(5, 3))
-    await add(parts, r"ocre\w+", mode=MatchMode.REGEX, cooldown_seconds=0, enabled=False)
+    await add(parts, r"ocre\w+", mode=MatchMode.REGEX, cooldown_seconds=5, enabled=False)
     exported = await parts.service.export(GUILD)
     assert exported.rule_count == 2
     drafts = await parts.service.parse(exported.text.encode())
@@ -305,3 +349,79 @@ async def test_a_large_file_parses_as_a_small_one_does(parts: Parts) -> None:
 
 async def test_an_empty_server_exports_nothing(parts: Parts) -> None:
     assert (await parts.service.export(GUILD)).rule_count == 0
+
+
+# --- several triggers, responses, who is answered ---
+
+
+async def test_a_rule_with_several_triggers_answers_each_of_them(parts: Parts) -> None:
+    await add(
+        parts,
+        "mri",
+        cooldown_seconds=5,
+        more_triggers=(
+            RuleTrigger("stem cell", MatchMode.PHRASE),
+            RuleTrigger("lesion*", MatchMode.WILDCARD),
+        ),
+    )
+    for text in ("my MRI", "stem-cell news", "new lesions"):
+        found = parts.answer(text)
+        assert found is not None and found.number == 1, text
+    assert parts.answer("cells") is None
+
+
+async def test_ignoring_a_member_is_audited_live_and_undone(parts: Parts, db: Database) -> None:
+    await add(parts, "hello", cooldown_seconds=5)
+    entry = await parts.service.ignore(GUILD, BOB.id, actor_id=MODERATOR)
+    assert entry is not None and entry.action == "autoresponse.ignore"
+    assert entry.after == {"member": f"<@{BOB.id}>"}
+    assert parts.answer("hello", author=BOB) is None
+    assert parts.answer("hello", author=ANA) is not None
+    before = await snapshot(db)
+    assert await parts.service.ignore(GUILD, BOB.id, actor_id=MODERATOR) is None  # already: nothing written
+    assert await snapshot(db) == before
+    assert await parts.service.ignored_members(GUILD) == (BOB.id,)
+    undone = await parts.service.unignore(GUILD, BOB.id, actor_id=MODERATOR)
+    assert undone is not None and undone.action == "autoresponse.unignore"
+    assert parts.answer("hello", author=BOB) is not None
+    assert await parts.service.unignore(GUILD, BOB.id, actor_id=MODERATOR) is None
+
+
+async def test_ignored_members_survive_a_restart(parts: Parts, db: Database, clock: FakeClock) -> None:
+    await add(parts, "hello")
+    await parts.service.ignore(GUILD, BOB.id, actor_id=MODERATOR)
+    restarted = MessageWatch(WORDS, clock, ClinicWatchRepository(db, parts.audit), parts.rules)
+    await restarted.load()
+    assert restarted.reply_for(GUILD, CHANNEL, "hello", parent_channel_id=None, author=BOB) is None
+
+
+async def test_roles_decide_who_is_answered(parts: Parts) -> None:
+    await add(parts, "helpers", allowed_role_ids=(77,), cooldown_seconds=5)
+    await add(parts, "everyone", denied_role_ids=(77,), cooldown_seconds=5)
+    assert parts.answer("helpers", author=BOB) is not None
+    assert parts.answer("helpers", author=ANA) is None
+    assert parts.answer("everyone", author=BOB) is None
+    assert parts.answer("everyone", author=ANA) is not None
+
+
+async def test_an_edit_may_change_every_new_field(parts: Parts) -> None:
+    await add(parts, "hello")
+    change = await parts.service.edit(
+        GUILD,
+        1,
+        lambda d: d.with_responses(["One", "Two"], [3, 1]).with_changes(
+            kind=AnswerKind.EMBED, title="Welcome", link="https://example.org"
+        ),
+        actor_id=MODERATOR,
+    )
+    assert change.audit_entry is not None
+    assert change.audit_entry.after == {
+        "answer": "embed",
+        "response": "One",
+        "more_responses": ["Two"],
+        "weights": [3, 1],
+        "title": "Welcome",
+        "link": "https://example.org",
+    }
+    stored = await parts.service.get(GUILD, 1)
+    assert stored.draft.responses == ("One", "Two") and stored.draft.kind is AnswerKind.EMBED

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
+from dataclasses import dataclass
+
 import pytest
 
-from bot.core.autoresponse import Rule, RuleDraft
+from bot.core.autoresponse import AnswerKind, RuleAnswer, RuleDraft, pick_response
 from bot.core.clock import FakeClock
 from bot.core.content.loader import load_content
 from bot.core.replies import REPLIES_PER_WINDOW
@@ -25,18 +28,23 @@ def content_words() -> ClinicWordLists:
 
 
 async def watch_with_rules(
-    db: Database, clock: FakeClock, words: ClinicWordLists, *triggers: str
+    db: Database,
+    clock: FakeClock,
+    words: ClinicWordLists,
+    *triggers: str,
+    rng: random.Random | None = None,
+    **fields: object,
 ) -> MessageWatch:
     rules = AutoresponseRepository(db)
     async with db.transaction():
         for trigger in triggers:
             await rules.insert(
                 GUILD,
-                RuleDraft(trigger, f"About {trigger}", cooldown_seconds=5),
+                RuleDraft(trigger, f"About {trigger}", cooldown_seconds=5).with_changes(**fields),
                 actor_id=MODERATOR,
                 now=clock.now(),
             )
-    watch = MessageWatch(words, clock, ClinicWatchRepository(db), rules)
+    watch = MessageWatch(words, clock, ClinicWatchRepository(db), rules, rng=rng)
     await watch.load()
     return watch
 
@@ -46,7 +54,7 @@ async def test_a_rule_answers_and_its_hit_is_remembered(
 ) -> None:
     watch = await watch_with_rules(db, clock, content_words, "mri")
     reply = watch.reply_for(GUILD, CHANNEL, "my mri is tomorrow", parent_channel_id=None)
-    assert isinstance(reply, Rule) and reply.number == 1
+    assert isinstance(reply, RuleAnswer) and reply.rule.number == 1
     await watch.record_rule_answer(GUILD, reply, CHANNEL)
     stored = await AutoresponseRepository(db).find(GUILD, 1)
     assert stored is not None and stored.hit_count == 1
@@ -61,7 +69,7 @@ async def test_the_card_goes_first_and_the_rule_keeps_its_cooldown(
     assert isinstance(watch.reply_for(GUILD, CHANNEL, CLINIC_TALK, parent_channel_id=None), ClinicAlert)
     # The rule was not used up by the message the card answered: it answers the next one at once.
     reply = watch.reply_for(GUILD, CHANNEL, "mexico again", parent_channel_id=None)
-    assert isinstance(reply, Rule)
+    assert isinstance(reply, RuleAnswer)
 
 
 async def test_a_flood_gets_a_few_replies_per_channel_not_one_each(
@@ -97,7 +105,7 @@ async def test_a_restart_remembers_cooldowns(
 ) -> None:
     watch = await watch_with_rules(db, clock, content_words, "mri")
     reply = watch.reply_for(GUILD, CHANNEL, "mri", parent_channel_id=None)
-    assert isinstance(reply, Rule)
+    assert isinstance(reply, RuleAnswer)
     await watch.record_rule_answer(GUILD, reply, CHANNEL)
     restarted = MessageWatch(content_words, clock, ClinicWatchRepository(db), AutoresponseRepository(db))
     await restarted.load()
@@ -105,3 +113,48 @@ async def test_a_restart_remembers_cooldowns(
     assert restarted.reply_for(GUILD, CHANNEL, "mri", parent_channel_id=None) is None
     clock.advance(seconds=5)
     assert restarted.reply_for(GUILD, CHANNEL, "mri", parent_channel_id=None) is not None
+
+
+@dataclass(frozen=True)
+class Author:
+    """A message author as the live path reads one (discord.py's `Member` has these three names)."""
+
+    id: int
+    display_name: str = "ana"
+    roles: tuple[object, ...] = ()
+
+    def get_role(self, role_id: int, /) -> object | None:
+        return next((role for role in self.roles if getattr(role, "id", None) == role_id), None)
+
+
+async def test_private_answers_spend_no_channel_budget(
+    db: Database, clock: FakeClock, content_words: ClinicWordLists
+) -> None:
+    """A DM is not posted in the channel, so a wave of private answers leaves room for replies."""
+    watch = await watch_with_rules(db, clock, content_words, "relapse", kind=AnswerKind.DM)
+    for member in range(REPLIES_PER_WINDOW + 2):
+        reply = watch.reply_for(GUILD, CHANNEL, "relapse", parent_channel_id=None, author=Author(member + 1))
+        assert isinstance(reply, RuleAnswer), member
+    assert watch.budget.has_room(CHANNEL, clock.now())
+    await watch.record_rule_answer(GUILD, reply, CHANNEL)
+    assert await AutoresponseRepository(db).last_fired(GUILD) == {}  # who got it is kept nowhere
+
+
+async def test_the_response_is_picked_by_the_injected_random_source(
+    db: Database, clock: FakeClock, content_words: ClinicWordLists
+) -> None:
+    """A seeded source makes the picks repeatable: the same seed, the same answers in the same order."""
+    watch = await watch_with_rules(
+        db, clock, content_words, "hello", rng=random.Random(3), more_responses=("b", "c", "d")
+    )
+    found = []
+    for _ in range(12):
+        clock.advance(seconds=5)
+        reply = watch.reply_for(GUILD, CHANNEL, "hello", parent_channel_id=None)
+        assert isinstance(reply, RuleAnswer)
+        found.append(reply.response)
+    assert len(set(found)) > 1 and set(found) <= {"About hello", "b", "c", "d"}
+    rule = watch.book.rule(GUILD, 1)
+    assert rule is not None
+    replay = random.Random(3)
+    assert found == [rule.draft.responses[pick_response(rule, replay)] for _ in range(12)]

@@ -9,7 +9,7 @@ the mod-log reports exactly the row the database keeps.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -18,6 +18,8 @@ from typing import Any
 from bot.core.audit import AuditEntry, changed_fields
 from bot.core.autoresponse.rules import (
     MAX_RULES_PER_GUILD,
+    AnswerKind,
+    MatchMode,
     Rule,
     RuleDraft,
     check_rule_set,
@@ -30,8 +32,10 @@ from bot.errors import InvalidInput, NotFound
 #: so two edits at once both take effect).
 DraftEdit = Callable[[RuleDraft], RuleDraft]
 
-# Stands in for the response while the rest of a draft is checked, before the response form opens.
+# Stands in for the responses while the rest of a draft is checked, before the form opens.
 _PLACEHOLDER_RESPONSE = "-"
+_PLACEHOLDER_REACTION = "👍"
+MAX_IGNORED_MEMBERS = 1_000
 
 
 class RuleAction(StrEnum):
@@ -41,6 +45,8 @@ class RuleAction(StrEnum):
     EDIT = "autoresponse.edit"
     REMOVE = "autoresponse.remove"
     IMPORT = "autoresponse.import"
+    IGNORE = "autoresponse.ignore"
+    UNIGNORE = "autoresponse.unignore"
 
 
 # --- reading ---
@@ -58,6 +64,24 @@ def rule_not_found(number: int) -> NotFound:
     return NotFound(f"There is no auto-response #{number} on this server.")
 
 
+def filter_rules(
+    rules: Iterable[Rule],
+    *,
+    channel_id: int | None = None,
+    mode: MatchMode | None = None,
+    disabled: bool | None = None,
+) -> tuple[Rule, ...]:
+    """The rules `/autoresponse list` shows: those that may answer in a channel (scoped to it, or to
+    every channel), that have a trigger in a mode, and that are switched off (or on)."""
+    return tuple(
+        rule
+        for rule in rules
+        if (channel_id is None or not rule.channel_ids or channel_id in rule.channel_ids)
+        and (mode is None or any(trigger.mode is mode for trigger in rule.triggers))
+        and (disabled is None or rule.enabled is not disabled)
+    )
+
+
 def rule_target(number: int) -> str:
     """How the audit log and the mod-log name a rule."""
     return f"#{number}"
@@ -67,8 +91,9 @@ def rule_target(number: int) -> str:
 
 
 def check_before_response(draft: RuleDraft) -> None:
-    """Refuse a bad trigger, mode or scope before the moderator writes a response in a form."""
-    validate_draft(draft.with_changes(response=_PLACEHOLDER_RESPONSE))
+    """Refuse a bad trigger, mode or scope before the moderator writes the responses in a form."""
+    stand_in = _PLACEHOLDER_REACTION if draft.kind is AnswerKind.REACTION else _PLACEHOLDER_RESPONSE
+    validate_draft(draft.with_responses([stand_in]))
 
 
 def plan_add(existing: Sequence[Rule], draft: RuleDraft) -> RuleDraft:
@@ -96,13 +121,15 @@ def plan_edit(existing: Sequence[Rule], before: Rule, wanted: RuleDraft) -> Rule
 
 
 def refuse_duplicate(existing: Iterable[Rule], draft: RuleDraft) -> None:
-    """Two rules with one key would answer the same messages: point to the one to edit instead."""
+    """Two rules sharing a trigger would answer the same messages: point to the one to edit instead."""
+    wanted = set(draft.keys)
     for rule in existing:
-        if rule.draft.key == draft.key:
-            raise InvalidInput(
-                f"Auto-response #{rule.number} already answers “{rule.trigger}” in {rule.mode.value} mode; "
-                "edit that one instead."
-            )
+        for key, trigger in zip(rule.draft.keys, rule.draft.triggers, strict=True):
+            if key in wanted:
+                raise InvalidInput(
+                    f"Auto-response #{rule.number} already answers “{trigger.text}” in {trigger.mode.value} "
+                    "mode; edit that one instead."
+                )
 
 
 # --- imports ---
@@ -158,13 +185,14 @@ class ImportPlan:
 def plan_import(existing: Sequence[Rule], drafts: Sequence[RuleDraft], mode: ImportMode | str) -> ImportPlan:
     """What an import does to a server's rules, or `InvalidInput` when it may not happen at all.
 
-    `merge`: a rule with the same trigger and mode as a stored one updates it (keeping its number
-    and hits); the others are added. `replace`: every stored rule is removed and the file's rules
-    are added in file order.
+    `merge`: a rule whose main trigger and mode are a stored rule's updates it (keeping its number
+    and hits); the others are added; no two rules may then share a trigger. `replace`: every stored
+    rule is removed and the file's rules are added in file order, under new numbers (a number is
+    never given out twice, so an old reference to #3 cannot reach a different rule).
     """
     mode = ImportMode(mode)
     cleaned = [validate_draft(draft) for draft in drafts]
-    keys = [draft.key for draft in cleaned]
+    keys = [key for draft in cleaned for key in draft.keys]
     if len(set(keys)) != len(keys):
         raise InvalidInput("The import holds two rules with the same trigger and mode.")
     if mode is ImportMode.REPLACE:
@@ -183,8 +211,47 @@ def plan_import(existing: Sequence[Rule], drafts: Sequence[RuleDraft], mode: Imp
         )
     final = {rule.draft.key: rule.draft for rule in existing}
     final.update({draft.key: draft for draft in cleaned})
+    _refuse_shared_triggers(final.values())
     check_rule_set(final.values())
     return ImportPlan(mode, (), tuple(ImportStep(draft, by_key.get(draft.key)) for draft in cleaned))
+
+
+def _refuse_shared_triggers(drafts: Iterable[RuleDraft]) -> None:
+    """After a merge no two rules may share a trigger (the file's and the server's rules together)."""
+    owner: dict[tuple[Any, str], RuleDraft] = {}
+    for draft in drafts:
+        for key, trigger in zip(draft.keys, draft.triggers, strict=True):
+            other = owner.setdefault(key, draft)
+            if other is not draft:
+                raise InvalidInput(
+                    f"After this import two rules would answer “{trigger.text}” in {trigger.mode.value} mode "
+                    f"(the rules for “{other.trigger}” and “{draft.trigger}”). Nothing was imported."
+                )
+
+
+# --- ignored members ---
+
+
+def plan_ignore(ignored: Collection[int], member_id: int) -> bool:
+    """Whether ignoring the member changes anything (False: already ignored), or why it may not."""
+    if member_id in ignored:
+        return False
+    if len(ignored) >= MAX_IGNORED_MEMBERS:
+        raise InvalidInput(
+            f"Auto-responses already ignore {MAX_IGNORED_MEMBERS:,} members here, the most they may. "
+            "Unignore someone first."
+        )
+    return True
+
+
+def ignored_entry(
+    guild_id: int, member_id: int, actor_id: int, now: datetime, *, ignored: bool
+) -> AuditEntry:
+    """The audit row of `/autoresponse ignore` (or `unignore`, with `ignored=False`)."""
+    action = RuleAction.IGNORE if ignored else RuleAction.UNIGNORE
+    view = {"member": f"<@{member_id}>"}
+    before, after = (None, view) if ignored else (view, None)
+    return AuditEntry(guild_id, actor_id, action.value, None, before, after, now)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,10 @@
-"""When each rule last answered in each channel: the memory behind per-rule, per-channel cooldowns.
+"""When each rule last answered in each place: the memory behind per-rule cooldowns.
 
-The decision itself is the scanner's `CooldownPolicy` (pure, clock passed in); this only keeps
-the times, bounded so a busy server cannot grow it without limit. The database keeps the same
-times (`record_hit`) so a restart does not repeat an answer.
+A place is a channel (answers in the channel) or a member (private answers, kept in a second
+`RuleCooldowns` of the rule book). The decision itself is the scanner's `CooldownPolicy` (pure,
+clock passed in); this only keeps the times, bounded so a busy server cannot grow it without
+limit. The database keeps the channel times (`record_hit`) so a restart does not repeat an
+answer; member times live in memory only, so it keeps no record of who was sent a private answer.
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ from datetime import datetime, timedelta
 
 DEFAULT_MAX_ENTRIES = 50_000
 
-CooldownKey = tuple[int, int, int]  # guild id, rule number, channel id
+CooldownKey = tuple[int, int, int]  # guild id, rule number, channel id (or member id)
 
 
 class RuleCooldowns:
-    """Last answer times keyed by (guild, rule number, channel); the oldest entries go first."""
+    """Last answer times keyed by (guild, rule number, channel or member); the oldest entries go first."""
 
     __slots__ = ("_fired", "_max_entries")
 
