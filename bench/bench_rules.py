@@ -43,17 +43,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_scan import BATCH, CHANNEL_IDS, GUILD_ID, build_corpus, build_message
 from bench_scan import _guild_payload as bench_scan_guild_payload
 
+from bot.cogs.message_scan import reply_for_message
 from bot.core.autoresponse import (
     AnswerKind,
     MatchMode,
     Rule,
-    RuleBook,
     RuleDraft,
     RuleTrigger,
     validate_draft,
 )
 from bot.core.clock import SystemClock
-from bot.core.scanning import MessageScanner, load_clinic_watch_words, normalise
+from bot.core.replies import ChannelReplyBudget
+from bot.core.scanning import load_clinic_watch_words, normalise
+from bot.services.message_watch import MessageWatch
 from bot.settings import packaged_content_dir
 
 RULE_COUNTS = (1, 100, 1_000, 5_000)
@@ -254,37 +256,26 @@ def time_naive(rules: Sequence[NaiveRule], messages: Sequence[discord.Message]) 
     return best / len(messages)
 
 
-def bot_message_path(scanner: MessageScanner, book: RuleBook) -> Callable[[discord.Message], object]:
-    """The listener's work per message up to sending (`message_scan.py` with `MessageWatch.reply_for`,
-    without the channel budget, so every matched message reaches the answer choice)."""
-    clock = SystemClock()
+def message_watch(rules: Sequence[Rule], guild_id: int) -> MessageWatch:
+    """The bot's own `MessageWatch` with these rules live, as after start-up (storage is not touched on
+    the message path, so none is given). The channel reply budget is lifted so every matched message
+    reaches the answer choice: the bench times the choice, not the budget's refusals."""
+    watch = MessageWatch(
+        load_clinic_watch_words(packaged_content_dir()),
+        SystemClock(),
+        None,  # type: ignore[arg-type]  # storage: not used on the message path
+        None,  # type: ignore[arg-type]
+        rng=random.Random(1),
+        budget=ChannelReplyBudget(replies=10**9),
+    )
+    watch.scanner.load_settings([])
+    watch.install_rules(guild_id, rules)
+    return watch
 
-    def on_message(message: discord.Message) -> object:
-        # The same steps, in the same order, as MessageScanCog.on_message and MessageWatch.reply_for.
-        if message.author.bot or message.webhook_id is not None:
-            return None
-        if isinstance(message.channel, discord.DMChannel):
-            return None
-        guild = message.guild
-        if guild is None:
-            return None
-        channel = message.channel
-        parent_id = getattr(channel, "parent_id", None)
-        author = message.author if isinstance(message.author, discord.Member) else None
-        result = scanner.scan(guild.id, channel.id, message.content, parent_channel_id=parent_id)
-        if result.alert is not None or not result.rule_labels:
-            return result.alert
-        return book.answer(
-            guild.id,
-            result.rule_labels,
-            text=message.content,
-            channel_id=channel.id,
-            parent_channel_id=parent_id,
-            now=clock.now(),
-            author=author,
-        )
 
-    return on_message
+def bot_message_path(watch: MessageWatch) -> Callable[[discord.Message], object]:
+    """The listener's work per message up to sending: exactly `message_scan.reply_for_message`."""
+    return lambda message: reply_for_message(watch, message)
 
 
 def make_bot_state() -> discord.state.ConnectionState:
@@ -354,11 +345,10 @@ def run(
     guild_id = GUILD_ID
     rules = make_rules(guild_id, drafts)
     triggers = sum(len(rule.draft.triggers) for rule in rules)
-    scanner = MessageScanner(load_clinic_watch_words(packaged_content_dir()), SystemClock())
-    book = RuleBook(rng=random.Random(1))
     began = time.perf_counter()
-    scanner.set_rule_triggers(guild_id, book.set_rules(guild_id, rules))
-    on_message = bot_message_path(scanner, book)
+    watch = message_watch(rules, guild_id)
+    scanner = watch.scanner
+    on_message = bot_message_path(watch)
     answered = sum(on_message(message) is not None for message in messages)
     build_ms = (time.perf_counter() - began) * 1000
     hit_share = sum(bool(scanner.scan(guild_id, 1, m.content).rule_labels) for m in messages) / len(messages)

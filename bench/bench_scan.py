@@ -33,8 +33,10 @@ from typing import Any
 
 import discord
 
+from bot.cogs.message_scan import reply_for_message
 from bot.core.clock import SystemClock
-from bot.core.scanning import MessageScanner, load_clinic_watch_words
+from bot.core.scanning import load_clinic_watch_words
+from bot.services.message_watch import MessageWatch
 from bot.settings import packaged_content_dir
 
 TARGET_RATIO = 0.10
@@ -260,21 +262,10 @@ def build_message(state: discord.state.ConnectionState, data: dict[str, Any]) ->
     return discord.Message(channel=channel, data=data, state=state)  # type: ignore[arg-type]
 
 
-def bot_message_path(scanner: MessageScanner, bot_user_id: int) -> Callable[[discord.Message], object]:
-    """What the message listener does for each message, up to (not including) sending a reply."""
-
-    def on_message(message: discord.Message) -> object:
-        guild = message.guild
-        author = message.author
-        if guild is None or author.bot or message.webhook_id is not None or author.id == bot_user_id:
-            return None
-        channel = message.channel
-        result = scanner.scan(
-            guild.id, channel.id, message.content, parent_channel_id=getattr(channel, "parent_id", None)
-        )
-        return result.alert  # a card is where the listener would send and persist
-
-    return on_message
+def bot_message_path(watch: MessageWatch) -> Callable[[discord.Message], object]:
+    """What the message listener decides for each message, up to (not including) sending a reply:
+    exactly `message_scan.reply_for_message`, on the bot's own `MessageWatch`."""
+    return lambda message: reply_for_message(watch, message)
 
 
 def measure_once(
@@ -314,8 +305,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     corpus = build_corpus(args.messages)
     state = make_state(BOT_MAX_MESSAGES)
     cached_state = make_state(DEFAULT_MAX_MESSAGES)
-    scanner = MessageScanner(load_clinic_watch_words(packaged_content_dir()), SystemClock())
-    on_message = bot_message_path(scanner, BOT_USER_ID)
+    watch = MessageWatch(
+        load_clinic_watch_words(packaged_content_dir()),
+        SystemClock(),
+        None,  # type: ignore[arg-type]  # storage: not used on the message path
+        None,  # type: ignore[arg-type]
+    )
+    watch.scanner.load_settings([])
+    on_message = bot_message_path(watch)
     # Warm-up: compiles the server's sets once and counts the cards a first pass sends.
     alerts = [on_message(build_message(state, payload)) for payload in corpus]
     cards = Counter(alert.outcome.value for alert in alerts if alert is not None)

@@ -20,9 +20,32 @@ from bot.cogs._embeds import to_embed
 from bot.cogs._rule_answers import send_rule_answer
 from bot.core.autoresponse import RuleAnswer
 from bot.core.content.render import render_caution, render_centre
-from bot.core.scanning import ClinicAlert, Outcome
+from bot.core.scanning import NO_HITS, ClinicAlert, Outcome
+from bot.services.message_watch import MessageReply, MessageWatch
 
 log = logging.getLogger(__name__)
+
+
+def reply_for_message(watch: MessageWatch, message: discord.Message) -> MessageReply | None:
+    """Everything the listener decides about one server message, before any I/O.
+
+    The hot path of the whole bot (the benches time exactly this): bots, webhooks and servers the
+    bot holds no state for (not cached yet, or a forged event) get nothing, the rest one scan.
+    """
+    author = message.author
+    if author.bot or message.webhook_id is not None:
+        return None
+    guild = message.guild
+    if guild is None:
+        return None
+    channel = message.channel
+    # Only threads have a parent; asking other channels with getattr would cost a caught exception.
+    parent_id = channel.parent_id if isinstance(channel, discord.Thread) else None
+    result = watch.scan(guild.id, channel.id, message.content, parent_channel_id=parent_id)
+    if result is NO_HITS:
+        return None
+    member = author if isinstance(author, discord.Member) else None
+    return watch.reply_to(result, guild.id, channel.id, message.content, parent_id, member)
 
 
 class MessageScanCog(commands.Cog, name="Message scan"):
@@ -38,27 +61,19 @@ class MessageScanCog(commands.Cog, name="Message scan"):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        if message.author.bot or message.webhook_id is not None:
-            return
         if isinstance(message.channel, discord.DMChannel):
-            for handle in self.context.direct_message_handlers:
-                await handle(message)
+            if not (message.author.bot or message.webhook_id is not None):
+                for handle in self.context.direct_message_handlers:
+                    await handle(message)
             return
-        guild = message.guild
-        if guild is None:
-            # A server message the bot holds no server for (not cached yet, or a forged event): it is
-            # not a DM, and without the server's settings there is nothing to scan it against.
+        reply = reply_for_message(self.watch, message)
+        if reply is None:
             return
-        channel = message.channel
-        parent_id = getattr(channel, "parent_id", None)
-        author = message.author if isinstance(message.author, discord.Member) else None
-        reply = self.watch.reply_for(
-            guild.id, channel.id, message.content, parent_channel_id=parent_id, author=author
-        )
+        guild_id = message.guild.id if message.guild is not None else 0
         if isinstance(reply, ClinicAlert):
-            await self._send_card(message, guild.id, reply)
-        elif reply is not None:
-            await self._send_rule_answer(message, guild.id, reply)
+            await self._send_card(message, guild_id, reply)
+        else:
+            await self._send_rule_answer(message, guild_id, reply)
 
     async def _send_card(self, message: discord.Message, guild_id: int, alert: ClinicAlert) -> None:
         """Reply once with the alert's card, pinging no one; remember the time for the cooldown."""
