@@ -101,7 +101,7 @@ def test_migrate_then_backup(tmp_path: Path) -> None:
 def test_help_documents_every_command(tmp_path: Path) -> None:
     result = run_cli("--help", cwd=tmp_path)
     assert result.returncode == 0
-    for command in ("run", "check", "preview", "migrate", "backup"):
+    for command in ("run", "check", "preview", "migrate", "backup", "rotate-key"):
         assert command in result.stdout
 
 
@@ -117,7 +117,7 @@ def test_wrong_journal_key_stops_the_bot_and_changes_nothing(tmp_path: Path) -> 
     from bot.db.database import open_database
     from bot.db.migrate import apply_migrations
     from bot.db.repositories.journal import JournalRepository
-    from bot.services.journal import JournalService, load_journal_cipher
+    from bot.services.journal import JournalService, load_journal_keys
 
     database = tmp_path / "bot.sqlite3"
     first_key = Fernet.generate_key().decode()
@@ -126,8 +126,8 @@ def test_wrong_journal_key_stops_the_bot_and_changes_nothing(tmp_path: Path) -> 
         db = await open_database(database)
         try:
             await apply_migrations(db)
-            cipher = await load_journal_cipher(db, first_key, tmp_path / "unused.key")
-            journal = JournalService(JournalRepository(db, cipher), SystemClock())
+            keys = await load_journal_keys(db, first_key, tmp_path / "unused.key")
+            journal = JournalService(JournalRepository(db, keys), SystemClock())
             await journal.add(1, EntryDraft(entry_date=date(2026, 1, 5), notes="day +3, tired"))
         finally:
             await db.close()

@@ -1,0 +1,224 @@
+"""What each sealed journal value holds, and the context that binds it to its member and place.
+
+Everything a member enters or rates lives in a few sealed values (`bot/core/journal/README.md`):
+
+- an entry: kind, source, therapy, phase, every rating, side effects, notes and the entry's key,
+  as one JSON document, so a page of entries costs one opening per entry;
+- a member: their Discord id (to send a reminder, and to re-derive their pseudonym when the key
+  is rotated) and their time zone;
+- a member's day-0 dates: the date of each infusion-phase entry by number, so "day +N" needs no
+  readable phase;
+- a reminder: its member's id, cadence, local time, time zone and weekday.
+
+The context (the associated data of AES-GCM) names the member's pseudonym and the kind of value,
+so a value copied into another member's row, or from a reminder into an entry, does not open.
+Pure: the repository seals and opens with `JournalCipher`; these only turn models into bytes and back.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from bot.core.journal.model import (
+    RATINGS,
+    Cadence,
+    EntryDraft,
+    EntryKind,
+    EntrySource,
+    Phase,
+    ReminderSettings,
+    Therapy,
+)
+
+ENTRY = b"entry"
+MEMBER = b"member"
+DAYS = b"days"
+REMINDER = b"reminder"
+#: Random bytes in an entry key: 72 bits, 12 characters in a custom id, never guessed.
+ENTRY_KEY_BYTES = 9
+#: An entry key as it travels in a custom id (URL-safe base64 of `ENTRY_KEY_BYTES`).
+ENTRY_KEY_PATTERN = r"[A-Za-z0-9_-]{12}"
+_TEXT_FIELDS = ("therapy_other", "side_effects", "notes")
+_KINDS = {member.value: member for member in EntryKind}
+_SOURCES = {member.value: member for member in EntrySource}
+_THERAPIES = {member.value: member for member in Therapy}
+_PHASES = {member.value: member for member in Phase}
+
+
+class SealedFormatError(ValueError):
+    """An opened value is not the document it should be (it was written by something else)."""
+
+
+def context(member: bytes, kind: bytes) -> bytes:
+    """Binds a sealed value to its member (pseudonym) and to what it is."""
+    return b"journal:" + member + b":" + kind
+
+
+def new_entry_key() -> str:
+    return secrets.token_urlsafe(ENTRY_KEY_BYTES)
+
+
+def _dump(document: dict[str, Any]) -> bytes:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _load(data: bytes) -> dict[str, Any]:
+    try:
+        document = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SealedFormatError(f"a sealed journal value is not JSON ({exc})") from None
+    if not isinstance(document, dict):
+        raise SealedFormatError("a sealed journal value is not a JSON object")
+    return document
+
+
+# --- entries ------------------------------------------------------------------------------------
+
+
+def entry_document(draft: EntryDraft, key: str) -> bytes:
+    """Everything the member entered or rated, and the entry's key; unset fields are left out."""
+    document: dict[str, Any] = {"key": key, "kind": draft.kind.value, "source": draft.source.value}
+    if draft.therapy is not None:
+        document["therapy"] = draft.therapy.value
+    if draft.phase is not None:
+        document["phase"] = draft.phase.value
+    for name in RATINGS:
+        value = getattr(draft, name)
+        if value is not None:
+            document[name] = value
+    for name in _TEXT_FIELDS:
+        value = getattr(draft, name)
+        if value is not None:
+            document[name] = value
+    return _dump(document)
+
+
+@dataclass(frozen=True, slots=True)
+class EntryContent:
+    """An opened entry: what `JournalEntry` holds besides its number, date and times."""
+
+    key: str
+    fields: dict[str, Any]
+
+    @property
+    def phase(self) -> Phase | None:
+        return self.fields["phase"]
+
+    @property
+    def source(self) -> EntrySource:
+        return self.fields["source"]
+
+
+def read_entry(data: bytes) -> EntryContent:
+    """The fields of `JournalEntry` (kind to notes) and the entry's key, typed."""
+    document = _load(data)
+    try:
+        therapy = document.get("therapy")
+        phase = document.get("phase")
+        fields: dict[str, Any] = {
+            "kind": _KINDS[document["kind"]],
+            "source": _SOURCES[document["source"]],
+            "therapy": _THERAPIES[therapy] if therapy is not None else None,
+            "therapy_other": document.get("therapy_other"),
+            "phase": _PHASES[phase] if phase is not None else None,
+            "side_effects": document.get("side_effects"),
+            "notes": document.get("notes"),
+        }
+        for name in RATINGS:
+            fields[name] = document.get(name)
+        return EntryContent(str(document["key"]), fields)
+    except (KeyError, TypeError) as exc:
+        raise SealedFormatError(f"a sealed journal entry lacks or misspells a field ({exc})") from None
+
+
+# --- members ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRecord:
+    """An opened member value: who they are on Discord, and their journal time zone."""
+
+    user_id: int
+    timezone: str | None = None
+
+
+def member_document(user_id: int, timezone: str | None) -> bytes:
+    document: dict[str, Any] = {"user_id": user_id}
+    if timezone is not None:
+        document["timezone"] = timezone
+    return _dump(document)
+
+
+def read_member(data: bytes) -> MemberRecord:
+    document = _load(data)
+    user_id = document.get("user_id")
+    timezone = document.get("timezone")
+    if not isinstance(user_id, int) or not (timezone is None or isinstance(timezone, str)):
+        raise SealedFormatError("a sealed journal member is not a user id and a time zone")
+    return MemberRecord(user_id, timezone)
+
+
+# --- a member's day-0 dates ---------------------------------------------------------------------
+
+
+def days_document(infusions: dict[int, date]) -> bytes:
+    """The date of each infusion-phase entry, by entry number."""
+    return _dump({"infusions": {str(seq): day.isoformat() for seq, day in sorted(infusions.items())}})
+
+
+def read_days(data: bytes | None) -> dict[int, date]:
+    """Entry number -> date of each infusion-phase entry (empty for a member without one)."""
+    if data is None:
+        return {}
+    infusions = _load(data).get("infusions")
+    if not isinstance(infusions, dict):
+        raise SealedFormatError("a sealed journal day list holds no infusions")
+    try:
+        return {int(seq): date.fromisoformat(day) for seq, day in infusions.items()}
+    except (TypeError, ValueError) as exc:
+        raise SealedFormatError(f"a sealed journal day list is malformed ({exc})") from None
+
+
+# --- reminders ----------------------------------------------------------------------------------
+
+
+def reminder_document(reminder: ReminderSettings) -> bytes:
+    """The settings a member chose (and whom to send to); when it is due stays readable beside it."""
+    document: dict[str, Any] = {
+        "user_id": reminder.user_id,
+        "cadence": reminder.cadence.value,
+        "local_time": reminder.local_time.strftime("%H:%M"),
+        "timezone": reminder.timezone,
+    }
+    if reminder.weekday is not None:
+        document["weekday"] = reminder.weekday
+    return _dump(document)
+
+
+def reminder_owner(data: bytes) -> int:
+    """Whose reminder an opened reminder value is (their Discord id)."""
+    user_id = _load(data).get("user_id")
+    if not isinstance(user_id, int):
+        raise SealedFormatError("a sealed journal reminder names no member")
+    return user_id
+
+
+def read_reminder(data: bytes, next_due_at: datetime, last_sent_at: datetime | None) -> ReminderSettings:
+    document = _load(data)
+    try:
+        hour, minute = (int(part) for part in document["local_time"].split(":"))
+        return ReminderSettings(
+            user_id=int(document["user_id"]),
+            cadence=Cadence(document["cadence"]),
+            local_time=time(hour, minute),
+            timezone=str(document["timezone"]),
+            weekday=document.get("weekday"),
+            next_due_at=next_due_at,
+            last_sent_at=last_sent_at,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SealedFormatError(f"a sealed journal reminder is malformed ({exc})") from None
