@@ -189,7 +189,7 @@ class JournalService:
     async def forget_member(self, user_id: int) -> DeletionReport:
         """Delete everything about the member: every journal row and, through the hooks, what other
         features hold, at once or not at all; what the bot holds in memory too. Afterwards the
-        database file keeps no trace of them (indexes rebuilt, write-ahead log emptied)."""
+        database file keeps no trace of them (rebuilt, write-ahead log emptied)."""
         await self._writer.settle()  # an add made before the forget lands before it, as it always did
         self._quick_notes.forget(user_id)
         self._known_members.discard(user_id)
@@ -200,8 +200,10 @@ class JournalService:
                 if item is not None:
                     others.append(item)
             report = await self._repository.forget_member(user_id)
-        if not await self._repository.checkpoint():
-            log.warning("The write-ahead log could not be emptied after a forget; it will be at the next one")
+        if not await self._repository.scrub():
+            log.warning(
+                "The database file could not be rebuilt after a forget (it was busy); the next forget will"
+            )
         log.info("Journal data of a member forgotten: %s", report.counts)
         return DeletionReport(report.counts, tuple(others))
 

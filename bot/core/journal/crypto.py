@@ -25,6 +25,7 @@ import logging
 import os
 import secrets
 import stat
+import threading
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -221,6 +222,38 @@ def _fsync_directory(folder: Path) -> None:
         os.close(descriptor)
 
 
+class _RandomPool:
+    """Bytes from the operating system's CSPRNG, drawn 4 KiB at a time and handed out once each.
+
+    `os.urandom` lets go of the GIL; on the event loop, with the database thread busy, taking it
+    back costs more than the call itself, on every nonce and entry key. One draw per few hundred
+    values keeps that off the hot path; every byte is still the system's, and none is used twice.
+    """
+
+    _SIZE = 4096
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._buffer = b""
+        self._offset = 0
+
+    def take(self, count: int) -> bytes:
+        with self._lock:
+            if self._offset + count > len(self._buffer):
+                self._buffer, self._offset = os.urandom(max(self._SIZE, count)), 0
+            start = self._offset
+            self._offset += count
+            return self._buffer[start : self._offset]
+
+
+_RANDOM = _RandomPool()
+
+
+def random_bytes(count: int) -> bytes:
+    """`count` bytes from the system's CSPRNG (through the pool above)."""
+    return _RANDOM.take(count)
+
+
 def derive_key(root: bytes, label: bytes) -> bytes:
     """A 32-byte key for one purpose, from the root key (HKDF-SHA256, no salt: the root is random)."""
     return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=label).derive(root)
@@ -244,7 +277,7 @@ class JournalCipher:
         return "JournalCipher(key=********)"
 
     def seal(self, plaintext: bytes, context: bytes) -> bytes:
-        nonce = os.urandom(_NONCE_BYTES)
+        nonce = random_bytes(_NONCE_BYTES)
         return FORMAT_VERSION + nonce + self._aead.encrypt(nonce, plaintext, context)
 
     def open(self, token: bytes, context: bytes) -> bytes:
@@ -282,21 +315,22 @@ class JournalKeys:
     `root` is the key as configured (44 characters of URL-safe base64, as bytes).
     """
 
-    __slots__ = ("_pseudonym_key", "cipher")
+    __slots__ = ("_pseudonyms", "cipher")
 
     def __init__(self, root: bytes) -> None:
         raw = base64.urlsafe_b64decode(root)
         self.cipher = JournalCipher(derive_key(raw, _SEALING_LABEL))
-        self._pseudonym_key = derive_key(raw, _PSEUDONYM_LABEL)
+        # Keyed once; each pseudonym copies it (`hmac.digest` would let go of the GIL every time).
+        self._pseudonyms = hmac.new(derive_key(raw, _PSEUDONYM_LABEL), digestmod=hashlib.sha256)
 
     def __repr__(self) -> str:
         return "JournalKeys(root=********)"
 
     def pseudonym(self, user_id: int) -> bytes:
         """The member as the database names them: nobody can compute it, or go back, without the key."""
-        return hmac.digest(self._pseudonym_key, str(user_id).encode("ascii"), hashlib.sha256)[
-            :PSEUDONYM_BYTES
-        ]
+        mac = self._pseudonyms.copy()
+        mac.update(str(user_id).encode("ascii"))
+        return mac.digest()[:PSEUDONYM_BYTES]
 
 
 def log_tag(pseudonym: bytes) -> str:

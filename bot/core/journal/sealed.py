@@ -17,18 +17,20 @@ Pure: the repository seals and opens with `JournalCipher`; these only turn model
 
 from __future__ import annotations
 
+import base64
 import json
-import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time
 from typing import Any
 
+from bot.core.journal.crypto import random_bytes
 from bot.core.journal.model import (
     RATINGS,
     Cadence,
     EntryDraft,
     EntryKind,
     EntrySource,
+    JournalEntry,
     Phase,
     ReminderSettings,
     Therapy,
@@ -43,10 +45,28 @@ ENTRY_KEY_BYTES = 9
 #: An entry key as it travels in a custom id (URL-safe base64 of `ENTRY_KEY_BYTES`).
 ENTRY_KEY_PATTERN = r"[A-Za-z0-9_-]{12}"
 _TEXT_FIELDS = ("therapy_other", "side_effects", "notes")
+#: What an opened entry holds, in `JournalEntry`'s own field order (kind ... notes): `read_entry`
+#: builds them in this order, and the repository builds entries positionally (a page is opened on
+#: every `/journal list`). A field added to `JournalEntry` there stops the import until it is here.
+CONTENT_FIELDS: tuple[str, ...] = (
+    "kind",
+    "source",
+    "therapy",
+    "therapy_other",
+    "phase",
+    *RATINGS,
+    "side_effects",
+    "notes",
+)
+if CONTENT_FIELDS != tuple(f.name for f in fields(JournalEntry))[3:16]:
+    raise ImportError("sealed.CONTENT_FIELDS no longer follows JournalEntry's fields; update read_entry")
 _KINDS = {member.value: member for member in EntryKind}
 _SOURCES = {member.value: member for member in EntrySource}
 _THERAPIES = {member.value: member for member in Therapy}
 _PHASES = {member.value: member for member in Phase}
+_SOURCE_AT = CONTENT_FIELDS.index("source")
+_PHASE_AT = CONTENT_FIELDS.index("phase")
+_DECODER = json.JSONDecoder()
 
 
 class SealedFormatError(ValueError):
@@ -59,7 +79,7 @@ def context(member: bytes, kind: bytes) -> bytes:
 
 
 def new_entry_key() -> str:
-    return secrets.token_urlsafe(ENTRY_KEY_BYTES)
+    return base64.urlsafe_b64encode(random_bytes(ENTRY_KEY_BYTES)).decode("ascii")
 
 
 def _dump(document: dict[str, Any]) -> bytes:
@@ -68,7 +88,7 @@ def _dump(document: dict[str, Any]) -> bytes:
 
 def _load(data: bytes) -> dict[str, Any]:
     try:
-        document = json.loads(data)
+        document = _DECODER.decode(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SealedFormatError(f"a sealed journal value is not JSON ({exc})") from None
     if not isinstance(document, dict):
@@ -99,38 +119,37 @@ def entry_document(draft: EntryDraft, key: str) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class EntryContent:
-    """An opened entry: what `JournalEntry` holds besides its number, date and times."""
+    """An opened entry: its key, and the values of `CONTENT_FIELDS` in that order, typed."""
 
     key: str
-    fields: dict[str, Any]
+    values: tuple[Any, ...]
 
     @property
     def phase(self) -> Phase | None:
-        return self.fields["phase"]
+        return self.values[_PHASE_AT]
 
     @property
     def source(self) -> EntrySource:
-        return self.fields["source"]
+        return self.values[_SOURCE_AT]
 
 
 def read_entry(data: bytes) -> EntryContent:
-    """The fields of `JournalEntry` (kind to notes) and the entry's key, typed."""
+    """The fields of `JournalEntry` from kind to notes (`CONTENT_FIELDS`), and the entry's key."""
     document = _load(data)
+    get = document.get
     try:
-        therapy = document.get("therapy")
-        phase = document.get("phase")
-        fields: dict[str, Any] = {
-            "kind": _KINDS[document["kind"]],
-            "source": _SOURCES[document["source"]],
-            "therapy": _THERAPIES[therapy] if therapy is not None else None,
-            "therapy_other": document.get("therapy_other"),
-            "phase": _PHASES[phase] if phase is not None else None,
-            "side_effects": document.get("side_effects"),
-            "notes": document.get("notes"),
-        }
-        for name in RATINGS:
-            fields[name] = document.get(name)
-        return EntryContent(str(document["key"]), fields)
+        therapy, phase = get("therapy"), get("phase")
+        values = (
+            _KINDS[document["kind"]],
+            _SOURCES[document["source"]],
+            None if therapy is None else _THERAPIES[therapy],
+            get("therapy_other"),
+            None if phase is None else _PHASES[phase],
+            *[get(name) for name in RATINGS],
+            get("side_effects"),
+            get("notes"),
+        )
+        return EntryContent(str(document["key"]), values)
     except (KeyError, TypeError) as exc:
         raise SealedFormatError(f"a sealed journal entry lacks or misspells a field ({exc})") from None
 

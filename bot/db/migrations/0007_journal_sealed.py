@@ -75,7 +75,7 @@ async def _reseal(
     infusions: dict[int, dict[str, str]] = {}
     for row in entries:
         user_id = int(row["user_id"])
-        last_seq[user_id] = max(last_seq.get(user_id, 0), int(row["seq"]))
+        last_seq[user_id] = max(last_seq.get(user_id, 0), int(row["seq"]))  # the trigger counts entries
         if row["phase"] == "infusion":
             infusions.setdefault(user_id, {})[str(row["seq"])] = row["entry_date"]
     for row in reminders:

@@ -22,6 +22,8 @@ CREATE TABLE journal_members (
     id            INTEGER PRIMARY KEY,
     member        BLOB NOT NULL UNIQUE CHECK (length(member) = 16),
     last_seq      INTEGER NOT NULL DEFAULT 0 CHECK (last_seq >= 0),
+    -- how many entries the member has (anyone could count the rows; kept so the limit costs nothing)
+    entries       INTEGER NOT NULL DEFAULT 0 CHECK (entries >= 0),
     -- sealed {"user_id", "timezone"}: written before the member's first entry, so every member
     -- row can name its member again when the key is rotated
     sealed_member BLOB,
@@ -46,11 +48,18 @@ CREATE TABLE journal_entries (
 -- Newest-first listing and date ranges per member.
 CREATE INDEX journal_entries_by_member_date ON journal_entries (member, entry_date, seq);
 
--- Numbers only grow: the counter follows every insert inside the inserting statement itself.
+-- Numbers only grow: the counter follows every insert inside the inserting statement itself, and
+-- the member's entry count follows every insert and delete.
 CREATE TRIGGER journal_entries_count AFTER INSERT ON journal_entries
 BEGIN
-    INSERT INTO journal_members (member, last_seq) VALUES (NEW.member, NEW.seq)
-        ON CONFLICT (member) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq);
+    INSERT INTO journal_members (member, last_seq, entries) VALUES (NEW.member, NEW.seq, 1)
+        ON CONFLICT (member) DO UPDATE
+        SET last_seq = max(last_seq, excluded.last_seq), entries = entries + 1;
+END;
+
+CREATE TRIGGER journal_entries_uncount AFTER DELETE ON journal_entries
+BEGIN
+    UPDATE journal_members SET entries = entries - 1 WHERE member = OLD.member;
 END;
 
 CREATE TABLE journal_reminders (

@@ -72,7 +72,7 @@ _INSERT_ENTRY = (
     "SELECT ?, next_seq, ?, ?, ?, ? FROM (SELECT coalesce(max(n), 0) + 1 AS next_seq FROM "
     "(SELECT last_seq AS n FROM journal_members WHERE member = ? "
     "UNION ALL SELECT max(seq) FROM journal_entries WHERE member = ?)) "
-    "WHERE (SELECT count(*) FROM journal_entries WHERE member = ?) < ? "
+    "WHERE coalesce((SELECT entries FROM journal_members WHERE member = ?), 0) < ? "
     "RETURNING member, seq, (SELECT sealed_days FROM journal_members AS m "
     "WHERE m.member = journal_entries.member) AS sealed_days"
 )
@@ -87,7 +87,7 @@ _BATCH_INSERT = (
     "(SELECT coalesce(max(n), 0) FROM (SELECT last_seq AS n FROM journal_members AS m "
     "WHERE m.member = b.member UNION ALL SELECT max(seq) FROM journal_entries AS e "
     "WHERE e.member = b.member)), "
-    "(SELECT count(*) FROM journal_entries AS c WHERE c.member = b.member) "
+    "coalesce((SELECT c.entries FROM journal_members AS c WHERE c.member = b.member), 0) "
     "FROM (SELECT DISTINCT member FROM batch WHERE pos IS NOT NULL) AS b) "
     "INSERT INTO journal_entries (member, seq, entry_date, sealed, created_at, updated_at) "
     "SELECT member, seq, entry_date, sealed, created_at, created_at FROM ("
@@ -103,9 +103,12 @@ _BATCH_SIZES = (2, 4, 8, 16, 32, 64, 128)
 #: The most new entries one `insert_entries` statement takes.
 MAX_ROWS_PER_INSERT = _BATCH_SIZES[-1]
 _PAD_ROW = (None,) * 5
-# A member's sealed id is written before their first entry, so every member row names its member.
-_ENSURE_MEMBER = (
-    "INSERT INTO journal_members (member, sealed_member) VALUES (?, ?) ON CONFLICT (member) "
+# New members' sealed ids are written (one statement for a whole batch) before their first entries,
+# so a member row with entries always names its member; padding rows (NULL) are skipped.
+_ENSURE_ROW = "(?, ?)"
+_ENSURE_MEMBERS = (
+    "INSERT INTO journal_members (member, sealed_member) SELECT column1, column2 FROM (VALUES {rows}) "
+    "WHERE column1 IS NOT NULL ON CONFLICT (member) "
     "DO UPDATE SET sealed_member = coalesce(journal_members.sealed_member, excluded.sealed_member)"
 )
 _SET_MEMBER = (
@@ -137,10 +140,12 @@ _FORGET_STATEMENTS = (
     ("journal_members", "DELETE FROM journal_members WHERE member = ? RETURNING 1"),
 )
 MEMBER_TABLES = tuple(table for table, _ in _FORGET_STATEMENTS)
-# After a forget, the WAL (which still holds the deleted rows' old pages) is copied back and emptied.
-# Nothing else is needed: secure_delete zeroes deleted cells and freed pages, and SQLite's index
-# b-trees keep real keys in their interior cells, so once every key of a member is deleted no
-# interior page names them either (tests/services prove it on a file with interior pages).
+# After a forget (or a key rotation) the file is rebuilt and the WAL emptied. secure_delete zeroes
+# deleted cells and freed pages, but not the stale copies a page rebuild (a b-tree balance) leaves
+# in a page's unused bytes, where a pseudonym was found after forget; VACUUM writes every page anew
+# from the live rows only. The WAL, which then holds the old and new pages, is copied back and
+# truncated to nothing.
+_VACUUM = "VACUUM"
 _CHECKPOINT = "PRAGMA wal_checkpoint(TRUNCATE)"
 #: A change to a member's day-0 dates (entry number -> date), made in place.
 _DaysChange = Callable[[dict[int, date]], object]
@@ -277,18 +282,19 @@ class JournalRepository:
 
         Each member's numbers continue from their last one, in the order of `rows`; each entry
         sees the infusions stored before it. A member's rows past `limit` entries are not written
-        (None). A new member's sealed id and new day-0 dates are written in the same transaction.
+        (None). New members' sealed ids are written first; new day-0 dates with the entries, in one
+        transaction.
         """
         return await self._store(rows, limit)
 
     async def _store(self, rows: Sequence[NewEntryRow], limit: int) -> list[InsertedEntry | None]:
-        if not any(row.member_document is not None or row.infusion is not None for row in rows):
+        # First, before any entry: a crash in between leaves a member row naming its member, no more.
+        new_members = {row.member: row.member_document for row in rows if row.member_document is not None}
+        if new_members:
+            await self._db.execute(*_ensure_statement(new_members))
+        if not any(row.infusion is not None for row in rows):
             return _matched(rows, await self._insert(rows, limit), self._open_days)
-        async with self.atomic():
-            for member, document in {
-                row.member: row.member_document for row in rows if row.member_document is not None
-            }.items():
-                await self._db.execute(_ENSURE_MEMBER, (member, document))
+        async with self.atomic():  # the day-0 dates change with the entries, or neither does
             results = _matched(rows, await self._insert(rows, limit), self._open_days)
             await self._record_infusions(rows, results)
         return results
@@ -388,7 +394,8 @@ class JournalRepository:
         context = sealed.context(member, sealed.ENTRY)
         points: list[RatingPoint] = []
         for row in await self._db.fetch_all(_SELECT_RATINGS, (member,)):
-            fields = sealed.read_entry(self._cipher.open(row["sealed"], context)).fields
+            content = sealed.read_entry(self._cipher.open(row["sealed"], context))
+            fields = dict(zip(sealed.CONTENT_FIELDS, content.values, strict=True))
             points.append(
                 RatingPoint(
                     entry_date=date.fromisoformat(row["entry_date"]),
@@ -465,20 +472,21 @@ class JournalRepository:
 
     async def forget_member(self, user_id: int) -> DeletionReport:
         """Delete every row about the member from every journal table, at once or not at all; then
-        (outside a caller's transaction) empty the write-ahead log, so the file keeps no trace."""
+        (outside a caller's transaction, where the caller does it) `scrub` the file."""
         member = self._keys.pseudonym(user_id)
         counts: dict[str, int] = {}
         async with self.atomic():
             for table, statement in _FORGET_STATEMENTS:
                 counts[table] = len(await self._db.fetch_all(statement, (member,)))
         if not self._db.in_own_transaction():
-            await self.checkpoint()
+            await self.scrub()
         return DeletionReport(counts)
 
-    async def checkpoint(self) -> bool:
-        """Copy the write-ahead log into the database and empty it; False when a reader kept it busy."""
-        row = await self._db.fetch_one(_CHECKPOINT)
-        return row is not None and int(row[0]) == 0
+    async def scrub(self) -> bool:
+        """Leave no trace of deleted rows in the files: rebuild the database (VACUUM), then copy the
+        write-ahead log back and empty it. False when another connection kept the file busy (the
+        rows are deleted all the same; the next scrub catches up)."""
+        return await scrub_database(self._db)
 
     # --- mapping --------------------------------------------------------------------------------
 
@@ -522,16 +530,31 @@ class JournalRepository:
         for row in rows:
             content = sealed.read_entry(self._cipher.open(row["sealed"], context))
             day = date.fromisoformat(row["entry_date"])
+            # Positional, in JournalEntry's field order (sealed.CONTENT_FIELDS is kind ... notes).
+            (kind, source, therapy, therapy_other, phase, feeling, fatigue, mobility, pain, cognition, mood,
+             side_effects, notes) = content.values  # fmt: skip
             entries.append(
                 JournalEntry(
-                    user_id=user_id,
-                    seq=row["seq"],
-                    entry_date=day,
-                    created_at=_from_ts(row["created_at"]),
-                    updated_at=_from_ts(row["updated_at"]),
-                    infusion_day=rules.infusion_day(day, infusions),
-                    key=content.key,
-                    **content.fields,
+                    user_id,
+                    row["seq"],
+                    day,
+                    kind,
+                    source,
+                    therapy,
+                    therapy_other,
+                    phase,
+                    feeling,
+                    fatigue,
+                    mobility,
+                    pain,
+                    cognition,
+                    mood,
+                    side_effects,
+                    notes,
+                    _from_ts(row["created_at"]),
+                    _from_ts(row["updated_at"]),
+                    rules.infusion_day(day, infusions),
+                    content.key,
                 )
             )
         return entries
@@ -600,6 +623,21 @@ def _batch_statement(rows: Sequence[NewEntryRow], limit: int) -> tuple[str, list
     return _batch_insert_text(size), params
 
 
+def _ensure_statement(documents: dict[bytes, bytes]) -> tuple[str, list[object]]:
+    size = next(size for size in (1, *_BATCH_SIZES) if size >= len(documents))
+    params: list[object] = []
+    for member, document in documents.items():
+        params += (member, document)
+    params += (None, None) * (size - len(documents))
+    return _ensure_text(size), params
+
+
+@functools.cache
+def _ensure_text(size: int) -> str:
+    # Only "?" placeholders are spliced in; every value travels as a parameter.
+    return _ENSURE_MEMBERS.format(rows=", ".join([_ENSURE_ROW] * size))
+
+
 @functools.cache
 def _batch_insert_text(size: int) -> str:
     # Only "?" placeholders are spliced in; every value travels as a parameter.
@@ -643,7 +681,7 @@ async def reseal_journal(db: Database, old: JournalKeys, new: JournalKeys) -> Ro
 
     A member's new pseudonym comes from the Discord id sealed in their member row. Any value that
     does not open under `old` stops the rotation with nothing changed. Afterwards the indexes are
-    write-ahead log is emptied, so no old pseudonym is left in the file.
+    file is rebuilt and its write-ahead log emptied, so no old pseudonym is left in it.
     """
     async with db.transaction():
         renamed = await _reseal_members(db, old, new)
@@ -654,8 +692,18 @@ async def reseal_journal(db: Database, old: JournalKeys, new: JournalKeys) -> Ro
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (_CANARY_KEY, new.cipher.make_canary()),
         )
-    await db.fetch_one(_CHECKPOINT)
+    await scrub_database(db)
     return RotationReport(len(renamed), entries, reminders)
+
+
+async def scrub_database(db: Database) -> bool:
+    """VACUUM, then a truncating checkpoint (see `_VACUUM`); False when the file was busy."""
+    try:
+        await db.execute(_VACUUM)
+    except sqlite3.OperationalError:
+        return False
+    row = await db.fetch_one(_CHECKPOINT)
+    return row is not None and int(row[0]) == 0
 
 
 def _resealed(
