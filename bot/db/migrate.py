@@ -5,7 +5,9 @@ A migration is `migrations/NNNN_name.sql`, optionally with a Python step beside 
 defines `async def run(db: Database, inputs: MigrationInputs) -> None` and runs after the SQL,
 in the same transaction: a step that raises leaves the database exactly as it was. What a step
 needs from outside the database (the journal key) comes through `MigrationInputs`, resolved only
-when a step asks, so a database with nothing to convert never needs it.
+when a step asks, so a database with nothing to convert never needs it. A step whose module sets
+`VACUUM_AFTER = True` replaced data that must not linger (plaintext it sealed): once its
+transaction commits, the file is rebuilt (VACUUM) and the write-ahead log emptied.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from types import ModuleType
 from typing import cast
 
 from bot.db.database import Database
@@ -58,6 +61,8 @@ class Migration:
     name: str
     sql: str
     step: PythonStep | None = None
+    #: Rebuild the file and empty the WAL once committed: what it replaced must leave no trace.
+    vacuum_after: bool = False
 
 
 class MigrationError(Exception):
@@ -73,8 +78,16 @@ def available_migrations() -> list[Migration]:
         match = _NAME.match(entry.name)
         if not match:
             continue
-        step = _python_step(entry.name.removesuffix(".sql")) if f"{entry.name[:-4]}.py" in names else None
-        found.append(Migration(int(match.group(1)), match.group(2), entry.read_text("utf-8"), step))
+        module = _python_module(entry.name.removesuffix(".sql")) if f"{entry.name[:-4]}.py" in names else None
+        found.append(
+            Migration(
+                int(match.group(1)),
+                match.group(2),
+                entry.read_text("utf-8"),
+                None if module is None else _python_step(module),
+                vacuum_after=bool(getattr(module, "VACUUM_AFTER", False)),
+            )
+        )
     found.sort(key=lambda m: m.version)
     versions = [m.version for m in found]
     if len(set(versions)) != len(versions):
@@ -98,13 +111,16 @@ async def pending_migrations(db: Database) -> list[Migration]:
     return [m for m in migrations if m.version > version]
 
 
-def _python_step(module_name: str) -> PythonStep:
-    """The `run` function of `migrations/<module_name>.py` (a name starting with digits, so imported
-    by name rather than by an import statement)."""
-    module = importlib.import_module(f"{_PACKAGE}.{module_name}")
+def _python_module(module_name: str) -> ModuleType:
+    """`migrations/<module_name>.py` (a name starting with digits, so imported by name rather than
+    by an import statement)."""
+    return importlib.import_module(f"{_PACKAGE}.{module_name}")
+
+
+def _python_step(module: ModuleType) -> PythonStep:
     step = getattr(module, "run", None)
     if not callable(step):
-        raise MigrationError(f"migrations/{module_name}.py defines no `async def run(db, inputs)`")
+        raise MigrationError(f"{module.__name__} defines no `async def run(db, inputs)`")
     return cast(PythonStep, step)
 
 
@@ -135,6 +151,9 @@ async def apply_migrations(db: Database, inputs: MigrationInputs | None = None) 
             if migration.step is not None:
                 await migration.step(db, inputs)
             await connection.execute(f"PRAGMA user_version = {migration.version:d}")
+        if migration.vacuum_after:
+            await db.execute("VACUUM")
+            await db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         log.info("Applied migration %04d_%s", migration.version, migration.name)
         applied.append(migration)
     return applied

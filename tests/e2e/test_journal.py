@@ -18,6 +18,9 @@ from bot.core.clock import FakeClock
 from bot.core.journal.export import entries_from_csv, entries_from_json, read_export_part
 from bot.services.journal import JournalService
 
+# Every test here also proves the database it wrote reveals no Discord id and nothing typed.
+pytestmark = pytest.mark.usefixtures("journal_leaves_nothing_readable")
+
 EPHEMERAL = 1 << 6
 MODAL, UPDATE_MESSAGE = 9, 7
 MESSAGES_ROUTE = "/channels/{channel_id}/messages"

@@ -27,7 +27,7 @@ CREATE TABLE journal_members (
     -- sealed {"user_id", "timezone"}: written before the member's first entry, so every member
     -- row can name its member again when the key is rotated
     sealed_member BLOB,
-    -- sealed {"infusions": {"<entry number>": "<date>"}}; NULL while the member has none
+    -- sealed: the date of each of their day-0 entries, by entry number; NULL while they have none
     sealed_days   BLOB
 ) STRICT;
 
