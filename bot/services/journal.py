@@ -589,7 +589,11 @@ async def rotate_journal_key(db: Database, configured_key: str, key_path: Path, 
     pending.unlink(missing_ok=True)  # left by an attempt that never committed: it sealed nothing
     new_text = generate_key()
     write_key_file(pending, new_text)
-    report = await reseal_journal(db, current, JournalKeys(new_text.encode("ascii")))
+    try:
+        report = await reseal_journal(db, current, JournalKeys(new_text.encode("ascii")))
+    except BaseException:
+        pending.unlink(missing_ok=True)  # nothing was re-sealed with it
+        raise
     if from_file:
         install_rotated_key(key_path, pending, retired)
         return KeyRotation(backup, report, retired_key=retired)

@@ -667,11 +667,14 @@ async def lock_out_other_connections(db: Database) -> bool:
     """Hold the database for this connection alone until it closes; False when another connection
     (a running bot) has it open, in which case nothing is held."""
     await db.execute("PRAGMA locking_mode=EXCLUSIVE")
+    await db.execute("PRAGMA busy_timeout=100")  # another connection is there or not: no need to wait
     try:
         await db.execute("BEGIN EXCLUSIVE")
     except sqlite3.OperationalError:
         await db.execute("PRAGMA locking_mode=NORMAL")
         return False
+    finally:
+        await db.execute("PRAGMA busy_timeout=5000")
     await db.execute("COMMIT")
     return True
 
