@@ -58,7 +58,7 @@ CONTENT_FIELDS: tuple[str, ...] = (
     "side_effects",
     "notes",
 )
-if CONTENT_FIELDS != tuple(f.name for f in fields(JournalEntry))[3:16]:
+if CONTENT_FIELDS != tuple(f.name for f in fields(JournalEntry))[3 : 3 + len(CONTENT_FIELDS)]:
     raise ImportError("sealed.CONTENT_FIELDS no longer follows JournalEntry's fields; update read_entry")
 _KINDS = {member.value: member for member in EntryKind}
 _SOURCES = {member.value: member for member in EntrySource}
