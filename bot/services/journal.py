@@ -204,6 +204,7 @@ class JournalService:
             log.warning(
                 "The database file could not be rebuilt after a forget (it was busy); the next forget will"
             )
+        self._repository.forget_in_memory(user_id)
         log.info("Journal data of a member forgotten: %s", report.counts)
         return DeletionReport(report.counts, tuple(others))
 

@@ -282,7 +282,8 @@ class JournalCipher:
 
     def open(self, token: bytes, context: bytes) -> bytes:
         """The plaintext; `JournalIntegrityError` when the value is not ours, altered, or moved."""
-        token = bytes(token)
+        if not isinstance(token, bytes):
+            token = bytes(token)
         if not token.startswith(FORMAT_VERSION) or len(token) < 1 + _NONCE_BYTES + _TAG_BYTES:
             raise JournalIntegrityError("a journal value is not in this format or was cut short")
         try:
@@ -315,22 +316,38 @@ class JournalKeys:
     `root` is the key as configured (44 characters of URL-safe base64, as bytes).
     """
 
-    __slots__ = ("_pseudonyms", "cipher")
+    __slots__ = ("_known", "_pseudonyms", "cipher")
+
+    #: Pseudonyms remembered at most (members active since the last clear); every read and write
+    #: names one, and an HMAC costs more than a look-up.
+    REMEMBERED = 4096
 
     def __init__(self, root: bytes) -> None:
         raw = base64.urlsafe_b64decode(root)
         self.cipher = JournalCipher(derive_key(raw, _SEALING_LABEL))
         # Keyed once; each pseudonym copies it (`hmac.digest` would let go of the GIL every time).
         self._pseudonyms = hmac.new(derive_key(raw, _PSEUDONYM_LABEL), digestmod=hashlib.sha256)
+        self._known: dict[int, bytes] = {}
 
     def __repr__(self) -> str:
         return "JournalKeys(root=********)"
 
     def pseudonym(self, user_id: int) -> bytes:
         """The member as the database names them: nobody can compute it, or go back, without the key."""
+        known = self._known.get(user_id)
+        if known is not None:
+            return known
         mac = self._pseudonyms.copy()
         mac.update(str(user_id).encode("ascii"))
-        return mac.digest()[:PSEUDONYM_BYTES]
+        pseudonym = mac.digest()[:PSEUDONYM_BYTES]
+        if len(self._known) >= self.REMEMBERED:
+            self._known.clear()
+        self._known[user_id] = pseudonym
+        return pseudonym
+
+    def forget(self, user_id: int) -> None:
+        """Drop what is remembered about `user_id` (after `/journal forget`)."""
+        self._known.pop(user_id, None)
 
 
 def log_tag(pseudonym: bytes) -> str:

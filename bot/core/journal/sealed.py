@@ -21,7 +21,7 @@ import base64
 import json
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.core.journal.crypto import random_bytes
 from bot.core.journal.model import (
@@ -67,6 +67,7 @@ _PHASES = {member.value: member for member in Phase}
 _SOURCE_AT = CONTENT_FIELDS.index("source")
 _PHASE_AT = CONTENT_FIELDS.index("phase")
 _DECODER = json.JSONDecoder()
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 class SealedFormatError(ValueError):
@@ -83,7 +84,7 @@ def new_entry_key() -> str:
 
 
 def _dump(document: dict[str, Any]) -> bytes:
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _ENCODER.encode(document).encode("utf-8")
 
 
 def _load(data: bytes) -> dict[str, Any]:
@@ -106,20 +107,23 @@ def entry_document(draft: EntryDraft, key: str) -> bytes:
         document["therapy"] = draft.therapy.value
     if draft.phase is not None:
         document["phase"] = draft.phase.value
-    for name in RATINGS:
-        value = getattr(draft, name)
-        if value is not None:
-            document[name] = value
-    for name in _TEXT_FIELDS:
-        value = getattr(draft, name)
+    for name, value in zip(_PLAIN_FIELDS, _plain_values(draft), strict=True):
         if value is not None:
             document[name] = value
     return _dump(document)
 
 
-@dataclass(frozen=True, slots=True)
-class EntryContent:
-    """An opened entry: its key, and the values of `CONTENT_FIELDS` in that order, typed."""
+#: The fields stored as they are (numbers and text), in document order.
+_PLAIN_FIELDS = (*RATINGS, *_TEXT_FIELDS)
+
+
+def _plain_values(draft: EntryDraft) -> tuple[Any, ...]:
+    return tuple(getattr(draft, name) for name in _PLAIN_FIELDS)
+
+
+class EntryContent(NamedTuple):
+    """An opened entry: its key, and the values of `CONTENT_FIELDS` in that order, typed. (A plain
+    tuple: one is made per entry of every page listed.)"""
 
     key: str
     values: tuple[Any, ...]

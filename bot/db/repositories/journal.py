@@ -53,8 +53,8 @@ _SELECT_ENTRY_FOR_CHANGE = "SELECT id, sealed FROM journal_entries WHERE member 
 _SELECT_PAGE = (
     "SELECT seq, entry_date, sealed, created_at, updated_at, "
     "(SELECT sealed_days FROM journal_members WHERE member = ?) AS sealed_days, "
-    # A scalar count reads only the index; a window count would read every row of the member.
-    "(SELECT count(*) FROM journal_entries WHERE member = ?) AS total "
+    # The member row keeps the count (triggers), so a page of a 5,000-entry journal counts nothing.
+    "(SELECT entries FROM journal_members WHERE member = ?) AS total "
     "FROM journal_entries WHERE member = ? ORDER BY entry_date DESC, seq DESC LIMIT ? OFFSET ?"
 )
 _SELECT_ALL = (
@@ -240,6 +240,10 @@ class JournalRepository:
     def pseudonym(self, user_id: int) -> bytes:
         return self._keys.pseudonym(user_id)
 
+    def forget_in_memory(self, user_id: int) -> None:
+        """Drop the member's remembered pseudonym (after their journal is forgotten)."""
+        self._keys.forget(user_id)
+
     # --- new entries ----------------------------------------------------------------------------
 
     def new_row(
@@ -338,7 +342,7 @@ class JournalRepository:
 
     async def count(self, user_id: int) -> int:
         row = await self._db.fetch_one(
-            "SELECT count(*) FROM journal_entries WHERE member = ?", (self._keys.pseudonym(user_id),)
+            "SELECT entries FROM journal_members WHERE member = ?", (self._keys.pseudonym(user_id),)
         )
         return int(row[0]) if row else 0
 
@@ -586,6 +590,15 @@ def _matched(
 ) -> list[InsertedEntry | None]:
     """Each row's result, in `rows` order: a member's numbers rise in the order their rows came, and
     rows past the member's limit got none. Each sees the day-0 dates stored and added before it."""
+    if len(rows) == 1:  # the common case, alone: no grouping needed
+        [row] = rows
+        if not returned:
+            return [None]
+        [stored] = returned
+        dates = list(open_days(row.member, stored["sealed_days"]).values())
+        if row.infusion is not None:
+            dates.append(row.infusion)
+        return [InsertedEntry(int(stored["seq"]), tuple(dates))]
     numbers: dict[bytes, list[int]] = {}
     stored_days: dict[bytes, bytes | None] = {}
     for row in returned:
