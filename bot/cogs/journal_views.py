@@ -15,6 +15,7 @@ import io
 import logging
 import re
 import secrets
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -151,49 +152,58 @@ class LiveForms:
     """The journal's open forms and the text kept for "Try again", per member, in memory only.
 
     `forget` closes a member's open forms and drops their kept text, so nothing they typed outlives
-    `/journal forget`; kept text also expires after `VIEW_TIMEOUT_SECONDS`, and a restart drops it
-    all (the refusal's attached file keeps the words).
+    `/journal forget`; kept text also expires after `VIEW_TIMEOUT_SECONDS` (and goes at the next
+    use of the registry), and a restart drops it all (the refusal's attached file keeps the words).
+    Forms are held weakly: once discord.py lets go of a finished form, so does this.
     """
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
-        self._forms: dict[int, list[EntryModal]] = {}
+        self._forms: dict[int, weakref.WeakSet[EntryModal]] = {}
         self._kept: dict[int, dict[str, KeptForm]] = {}
 
     def opened(self, form: EntryModal) -> None:
         owner = form.owner_id
-        if owner is None:
-            return
-        forms = [open_ for open_ in self._forms.get(owner, []) if not open_.is_finished()]
-        self._forms[owner] = [*forms, form]
+        if owner is not None:
+            self._forms.setdefault(owner, weakref.WeakSet()).add(form)
 
     def keep(self, owner_id: int, form: EntryForm, ref: EntryRef | None) -> str:
         """Keep a refused form's text; returns the token its "Try again" button carries."""
-        now = self._clock.now()
-        kept = {token: k for token, k in self._kept.get(owner_id, {}).items() if k.expires_at > now}
+        now = self._prune()
+        kept = self._kept.setdefault(owner_id, {})
         while len(kept) >= MAX_KEPT_FORMS:
             kept.pop(next(iter(kept)))
         token = secrets.token_urlsafe(12)
         kept[token] = KeptForm(form, ref, now + timedelta(seconds=VIEW_TIMEOUT_SECONDS))
-        self._kept[owner_id] = kept
         return token
 
     def kept(self, owner_id: int, token: str) -> KeptForm | None:
-        found = self._kept.get(owner_id, {}).get(token)
-        if found is None or found.expires_at <= self._clock.now():
-            return None
-        return found
+        self._prune()
+        return self._kept.get(owner_id, {}).get(token)
 
     def forget(self, owner_id: int) -> None:
         """Close the member's open forms and drop every text kept for them."""
-        for form in self._forms.pop(owner_id, []):
+        for form in list(self._forms.pop(owner_id, ())):
             form.stop()
         self._kept.pop(owner_id, None)
 
     def held_for(self, owner_id: int) -> int:
         """How many open forms and kept texts the registry holds for the member."""
-        forms = [form for form in self._forms.get(owner_id, []) if not form.is_finished()]
+        forms = [form for form in self._forms.get(owner_id, ()) if not form.is_finished()]
         return len(forms) + len(self._kept.get(owner_id, {}))
+
+    def _prune(self) -> datetime:
+        """Drop every kept text past its time, whoever it was kept for; returns now."""
+        now = self._clock.now()
+        for owner_id in list(self._kept):
+            alive = {token: k for token, k in self._kept[owner_id].items() if k.expires_at > now}
+            if alive:
+                self._kept[owner_id] = alive
+            else:
+                del self._kept[owner_id]
+        for owner_id in [owner for owner, forms in self._forms.items() if not forms]:
+            del self._forms[owner_id]
+        return now
 
 
 # --- rendering --------------------------------------------------------------------------------

@@ -281,3 +281,19 @@ async def test_no_log_line_ties_a_discord_id_to_the_journal(
         for person in (member, user_id(fake_discord.moderator)):
             assert str(person) not in text, f"{record.name}: {record.getMessage()}"
         assert "Europe/London" not in text and "Logged?" not in text
+
+
+async def test_the_text_kept_for_try_again_goes_after_30_minutes(
+    fake_discord: FakeDiscord, bot_env: dict[str, str]
+) -> None:
+    clock = FakeClock(datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
+    member = user_id(fake_discord.member)
+    async with start_bot(fake_discord, bot_env, clock=clock) as running:
+        handle = await fake_discord.invoke("journal add", dm=True)
+        await handle.wait_response()
+        submitted = await fake_discord.submit_modal(handle, {"feeling": "12", "notes": "Kept a while"})
+        refusal = (await submitted.wait_response())["data"]
+        clock.advance(minutes=30, seconds=1)
+        retry = await fake_discord.click(submitted, button_id(refusal, f"journal:retry:{member}:"), dm=True)
+        assert (await retry.wait_response())["data"]["content"] == RETRY_EXPIRED
+        assert live_forms_held(running, member) == 0
