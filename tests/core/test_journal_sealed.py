@@ -102,8 +102,9 @@ def test_members_days_and_reminders_round_trip() -> None:
     [
         b"not json",
         b"[1, 2]",
-        b'{"key": "k"}',
-        b'{"key": "k", "kind": "diary", "source": "slash"}',
+        b'{"k": "k"}',
+        b'{"k": "k", "kd": "diary", "s": "slash"}',
+        b'{"key": "k", "kind": "note", "source": "slash"}',
         b"\xff\xfe",
     ],
 )
@@ -120,3 +121,9 @@ def test_contexts_differ_by_member_and_by_kind_of_value() -> None:
         for kind in (sealed.ENTRY, sealed.MEMBER, sealed.DAYS, sealed.REMINDER)
     }
     assert len(contexts) == 8
+
+
+def test_every_field_of_an_entry_has_its_own_short_name() -> None:
+    """A field added to the entry without a name in ENTRY_NAMES fails here (and at import)."""
+    assert set(sealed.ENTRY_NAMES) == {"key", *sealed.CONTENT_FIELDS}
+    assert len(set(sealed.ENTRY_NAMES.values())) == len(sealed.ENTRY_NAMES)

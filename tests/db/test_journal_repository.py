@@ -235,7 +235,7 @@ async def test_the_key_evidence_is_the_canary_else_a_sealed_entry(db: Database, 
     await store(JournalRepository(db, keys), ALICE, draft("sealed"))
     sample = await store_keys.evidence()
     assert sample.canary is None and sample.sample is not None
-    assert b'"notes":"sealed"' in keys.cipher.open(sample.sample, sample.sample_context)
+    assert b'"n":"sealed"' in keys.cipher.open(sample.sample, sample.sample_context)
     first, second = keys.cipher.make_canary(), keys.cipher.make_canary()
     await store_keys.store_canary(first)
     await store_keys.store_canary(second)  # an existing canary is never replaced

@@ -100,21 +100,47 @@ def _load(data: bytes) -> dict[str, Any]:
 # --- entries ------------------------------------------------------------------------------------
 
 
+#: The name each field has inside a sealed entry: short, because every entry repeats them (a tenth
+#: of the entry's size, and of what each write puts through the WAL). A new field needs one here.
+ENTRY_NAMES: dict[str, str] = {
+    "key": "k",
+    "kind": "kd",
+    "source": "s",
+    "therapy": "t",
+    "therapy_other": "to",
+    "phase": "p",
+    "feeling": "f",
+    "fatigue": "fa",
+    "mobility": "mb",
+    "pain": "pn",
+    "cognition": "cg",
+    "mood": "md",
+    "side_effects": "se",
+    "notes": "n",
+}
+#: The fields stored as they are (numbers and text), with their names inside a sealed entry.
+_PLAIN_FIELDS = (*RATINGS, *_TEXT_FIELDS)
+_PLAIN_NAMES = tuple(ENTRY_NAMES[name] for name in _PLAIN_FIELDS)
+_KEY, _KIND, _SOURCE, _THERAPY, _PHASE = (
+    ENTRY_NAMES[name] for name in ("key", "kind", "source", "therapy", "phase")
+)
+_THERAPY_OTHER, _SIDE_EFFECTS, _NOTES = (ENTRY_NAMES[name] for name in _TEXT_FIELDS)
+_RATING_NAMES = tuple(ENTRY_NAMES[name] for name in RATINGS)
+if len(set(ENTRY_NAMES.values())) != len(ENTRY_NAMES):
+    raise ImportError("sealed.ENTRY_NAMES gives two fields the same name")
+
+
 def entry_document(draft: EntryDraft, key: str) -> bytes:
     """Everything the member entered or rated, and the entry's key; unset fields are left out."""
-    document: dict[str, Any] = {"key": key, "kind": draft.kind.value, "source": draft.source.value}
+    document: dict[str, Any] = {_KEY: key, _KIND: draft.kind.value, _SOURCE: draft.source.value}
     if draft.therapy is not None:
-        document["therapy"] = draft.therapy.value
+        document[_THERAPY] = draft.therapy.value
     if draft.phase is not None:
-        document["phase"] = draft.phase.value
-    for name, value in zip(_PLAIN_FIELDS, _plain_values(draft), strict=True):
+        document[_PHASE] = draft.phase.value
+    for name, value in zip(_PLAIN_NAMES, _plain_values(draft), strict=True):
         if value is not None:
             document[name] = value
     return _dump(document)
-
-
-#: The fields stored as they are (numbers and text), in document order.
-_PLAIN_FIELDS = (*RATINGS, *_TEXT_FIELDS)
 
 
 def _plain_values(draft: EntryDraft) -> tuple[Any, ...]:
@@ -140,20 +166,22 @@ class EntryContent(NamedTuple):
 def read_entry(data: bytes) -> EntryContent:
     """The fields of `JournalEntry` from kind to notes (`CONTENT_FIELDS`), and the entry's key."""
     document = _load(data)
+    if not {_KEY, _KIND, _SOURCE} <= document.keys():
+        raise SealedFormatError("a sealed journal entry lacks its key, kind or source")
     get = document.get
     try:
-        therapy, phase = get("therapy"), get("phase")
+        therapy, phase = get(_THERAPY), get(_PHASE)
         values = (
-            _KINDS[document["kind"]],
-            _SOURCES[document["source"]],
+            _KINDS[document[_KIND]],
+            _SOURCES[document[_SOURCE]],
             None if therapy is None else _THERAPIES[therapy],
-            get("therapy_other"),
+            get(_THERAPY_OTHER),
             None if phase is None else _PHASES[phase],
-            *[get(name) for name in RATINGS],
-            get("side_effects"),
-            get("notes"),
+            *[get(name) for name in _RATING_NAMES],
+            get(_SIDE_EFFECTS),
+            get(_NOTES),
         )
-        return EntryContent(str(document["key"]), values)
+        return EntryContent(str(document[_KEY]), values)
     except (KeyError, TypeError) as exc:
         raise SealedFormatError(f"a sealed journal entry lacks or misspells a field ({exc})") from None
 

@@ -32,6 +32,23 @@ VACUUM_AFTER = True
 _V1_FORMAT = b"\x01"
 _V1_CANARY_CONTEXT = b"journal:key-check"
 _V1_CANARY = b"stemcell-bot journal key check v1"
+# The names fields have inside a sealed entry of format 0007 (short: every entry repeats them).
+_NAMES = {
+    "key": "k",
+    "kind": "kd",
+    "source": "s",
+    "therapy": "t",
+    "therapy_other": "to",
+    "phase": "p",
+    "feeling": "f",
+    "fatigue": "fa",
+    "mobility": "mb",
+    "pain": "pn",
+    "cognition": "cg",
+    "mood": "md",
+    "side_effects": "se",
+    "notes": "n",
+}
 _RATINGS = ("feeling", "fatigue", "mobility", "pain", "cognition", "mood")
 _TEXTS = ("therapy_other", "side_effects", "notes")
 
@@ -145,13 +162,13 @@ async def _reseal(
 def _entry_document(old: AESGCM, user_id: int, row: Any) -> dict[str, Any]:
     """The entry as 0007 seals it: every column the member filled, the old sealed text, a new key."""
     document: dict[str, Any] = {
-        "key": secrets.token_urlsafe(9),
-        "kind": row["kind"],
-        "source": row["source"],
+        _NAMES["key"]: secrets.token_urlsafe(9),
+        _NAMES["kind"]: row["kind"],
+        _NAMES["source"]: row["source"],
     }
     for name in ("therapy", "phase", *_RATINGS):
         if row[name] is not None:
-            document[name] = row[name]
+            document[_NAMES[name]] = row[name]
     if row["sealed_text"] is not None:
         context = f"journal:{user_id}:entry_text".encode()
         opened = _open_v1(old, bytes(row["sealed_text"]), context)
@@ -164,7 +181,7 @@ def _entry_document(old: AESGCM, user_id: int, row: Any) -> dict[str, Any]:
         texts = json.loads(opened)
         for name in _TEXTS:
             if texts.get(name) is not None:
-                document[name] = texts[name]
+                document[_NAMES[name]] = texts[name]
     return document
 
 
