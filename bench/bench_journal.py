@@ -34,7 +34,7 @@ from bot.core.journal.model import EntryDraft, EntryKind, EntrySource
 from bot.db.database import open_database
 from bot.db.migrate import apply_migrations
 from bot.db.repositories.journal import JournalRepository
-from bot.services.journal import JournalService, load_journal_cipher
+from bot.services.journal import JournalService, load_journal_keys
 
 TARGET_RATIO = 3.0
 PER_PAGE = 10
@@ -163,8 +163,8 @@ async def main(members: int, entries: int, rounds: int) -> int:
         floor = await _open_floor(Path(folder) / "floor.sqlite3")
         try:
             await apply_migrations(database)
-            cipher = await load_journal_cipher(database, generate_key(), default_key_path(database.path))
-            journal = JournalService(JournalRepository(database, cipher), SystemClock())
+            keys = await load_journal_keys(database, generate_key(), default_key_path(database.path))
+            journal = JournalService(JournalRepository(database, keys), SystemClock())
             # Warm-up: first statements compile, pages fault in, the cipher and the thread pool wake up.
             await _floor_round(floor, 10, 5, base=10_000_000)
             await _service_round(journal, 10, 5, base=10_000_000)

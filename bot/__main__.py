@@ -1,4 +1,4 @@
-"""Command line: `stemcell-bot [run|check|preview|migrate|backup]`.
+"""Command line: `stemcell-bot [run|check|preview|migrate|backup|rotate-key]`.
 
 Every expected failure (bad settings, broken content, a refused token, a missing intent) ends
 with one clear line per problem and exit code 1, never a traceback.
@@ -15,6 +15,7 @@ import signal
 import sys
 import tempfile
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,10 +40,12 @@ from bot.core.content.render import (
     render_glossary_term,
 )
 from bot.core.content.search import Ranker
-from bot.core.journal.crypto import JournalKeyError, default_key_path
+from bot.core.journal.crypto import JournalKeyError, default_key_path, rotation_paths
 from bot.db.database import open_database
 from bot.db.migrate import MigrationError, apply_migrations, available_migrations, current_version
+from bot.db.repositories.journal import KeyRotationError, lock_out_other_connections
 from bot.log import setup_logging
+from bot.services.journal import KeyRotation, journal_migration_inputs, rotate_journal_key
 from bot.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:  # the review and the readability count run for `check` and `preview` only
@@ -61,6 +64,7 @@ commands:
                     --questions clinic|centre preview those instead
   migrate           apply pending database migrations and exit
   backup PATH       write a consistent copy of the database to PATH, safe while the bot runs
+  rotate-key        re-seal the journal under a new key, after a backup (stop the bot first)
 
 Settings come from the environment and from a .env file in the working directory;
 see .env.example for every setting.
@@ -99,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply pending database migrations")
     backup = sub.add_parser("backup", help="copy the database to PATH while the bot may be running")
     backup.add_argument("path", type=Path, help="where to write the copy")
+    sub.add_parser("rotate-key", help="re-seal the journal under a new key (stop the bot first)")
     return parser
 
 
@@ -282,16 +287,18 @@ def _suggest(ranker: Ranker, query: str) -> str:
 def command_migrate() -> int:
     settings = _settings(require_token=False)
 
+    inputs = journal_migration_inputs(settings.journal_key.get(), default_key_path(settings.database_path))
+
     async def migrate() -> list[str]:
         db = await open_database(settings.database_path)
         try:
-            return [f"{m.version:04d}_{m.name}" for m in await apply_migrations(db)]
+            return [f"{m.version:04d}_{m.name}" for m in await apply_migrations(db, inputs)]
         finally:
             await db.close()
 
     try:
         applied = asyncio.run(migrate())
-    except MigrationError as exc:
+    except (MigrationError, JournalKeyError) as exc:
         raise CliError(f"migrate: {exc}") from None
     print(f"Applied: {', '.join(applied)}" if applied else "Database is up to date.")
     return 0
@@ -314,6 +321,69 @@ def command_backup(target: Path) -> int:
     asyncio.run(backup())
     print(f"Backed up {settings.database_path} to {target}")
     return 0
+
+
+def command_rotate_key() -> int:
+    settings = _settings(require_token=False)
+    if not settings.database_path.is_file():
+        raise CliError(f"rotate-key: no database at {settings.database_path} (DATABASE_PATH)")
+    configured = settings.journal_key.get()
+    key_path = default_key_path(settings.database_path)
+
+    async def rotate() -> KeyRotation:
+        db = await open_database(settings.database_path)
+        try:
+            if not await lock_out_other_connections(db):
+                raise CliError(
+                    f"rotate-key: {settings.database_path} is open in another process (is the bot "
+                    "running?). Stop the bot, then run rotate-key again. Nothing was changed."
+                )
+            await apply_migrations(db, journal_migration_inputs(configured, key_path))
+            return await rotate_journal_key(db, configured, key_path, datetime.now(UTC))
+        finally:
+            await db.close()
+
+    try:
+        rotation = asyncio.run(rotate())
+    except (JournalKeyError, MigrationError, KeyRotationError) as exc:
+        raise CliError(f"rotate-key: {exc}") from None
+    for line in _rotation_report(rotation, key_path):
+        print(line)
+    if rotation.new_key is not None:
+        pending, _ = rotation_paths(key_path, "")
+        pending.unlink(missing_ok=True)  # shown now; only the operator keeps it from here on
+    return 0
+
+
+def _rotation_report(rotation: KeyRotation, key_path: Path) -> list[str]:
+    lines: list[str] = []
+    if rotation.report is None:
+        lines.append("Finished a key rotation that was interrupted after the journal was re-sealed.")
+    else:
+        report = rotation.report
+        lines.append(f"Backed up the database to {rotation.backup} first (still sealed with the old key).")
+        entries = f"{report.entries} entr{'y' if report.entries == 1 else 'ies'}"
+        lines.append(
+            f"Re-sealed {report.members} member(s), {entries} and {report.reminders} reminder(s) "
+            "under a new key, pseudonyms included."
+        )
+    if rotation.new_key is None:
+        lines.append(f"The new key is in {key_path}.")
+        if rotation.retired_key is not None:
+            lines.append(f"The old key is kept as {rotation.retired_key}: it is the key for that backup.")
+        lines.append(
+            "Back the new key file up with your database backups: without it the journal cannot be read."
+        )
+        return lines
+    lines += [
+        "",
+        f"New journal key (shown once, stored nowhere): {rotation.new_key}",
+        "",
+        "Set JOURNAL_KEY to it before you start the bot again: with the old key the bot refuses to",
+        "start. Keep the new key somewhere safe apart from the database (a password manager), and keep",
+        "the old key with the backup above, which only it can read.",
+    ]
+    return lines
 
 
 def command_run() -> int:
@@ -407,6 +477,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return command_migrate()
             case "backup":
                 return command_backup(args.path)
+            case "rotate-key":
+                return command_rotate_key()
     except CliError as exc:
         for line in exc.lines:
             print(line, file=sys.stderr)

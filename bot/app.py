@@ -29,14 +29,15 @@ from bot.cogs._checks import NotAModerator, UnknownServer
 from bot.cogs._context import BotContext
 from bot.cogs._modlog import ModlogReporter
 from bot.cogs._replies import SOMETHING_WENT_WRONG, send_ephemeral
+from bot.cogs._ui import PRIVATE_FEATURE
 from bot.core.clock import Clock, SystemClock
 from bot.core.content.model import ContentBundle
-from bot.core.journal.crypto import JournalCipher, default_key_path
+from bot.core.journal.crypto import JournalKeys, default_key_path
 from bot.db.database import Database, open_database
 from bot.db.migrate import apply_migrations
 from bot.errors import UserFacingError
 from bot.services import build_services
-from bot.services.journal import load_journal_cipher
+from bot.services.journal import journal_migration_inputs, load_journal_keys
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -80,16 +81,30 @@ class StemcellTree(app_commands.CommandTree):
         message = _message_for(original)
         if message is None:
             command = interaction.command.qualified_name if interaction.command else "?"
-            log.error(
-                "Command /%s failed (guild=%s channel=%s user=%s)",
-                command,
-                interaction.guild_id,
-                interaction.channel_id,
-                interaction.user.id,
-                exc_info=original,
-            )
+            if _is_private(interaction.command):
+                # A private feature (the journal): no log line may tie a Discord id to its use.
+                log.error("Command /%s failed", command, exc_info=original)
+            else:
+                log.error(
+                    "Command /%s failed (guild=%s channel=%s user=%s)",
+                    command,
+                    interaction.guild_id,
+                    interaction.channel_id,
+                    interaction.user.id,
+                    exc_info=original,
+                )
             message = SOMETHING_WENT_WRONG
         await send_ephemeral(interaction, message)
+
+
+def _is_private(command: app_commands.Command[Any, ..., Any] | app_commands.ContextMenu | None) -> bool:
+    """Whether the command belongs to a group marked `extras={PRIVATE_FEATURE: True}`."""
+    node: Any = command
+    while node is not None:
+        if node.extras.get(PRIVATE_FEATURE):
+            return True
+        node = getattr(node, "parent", None)
+    return False
 
 
 def _message_for(error: BaseException) -> str | None:
@@ -120,7 +135,7 @@ class StemcellBot(commands.Bot):
         settings: Settings,
         db: Database,
         content: ContentBundle,
-        journal_cipher: JournalCipher,
+        journal_keys: JournalKeys,
         *,
         http_session: aiohttp.ClientSession | None = None,
         clock: Clock | None = None,
@@ -147,7 +162,7 @@ class StemcellBot(commands.Bot):
         self._owned_session = aiohttp.ClientSession() if http_session is None else None
         session = http_session or self._owned_session
         assert session is not None
-        self.services = build_services(settings, db, content, journal_cipher, session, self.clock, rng=rng)
+        self.services = build_services(settings, db, content, journal_keys, session, self.clock, rng=rng)
         self.context = BotContext(
             client=self,
             settings=settings,
@@ -293,14 +308,14 @@ async def open_bot(
     """Open the database (migrated) and the HTTP session, build the bot; close all in reverse order."""
     db = await open_database(settings.database_path)
     try:
-        applied = await apply_migrations(db)
+        key_path = default_key_path(settings.database_path)
+        inputs = journal_migration_inputs(settings.journal_key.get(), key_path)
+        applied = await apply_migrations(db, inputs)
         if applied:
             log.info("Database migrated to schema version %d", applied[-1].version)
-        cipher = await load_journal_cipher(
-            db, settings.journal_key.get(), default_key_path(settings.database_path)
-        )
+        keys = await load_journal_keys(db, settings.journal_key.get(), key_path)
         async with aiohttp.ClientSession() as session:
-            bot = build_bot(settings, db, content, cipher, http_session=session, clock=clock, rng=rng)
+            bot = build_bot(settings, db, content, keys, http_session=session, clock=clock, rng=rng)
             async with bot:
                 yield bot
     finally:
@@ -311,7 +326,7 @@ def build_bot(
     settings: Settings,
     db: Database,
     content: ContentBundle,
-    journal_cipher: JournalCipher,
+    journal_keys: JournalKeys,
     *,
     http_session: aiohttp.ClientSession | None = None,
     clock: Clock | None = None,
@@ -319,4 +334,4 @@ def build_bot(
 ) -> StemcellBot:
     """Assemble the bot from resources the caller opened (and will close); `rng` picks among a rule's
     responses (seeded in tests)."""
-    return StemcellBot(settings, db, content, journal_cipher, http_session=http_session, clock=clock, rng=rng)
+    return StemcellBot(settings, db, content, journal_keys, http_session=http_session, clock=clock, rng=rng)

@@ -16,7 +16,7 @@ from bot.core.content.loader import load_content
 from bot.core.journal.model import EntryKind, Phase
 from bot.core.scanning import Sensitivity, WordKind
 from bot.db.database import Database
-from bot.services.journal import load_journal_cipher
+from bot.services.journal import load_journal_keys
 from bot.settings import load_settings, packaged_content_dir
 
 NAME = re.compile(r"^[-_\w]{1,32}$")
@@ -25,9 +25,9 @@ NAME = re.compile(r"^[-_\w]{1,32}$")
 @pytest.fixture
 async def loaded_bot(db: Database, tmp_path: Path) -> AsyncIterator[StemcellBot]:
     settings = load_settings({"DISCORD_TOKEN": "x", "DATABASE_PATH": str(tmp_path / "db.sqlite3")})
-    cipher = await load_journal_cipher(db, "", tmp_path / "journal.key")
+    keys = await load_journal_keys(db, "", tmp_path / "journal.key")
     async with aiohttp.ClientSession() as session:
-        bot = build_bot(settings, db, load_content(packaged_content_dir()), cipher, http_session=session)
+        bot = build_bot(settings, db, load_content(packaged_content_dir()), keys, http_session=session)
         for cog in bot.make_cogs():
             await bot.add_cog(cog)
         try:

@@ -101,7 +101,7 @@ def test_migrate_then_backup(tmp_path: Path) -> None:
 def test_help_documents_every_command(tmp_path: Path) -> None:
     result = run_cli("--help", cwd=tmp_path)
     assert result.returncode == 0
-    for command in ("run", "check", "preview", "migrate", "backup"):
+    for command in ("run", "check", "preview", "migrate", "backup", "rotate-key"):
         assert command in result.stdout
 
 
@@ -117,7 +117,7 @@ def test_wrong_journal_key_stops_the_bot_and_changes_nothing(tmp_path: Path) -> 
     from bot.db.database import open_database
     from bot.db.migrate import apply_migrations
     from bot.db.repositories.journal import JournalRepository
-    from bot.services.journal import JournalService, load_journal_cipher
+    from bot.services.journal import JournalService, load_journal_keys
 
     database = tmp_path / "bot.sqlite3"
     first_key = Fernet.generate_key().decode()
@@ -126,8 +126,8 @@ def test_wrong_journal_key_stops_the_bot_and_changes_nothing(tmp_path: Path) -> 
         db = await open_database(database)
         try:
             await apply_migrations(db)
-            cipher = await load_journal_cipher(db, first_key, tmp_path / "unused.key")
-            journal = JournalService(JournalRepository(db, cipher), SystemClock())
+            keys = await load_journal_keys(db, first_key, tmp_path / "unused.key")
+            journal = JournalService(JournalRepository(db, keys), SystemClock())
             await journal.add(1, EntryDraft(entry_date=date(2026, 1, 5), notes="day +3, tired"))
         finally:
             await db.close()
@@ -224,3 +224,120 @@ def test_preview_shows_the_centre_card_and_both_checklists(tmp_path: Path) -> No
         result = run_cli("preview", "--questions", name, cwd=tmp_path)
         assert result.returncode == 0 and result.stdout.startswith(title), result.stderr
         assert "\n1. " in result.stdout
+
+
+def _journal_with_an_entry(database: Path, key: str) -> None:
+    """A database whose journal holds one entry, sealed with `key` (or a new key file when empty)."""
+    import asyncio
+    from datetime import date
+
+    from bot.core.clock import SystemClock
+    from bot.core.journal.crypto import default_key_path
+    from bot.core.journal.model import EntryDraft
+    from bot.db.database import open_database
+    from bot.db.migrate import apply_migrations
+    from bot.db.repositories.journal import JournalRepository
+    from bot.services.journal import JournalService, load_journal_keys
+
+    async def write() -> None:
+        db = await open_database(database)
+        try:
+            await apply_migrations(db)
+            keys = await load_journal_keys(db, key, default_key_path(database))
+            journal = JournalService(JournalRepository(db, keys), SystemClock())
+            await journal.add(1, EntryDraft(entry_date=date(2026, 1, 5), notes="day +3, tired"))
+            await journal.close()
+        finally:
+            await db.close()
+
+    asyncio.run(write())
+
+
+def _note_with(database: Path, key: str) -> str | None:
+    import asyncio
+
+    from bot.core.journal.crypto import default_key_path
+    from bot.db.database import open_database
+    from bot.db.repositories.journal import JournalRepository
+    from bot.services.journal import load_journal_keys
+
+    async def read() -> str | None:
+        db = await open_database(database)
+        try:
+            keys = await load_journal_keys(db, key, default_key_path(database))
+            entry = await JournalRepository(db, keys).get(1, 1)
+            return None if entry is None else entry.notes
+        finally:
+            await db.close()
+
+    return asyncio.run(read())
+
+
+def test_rotate_key_with_a_key_file_replaces_it_and_keeps_the_old_one_for_the_backup(tmp_path: Path) -> None:
+    from bot.core.journal.crypto import default_key_path
+
+    database = tmp_path / "data" / "bot.sqlite3"
+    _journal_with_an_entry(database, "")
+    key_file = default_key_path(database)
+    old_key = key_file.read_text().strip()
+
+    result = run_cli("rotate-key", cwd=tmp_path, env={"DATABASE_PATH": str(database)})
+
+    assert result.returncode == 0, result.stderr
+    new_key = key_file.read_text().strip()
+    assert new_key != old_key and old_key not in result.stdout and new_key not in result.stdout
+    assert "Re-sealed 1 member(s), 1 entry and 0 reminder(s)" in result.stdout
+    assert f"The new key is in {key_file}" in result.stdout and "Back the new key file up" in result.stdout
+    [backup] = database.parent.glob("bot.sqlite3.before-rotate-*.bak")
+    [retired] = database.parent.glob("bot.before-rotate-*.journal.key")
+    assert retired.read_text().strip() == old_key and str(backup) in result.stdout
+    assert _note_with(database, "") == "day +3, tired"
+    assert _note_with(backup, old_key) == "day +3, tired"
+
+
+def test_rotate_key_with_journal_key_prints_the_new_key_once(tmp_path: Path) -> None:
+    from bot.core.journal.crypto import generate_key
+
+    database = tmp_path / "bot.sqlite3"
+    old_key = generate_key()
+    _journal_with_an_entry(database, old_key)
+
+    result = run_cli("rotate-key", cwd=tmp_path, env={"DATABASE_PATH": str(database), "JOURNAL_KEY": old_key})
+
+    assert result.returncode == 0, result.stderr
+    found = re.search(r"New journal key \(shown once, stored nowhere\): (\S{44})", result.stdout)
+    assert found is not None, result.stdout
+    assert "Set JOURNAL_KEY to it before you start the bot again" in result.stdout
+    assert sorted(path.name for path in tmp_path.glob("*.key")) == []  # nothing left on disk
+    assert _note_with(database, found.group(1)) == "day +3, tired"
+
+
+def test_rotate_key_refuses_while_the_database_is_open_and_changes_nothing(tmp_path: Path) -> None:
+    database = tmp_path / "bot.sqlite3"
+    _journal_with_an_entry(database, "")
+    # Read before the holder opens it: closing any descriptor of the file (read_bytes does) drops
+    # every POSIX lock this process holds on it, the holder's included.
+    before = database.read_bytes()
+    holder = sqlite3.connect(database)  # the bot, in another process, with the database open
+    try:
+        holder.execute("SELECT count(*) FROM journal_entries").fetchone()
+        result = run_cli("rotate-key", cwd=tmp_path, env={"DATABASE_PATH": str(database)})
+    finally:
+        holder.close()
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("rotate-key:") and "is the bot running?" in line and "Nothing was changed" in line
+    assert database.read_bytes() == before
+    assert sorted(path.name for path in tmp_path.iterdir() if path.suffix in (".bak", ".key")) == [
+        "bot.journal.key"
+    ]
+
+
+def test_rotate_key_without_a_journal_key_is_one_clear_line(tmp_path: Path) -> None:
+    database = tmp_path / "bot.sqlite3"
+    _journal_with_an_entry(database, "")
+    (tmp_path / "bot.journal.key").unlink()
+    result = run_cli("rotate-key", cwd=tmp_path, env={"DATABASE_PATH": str(database)})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("rotate-key:") and "JOURNAL_KEY is not set" in line

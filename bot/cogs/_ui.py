@@ -4,7 +4,9 @@ discord.py only logs an error raised in a button's callback, so the member sees 
 failed"; these bases answer instead (a `UserFacingError` with its own message, anything else with
 an apology and a log line naming the component and ids, never text). Each base asks `allowed`
 before acting: anyone (the default), the item's owner (`OwnedItem`, `owner_id` from the custom id),
-or a moderator (`ModeratorItem`). A refusal is answered privately and changes nothing.
+or a moderator (`ModeratorItem`). A refusal is answered privately and changes nothing. A component
+of a private feature sets `private = True`: its log lines then name no guild, channel or user, so
+no log ties a Discord id to its use (the journal's).
 
 Subclasses implement `pressed` (items) or `submitted` (forms); `callback` and `on_submit` are the
 bases' own.
@@ -34,10 +36,17 @@ VIEW_TIMEOUT_SECONDS = 1800.0
 _NO_CUSTOM_ID = r"(?!)"
 
 DEFAULT_NOT_YOURS = "These buttons belong to someone else, so I can't use them for you. Nothing was changed."
+#: The key a private feature's command group sets in `extras` (`extras={PRIVATE_FEATURE: True}`):
+#: the tree's error handler then logs its failures without guild, channel or user ids.
+PRIVATE_FEATURE = "private"
 
 
 async def answer_kindly(
-    interaction: discord.Interaction, action: Callable[[], Awaitable[None]], component: str
+    interaction: discord.Interaction,
+    action: Callable[[], Awaitable[None]],
+    component: str,
+    *,
+    private: bool = False,
 ) -> None:
     """Run a component's action; whatever it raises, the member gets a private answer."""
     try:
@@ -45,27 +54,38 @@ async def answer_kindly(
     except UserFacingError as error:
         await send_ephemeral(interaction, error.message)
     except Exception:
-        log.exception(
-            "Component %s failed (guild=%s channel=%s user=%s)",
-            component,
-            interaction.guild_id,
-            interaction.channel_id,
-            interaction.user.id,
-        )
+        if private:
+            log.exception("Component %s failed", component)
+        else:
+            log.exception(
+                "Component %s failed (guild=%s channel=%s user=%s)",
+                component,
+                interaction.guild_id,
+                interaction.channel_id,
+                interaction.user.id,
+            )
         await send_ephemeral(interaction, SOMETHING_WENT_WRONG)
 
 
-async def refuse_non_owner(interaction: discord.Interaction, owner_id: int, message: str) -> bool:
+async def refuse_non_owner(
+    interaction: discord.Interaction, owner_id: int, message: str, *, private: bool = False
+) -> bool:
     """True for the owner; anyone else gets `message` privately (and nothing changes)."""
     if interaction.user.id == owner_id:
         return True
-    log.info("Refused a component to a non-owner (user=%s owner=%s)", interaction.user.id, owner_id)
+    if private:
+        log.info("Refused a component to a non-owner")
+    else:
+        log.info("Refused a component to a non-owner (user=%s owner=%s)", interaction.user.id, owner_id)
     await send_ephemeral(interaction, message)
     return False
 
 
 class SafeItem(discord.ui.DynamicItem[ItemT], template=_NO_CUSTOM_ID):
     """A button or menu rebuilt from its custom id (so it survives restarts), usable by anyone."""
+
+    #: Log lines name no guild, channel or user (a private feature's component).
+    private: ClassVar[bool] = False
 
     async def allowed(self, interaction: discord.Interaction) -> bool:
         """Whether this person may use it; a refusal is answered here. Anyone, by default."""
@@ -78,11 +98,13 @@ class SafeItem(discord.ui.DynamicItem[ItemT], template=_NO_CUSTOM_ID):
         try:
             return await self.allowed(interaction)
         except Exception as error:
-            await answer_kindly(interaction, _raising(error), type(self).__name__)
+            await answer_kindly(interaction, _raising(error), type(self).__name__, private=self.private)
             return False
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await answer_kindly(interaction, lambda: self.pressed(interaction), type(self).__name__)
+        await answer_kindly(
+            interaction, lambda: self.pressed(interaction), type(self).__name__, private=self.private
+        )
 
 
 class OwnedItem(SafeItem[ItemT], template=_NO_CUSTOM_ID):
@@ -92,7 +114,7 @@ class OwnedItem(SafeItem[ItemT], template=_NO_CUSTOM_ID):
     not_yours: ClassVar[str] = DEFAULT_NOT_YOURS
 
     async def allowed(self, interaction: discord.Interaction) -> bool:
-        return await refuse_non_owner(interaction, self.owner_id, self.not_yours)
+        return await refuse_non_owner(interaction, self.owner_id, self.not_yours, private=self.private)
 
 
 class ModeratorItem(SafeItem[ItemT], template=_NO_CUSTOM_ID):
@@ -107,6 +129,8 @@ class SafeModal(discord.ui.Modal):
 
     owner_id: int | None = None
     not_yours: ClassVar[str] = DEFAULT_NOT_YOURS
+    #: Log lines name no guild, channel or user (a private feature's form).
+    private: ClassVar[bool] = False
 
     def __init__(self, *, title: str, timeout: float | None = FORM_TIMEOUT_SECONDS) -> None:
         super().__init__(title=title, timeout=timeout)
@@ -114,7 +138,7 @@ class SafeModal(discord.ui.Modal):
     async def allowed(self, interaction: discord.Interaction) -> bool:
         if self.owner_id is None:
             return True
-        return await refuse_non_owner(interaction, self.owner_id, self.not_yours)
+        return await refuse_non_owner(interaction, self.owner_id, self.not_yours, private=self.private)
 
     async def submitted(self, interaction: discord.Interaction) -> None:
         raise NotImplementedError
@@ -123,10 +147,12 @@ class SafeModal(discord.ui.Modal):
         return await self.allowed(interaction)
 
     async def on_submit(self, interaction: discord.Interaction, /) -> None:
-        await answer_kindly(interaction, lambda: self.submitted(interaction), type(self).__name__)
+        await answer_kindly(
+            interaction, lambda: self.submitted(interaction), type(self).__name__, private=self.private
+        )
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:
-        await answer_kindly(interaction, _raising(error), type(self).__name__)
+        await answer_kindly(interaction, _raising(error), type(self).__name__, private=self.private)
 
 
 class ModeratorModal(SafeModal):

@@ -44,13 +44,20 @@ WHAT_IT_STORES = (
     "Explainers, the glossary and the caution list store nothing about you.\n"
     "Server settings chosen by moderators are stored with the moderator's id, for the audit log.\n"
     "I read messages in servers only to notice clinic mentions and the moderators' auto-response words; "
-    "I keep no message text, and no record of who got a private auto-response.\n"
-    "If moderators ask auto-responses to leave you alone, your Discord id is kept for that.\n"
-    "Your journal: encrypted text, only you can read it; `/journal forget` deletes it all."
+    "I keep no message text, and no record of who got a private auto-response. If moderators ask "
+    "auto-responses to leave you alone, your Discord id is kept for that.\n"
+    "**Your journal**, until you delete it: each entry's type, therapy, phase, ratings, side effects "
+    "and notes; your time zone; your reminder settings; and your Discord id, only to send you "
+    "reminders. All of it is **sealed** (encrypted) on disk.\n"
+    "**Readable** on disk, and nothing more: a code name that can't be traced to you without the "
+    "bot's key, entry numbers and dates, when entries were written or changed, how many you have, "
+    "and when a reminder is due. No log holds your id or your words."
 )
 PRIVACY = (
-    "Anything you keep in your journal is yours alone: other members and moderators cannot see it, "
-    "and free text is encrypted on disk. Nothing you tell me is shared or sold."
+    "Your journal is yours alone: other members and moderators can't see it, and nothing you tell "
+    "me is shared or sold. `/journal delete` removes one entry; `/journal forget` removes "
+    "everything, from memory too, and leaves no trace in the database files. Backups the bot's "
+    "operator made before that are not changed by it."
 )
 
 

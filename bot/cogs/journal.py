@@ -2,7 +2,9 @@
 
 Thin adapter: options, form text and DMs go to `JournalService` (every action scoped by the
 caller's own user id), whose answers become embeds, buttons, files and replies here. Also owns
-the DM quick note handler and the reminder loop. Logs carry ids only, never journal text.
+the DM quick note handler, the reminder loop and the registry of open forms (`LiveForms`), which
+`/journal forget` empties. Logs carry neither journal text nor a Discord id: a warning about one
+member names their short pseudonym (`JournalService.log_tag`).
 """
 
 from __future__ import annotations
@@ -20,17 +22,20 @@ from discord.ext import commands, tasks
 from bot.cogs import journal_views as views
 from bot.cogs._choices import choices_of
 from bot.cogs._context import BotContext
-from bot.cogs._ui import dynamic_buttons
+from bot.cogs._ui import PRIVATE_FEATURE, dynamic_buttons
 from bot.cogs.journal_views import (
     CHART_FILENAME,
     EMPTY_JOURNAL,
+    JOURNAL_COG_NAME,
     AddEntryButton,
     DeleteEntryButton,
     EntryModal,
     ForgetButton,
+    LiveForms,
     UndoQuickNoteButton,
     entry_embed,
     list_message,
+    open_form,
     reply,
     summary_embed,
 )
@@ -38,8 +43,8 @@ from bot.core import limits
 from bot.core.journal import reminders, rules
 from bot.core.journal.chart import render_ratings_chart
 from bot.core.journal.drafts import EntryForm, EntryOptions
-from bot.core.journal.export import export_csv, export_filename, export_json
-from bot.core.journal.model import Cadence, EntryKind, Phase, ReminderSettings
+from bot.core.journal.export import ExportPart, ExportTooLarge, export_parts
+from bot.core.journal.model import Cadence, EntryKind, ForgottenItems, Phase, ReminderSettings
 from bot.core.journal.summary import summarise
 from bot.core.text import snippet
 from bot.errors import UserFacingError
@@ -62,6 +67,11 @@ UTC_ASSUMED = (
     "with `timezone:` (for example Europe/London)."
 )
 DMS_NEEDED = "\n-# I can only reach you if you allow direct messages from members of a server we share."
+EXPORT_TOO_LARGE = (
+    "I'm sorry: Discord lets me send at most {limit} per file here, and even a single entry of your "
+    "journal is bigger than that, so I can't send an export in this place. Nothing was changed. "
+    "Please try `/journal export` in a direct message with me."
+)
 FORGET_QUESTION = (
     "This deletes **everything** the journal holds about you: {entries}, your reminder if you have "
     "one, and your journal settings (time zone and entry numbering). It can't be undone.\n"
@@ -84,8 +94,12 @@ def _weekday_choices() -> list[app_commands.Choice[str]]:
     return [app_commands.Choice(name=name, value=name.lower()) for name in names]
 
 
-class JournalCog(commands.Cog, name="Journal"):
-    """Adapter between Discord and the journal: commands, DM quick notes, reminders."""
+def _size(limit: int) -> str:
+    return f"{limit / 1024 / 1024:.1f} MB" if limit >= 1024 * 1024 else f"{limit / 1024:.0f} KB"
+
+
+class JournalCog(commands.Cog, name=JOURNAL_COG_NAME):
+    """Adapter between Discord and the journal: commands, DM quick notes, reminders, open forms."""
 
     #: How often the reminder loop looks for due reminders (seconds); tests shorten it.
     reminder_interval: float = 30.0
@@ -95,6 +109,8 @@ class JournalCog(commands.Cog, name="Journal"):
         description="Your private therapy journal: only you can read it",
         allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=True),
         allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
+        # Its failures are logged without ids: no log line may tie a Discord id to the journal.
+        extras={PRIVATE_FEATURE: True},
     )
 
     def __init__(self, context: BotContext) -> None:
@@ -102,10 +118,13 @@ class JournalCog(commands.Cog, name="Journal"):
         self.client = context.client
         self.clock = context.clock
         self.service = context.services.journal
+        #: Open entry forms and the text kept for "Try again", per member; `forget` empties it.
+        self.live_forms = LiveForms(context.clock)
 
     async def cog_load(self) -> None:
         self.client.add_dynamic_items(*views.DYNAMIC_ITEMS)
         self.context.direct_message_handlers.append(self.on_direct_message)
+        self.service.on_forget(self.forget_live_forms)
         self.reminder_loop.change_interval(seconds=self.reminder_interval)
         self.reminder_loop.start()
 
@@ -113,7 +132,13 @@ class JournalCog(commands.Cog, name="Journal"):
         self.reminder_loop.cancel()
         if self.on_direct_message in self.context.direct_message_handlers:
             self.context.direct_message_handlers.remove(self.on_direct_message)
+        self.service.remove_forget_hook(self.forget_live_forms)
         self.client.remove_dynamic_items(*views.DYNAMIC_ITEMS)
+
+    async def forget_live_forms(self, user_id: int) -> ForgottenItems | None:
+        """`forget`'s hook: the member's open forms close and the text kept for them goes."""
+        self.live_forms.forget(user_id)
+        return None
 
     # --- add / edit ---------------------------------------------------------------------------
 
@@ -153,10 +178,10 @@ class JournalCog(commands.Cog, name="Journal"):
         )
         user_id = interaction.user.id
         if options.opens_form:
-            await interaction.response.send_modal(EntryModal(user_id, options.form()))
+            await open_form(interaction, EntryModal(user_id, options.form()))
             return
         saved = await self.service.add_from_options(user_id, options)
-        log.info("Journal entry added (user=%s seq=%s source=slash)", user_id, saved.entry.seq)
+        log.info("Journal entry added (source=slash)")
         await reply(
             interaction,
             f"Saved to your journal as entry #{saved.entry.seq}." + views.timezone_hint(saved.day, date),
@@ -166,10 +191,9 @@ class JournalCog(commands.Cog, name="Journal"):
     @journal.command(name="edit", description="Change one of your entries (opens the form, filled in)")
     @app_commands.describe(entry="The entry's number, e.g. 3 (see /journal list)")
     async def edit(self, interaction: discord.Interaction, entry: str) -> None:
-        seq = rules.parse_entry_number(entry)
-        stored = await self.service.get(interaction.user.id, seq)
-        await interaction.response.send_modal(
-            EntryModal(interaction.user.id, EntryForm.from_entry(stored), seq=seq)
+        stored = await self.service.get(interaction.user.id, rules.parse_entry_number(entry))
+        await open_form(
+            interaction, EntryModal(interaction.user.id, EntryForm.from_entry(stored), ref=stored.ref)
         )
 
     # --- read ---------------------------------------------------------------------------------
@@ -198,8 +222,8 @@ class JournalCog(commands.Cog, name="Journal"):
         stored = await self.service.get(user_id, rules.parse_entry_number(entry))
         asked = views.confirmation_stamp(interaction)
         view = dynamic_buttons(
-            DeleteEntryButton("confirm", user_id, stored.seq, asked),
-            DeleteEntryButton("cancel", user_id, stored.seq, asked),
+            DeleteEntryButton.for_entry("confirm", user_id, stored, asked),
+            DeleteEntryButton.for_entry("cancel", user_id, stored, asked),
         )
         await reply(
             interaction,
@@ -223,27 +247,33 @@ class JournalCog(commands.Cog, name="Journal"):
     @journal.command(name="export", description="Download your whole journal as JSON and CSV files")
     async def export(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=views.is_private(interaction), thinking=True)
-        user_id = interaction.user.id
-        entries = await self.service.all_entries(user_id)
+        entries = await self.service.all_entries(interaction.user.id)
         if not entries:
             await reply(interaction, EMPTY_JOURNAL)
             return
-        now = self.clock.now()
-        json_bytes, csv_bytes = await asyncio.to_thread(
-            lambda: (export_json(entries, now), export_csv(entries))
+        limit = interaction.filesize_limit  # what Discord lets this interaction upload, per file
+        try:
+            parts = await asyncio.to_thread(export_parts, entries, self.clock.now(), limit)
+        except ExportTooLarge:
+            await reply(interaction, EXPORT_TOO_LARGE.format(limit=_size(limit)))
+            return
+        log.info("Journal exported (entries=%d parts=%d)", len(entries), len(parts))
+        intro = (
+            f"Here is your whole journal ({_entries(len(entries))}) in a zip file: the same entries as "
+            "JSON and as CSV, which opens in any spreadsheet program. The files hold your notes as "
+            "plain text, so keep them somewhere safe."
         )
-        files = [
-            discord.File(io.BytesIO(json_bytes), filename=export_filename(now, "json")),
-            discord.File(io.BytesIO(csv_bytes), filename=export_filename(now, "csv")),
-        ]
-        log.info("Journal exported (user=%s entries=%d)", user_id, len(entries))
-        await reply(
-            interaction,
-            f"Here is your whole journal ({_entries(len(entries))}): the same entries as JSON and as CSV, "
-            "which opens in any spreadsheet program. The files hold your notes as plain text, "
-            "so keep them somewhere safe.",
-            files=files,
-        )
+        if len(parts) > 1:
+            intro = (
+                f"Here is your whole journal ({_entries(len(entries))}). It is bigger than Discord lets "
+                f"me send in one file here ({_size(limit)}), so it comes in {len(parts)} zip files, one "
+                "per message, each with the same entries as JSON and as CSV (which opens in any "
+                "spreadsheet program). The files hold your notes as plain text, so keep them "
+                "somewhere safe."
+            )
+        for number, part in enumerate(parts, start=1):
+            text = intro if number == 1 else _part_line(part, number, len(parts))
+            await reply(interaction, text, file=discord.File(io.BytesIO(part.data), filename=part.filename))
 
     @journal.command(name="summary", description="Counts, monthly averages and a chart of your ratings")
     async def summary(self, interaction: discord.Interaction) -> None:
@@ -285,7 +315,7 @@ class JournalCog(commands.Cog, name="Journal"):
         chosen = rules.parse_cadence(cadence)
         if chosen is None:
             if await self.service.clear_reminder(user_id):
-                log.info("Journal reminder turned off (user=%s)", user_id)
+                log.info("Journal reminder turned off")
                 await reply(
                     interaction, "Your journal reminders are off. You can turn them on again anytime."
                 )
@@ -295,7 +325,7 @@ class JournalCog(commands.Cog, name="Journal"):
         change = await self.service.remind(
             user_id, chosen, time_text=time, zone_text=timezone, weekday_text=weekday
         )
-        log.info("Journal reminder set (user=%s cadence=%s)", user_id, chosen.value)
+        log.info("Journal reminder set")
         await reply(
             interaction,
             views.reminder_text(change.reminder) + (UTC_ASSUMED if change.zone_assumed else "") + DMS_NEEDED,
@@ -309,7 +339,7 @@ class JournalCog(commands.Cog, name="Journal"):
         reminder = await self.service.change_timezone(user_id, chosen)
         moved = "" if reminder is None else "\n" + views.reminder_text(reminder)
         today = rules.member_today(self.clock.now(), chosen)
-        log.info("Journal time zone set (user=%s)", user_id)
+        log.info("Journal time zone set")
         await reply(
             interaction,
             f"Thank you. Your journal now uses {chosen.key}: today there is {today.isoformat()}, "
@@ -361,13 +391,13 @@ class JournalCog(commands.Cog, name="Journal"):
             await user.send(REMINDER_MESSAGE, view=dynamic_buttons(AddEntryButton(due.user_id)))
         except discord.HTTPException as error:
             log.warning(
-                "Could not send a journal reminder (user=%s status=%s code=%s)",
-                due.user_id,
+                "Could not send a journal reminder (member=%s status=%s code=%s)",
+                self.service.log_tag(due.user_id),
                 error.status,
                 error.code,
             )
             return
-        log.info("Journal reminder sent (user=%s)", due.user_id)
+        log.info("Journal reminder sent")
 
     # --- DM quick notes -----------------------------------------------------------------------
 
@@ -378,21 +408,27 @@ class JournalCog(commands.Cog, name="Journal"):
         user_id = message.author.id
         try:
             saved = await self.service.add_quick_note(user_id, message.content)
+        except rules.SlowDown as error:
+            if not error.quiet:  # a flood of notes gets one answer, not one each
+                await _reply_quietly(message, error.message)
+            return
         except UserFacingError as error:
             await _reply_quietly(message, error.message)
             return
         except Exception:
-            log.exception("Could not save a DM quick note (user=%s message=%s)", user_id, message.id)
+            log.exception("Could not save a DM quick note (member=%s)", self.service.log_tag(user_id))
             await _reply_quietly(message, QUICK_NOTE_FAILED)
             return
         entry = saved.entry
-        log.info("Journal entry added (user=%s seq=%s source=dm)", user_id, entry.seq)
+        log.info("Journal entry added (source=dm)")
+        asked = rules.confirmation_stamp(self.clock.now())
         await _reply_quietly(
             message,
             f"Saved to your journal as entry #{entry.seq} ({entry.entry_date.isoformat()}).\n"
             f"-# Add ratings with `/journal edit entry:{entry.seq}`, "
-            "or press Undo if you didn't mean to save it." + views.timezone_hint(saved.day, None),
-            view=dynamic_buttons(UndoQuickNoteButton(user_id, entry.seq)),
+            "or press Undo within 15 minutes if you didn't mean to save it."
+            + views.timezone_hint(saved.day, None),
+            view=dynamic_buttons(UndoQuickNoteButton(user_id, entry.seq, entry.key, asked)),
         )
 
 
@@ -404,12 +440,11 @@ async def _reply_quietly(message: discord.Message, content: str, **kwargs: Any) 
     try:
         await message.reply(content, mention_author=False, **kwargs)
     except discord.HTTPException as error:
-        log.warning(
-            "Could not answer a DM (user=%s message=%s status=%s)",
-            message.author.id,
-            message.id,
-            error.status,
-        )
+        log.warning("Could not answer a DM (status=%s code=%s)", error.status, error.code)
+
+
+def _part_line(part: ExportPart, number: int, parts: int) -> str:
+    return f"Part {number} of {parts}: entries #{part.first} to #{part.last} ({_entries(part.entries)})."
 
 
 def _without_none(message: dict[str, Any]) -> dict[str, Any]:

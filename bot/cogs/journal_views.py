@@ -1,9 +1,12 @@
 """What the journal shows and the components members press: embeds, the entry form, and buttons.
 
-Every button is a dynamic item whose custom id carries the owner's user id (and the page or
-entry number), so it keeps working after a restart; the bases in `bot.cogs._ui` refuse anyone
-else privately and answer every error kindly. The rules behind them live in `bot.core.journal`
-and the actions in `JournalService`. Nothing here logs journal text.
+Every button is a dynamic item whose custom id carries the owner's user id (and the page, or the
+entry's number and key), so it keeps working after a restart; the bases in `bot.cogs._ui` refuse
+anyone else privately and answer every error kindly. A button or form made for an entry carries
+the entry's key, so after a delete or `forget` it can never touch a later entry that has the same
+number. Forms and the text kept for "Try again" live in memory in `LiveForms`, which `forget`
+empties. The rules behind them live in `bot.core.journal` and the actions in `JournalService`.
+Nothing here logs journal text or a Discord id.
 """
 
 from __future__ import annotations
@@ -11,20 +14,26 @@ from __future__ import annotations
 import io
 import logging
 import re
+import secrets
+import weakref
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import discord
 
 from bot.cogs._context import context_of
 from bot.cogs._replies import send_ephemeral
-from bot.cogs._ui import OwnedItem, SafeModal, SafeView, dynamic_buttons
+from bot.cogs._ui import VIEW_TIMEOUT_SECONDS, OwnedItem, SafeModal, dynamic_buttons
 from bot.core import limits
+from bot.core.clock import Clock
 from bot.core.journal import display, reminders, rules
 from bot.core.journal.drafts import EntryForm, symptoms_text, therapy_text
-from bot.core.journal.model import RATING_HINTS, JournalEntry, JournalPage, ReminderSettings
+from bot.core.journal.model import RATING_HINTS, EntryRef, JournalEntry, JournalPage, ReminderSettings
+from bot.core.journal.sealed import ENTRY_KEY_PATTERN
 from bot.core.journal.summary import JournalSummary
 from bot.core.text import escape_markdown, snippet
-from bot.errors import InvalidInput, NotFound
+from bot.errors import InvalidInput, NotFound, UserFacingError
 from bot.services.journal import JournalService
 
 log = logging.getLogger(__name__)
@@ -53,6 +62,16 @@ DELETE_EXPIRED = (
     "This confirmation has expired, so nothing was deleted. "
     "If you still want to delete entry #{seq}, please run `/journal delete` again."
 )
+UNDO_EXPIRED = (
+    "This Undo button has expired (it works for 15 minutes), so nothing was removed. "
+    "If you'd still like that note gone, use `/journal delete entry:{seq}`."
+)
+RETRY_EXPIRED = (
+    "This Try again button has expired (it lasts 30 minutes, and not across a restart or after "
+    "`/journal forget`), so there is no form to reopen. What you wrote is in the file attached to "
+    "the message above, if there was any text."
+)
+ENTRY_GONE_FORM = "Entry #{seq} no longer exists, so your changes could not be saved. Nothing was changed."
 EMPTY_JOURNAL = (
     "Your journal is empty so far. Add an entry with `/journal add`, "
     "or simply send me a direct message and I'll save it as a note."
@@ -95,6 +114,96 @@ def confirmation_stamp(interaction: discord.Interaction) -> int:
 def confirmation_expired(interaction: discord.Interaction, asked_at: int | None) -> bool:
     """Whether a delete or forget confirmation is too old to act on (`rules.CONFIRMATION_SECONDS`)."""
     return rules.confirmation_expired(asked_at, context_of(interaction).clock.now())
+
+
+def live_forms(interaction: discord.Interaction) -> LiveForms:
+    """The journal cog's registry of forms (components are built without a cog reference)."""
+    cog = context_of(interaction).client.get_cog(JOURNAL_COG_NAME)
+    forms = getattr(cog, "live_forms", None)
+    if not isinstance(forms, LiveForms):
+        raise RuntimeError("the journal cog is not loaded")
+    return forms
+
+
+async def open_form(interaction: discord.Interaction, form: EntryModal) -> None:
+    """Show the entry form and keep it in the registry, so `forget` can close it."""
+    await interaction.response.send_modal(form)
+    live_forms(interaction).opened(form)
+
+
+# --- what lives in memory ---------------------------------------------------------------------
+
+#: The journal cog's name, by which components find its `LiveForms`.
+JOURNAL_COG_NAME = "Journal"
+#: At most this many refused forms are kept per member for "Try again" (the oldest goes first).
+MAX_KEPT_FORMS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class KeptForm:
+    """A refused form's text, kept for "Try again" until it expires."""
+
+    form: EntryForm
+    ref: EntryRef | None
+    expires_at: datetime
+
+
+class LiveForms:
+    """The journal's open forms and the text kept for "Try again", per member, in memory only.
+
+    `forget` closes a member's open forms and drops their kept text, so nothing they typed outlives
+    `/journal forget`; kept text also expires after `VIEW_TIMEOUT_SECONDS` (and goes at the next
+    use of the registry), and a restart drops it all (the refusal's attached file keeps the words).
+    Forms are held weakly: once discord.py lets go of a finished form, so does this.
+    """
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._forms: dict[int, weakref.WeakSet[EntryModal]] = {}
+        self._kept: dict[int, dict[str, KeptForm]] = {}
+
+    def opened(self, form: EntryModal) -> None:
+        owner = form.owner_id
+        if owner is not None:
+            self._forms.setdefault(owner, weakref.WeakSet()).add(form)
+
+    def keep(self, owner_id: int, form: EntryForm, ref: EntryRef | None) -> str:
+        """Keep a refused form's text; returns the token its "Try again" button carries."""
+        now = self._prune()
+        kept = self._kept.setdefault(owner_id, {})
+        while len(kept) >= MAX_KEPT_FORMS:
+            kept.pop(next(iter(kept)))
+        token = secrets.token_urlsafe(12)
+        kept[token] = KeptForm(form, ref, now + timedelta(seconds=VIEW_TIMEOUT_SECONDS))
+        return token
+
+    def kept(self, owner_id: int, token: str) -> KeptForm | None:
+        self._prune()
+        return self._kept.get(owner_id, {}).get(token)
+
+    def forget(self, owner_id: int) -> None:
+        """Close the member's open forms and drop every text kept for them."""
+        for form in list(self._forms.pop(owner_id, ())):
+            form.stop()
+        self._kept.pop(owner_id, None)
+
+    def held_for(self, owner_id: int) -> int:
+        """How many open forms and kept texts the registry holds for the member."""
+        forms = [form for form in self._forms.get(owner_id, ()) if not form.is_finished()]
+        return len(forms) + len(self._kept.get(owner_id, {}))
+
+    def _prune(self) -> datetime:
+        """Drop every kept text past its time, whoever it was kept for; returns now."""
+        now = self._clock.now()
+        for owner_id in list(self._kept):
+            alive = {token: k for token, k in self._kept[owner_id].items() if k.expires_at > now}
+            if alive:
+                self._kept[owner_id] = alive
+            else:
+                del self._kept[owner_id]
+        for owner_id in [owner for owner, forms in self._forms.items() if not forms]:
+            del self._forms[owner_id]
+        return now
 
 
 # --- rendering --------------------------------------------------------------------------------
@@ -254,14 +363,16 @@ def kept_file(form: EntryForm) -> discord.File | None:
 
 
 class EntryModal(SafeModal):
-    """The entry form, new or prefilled for an edit: five text inputs, Discord's maximum."""
+    """The entry form, new or prefilled for an edit of one entry (`ref`): five text inputs, Discord's
+    maximum."""
 
     not_yours = NOT_YOURS
+    private = True
 
-    def __init__(self, owner_id: int, form: EntryForm, *, seq: int | None = None) -> None:
-        super().__init__(title=f"Edit entry #{seq}" if seq else "New journal entry")
+    def __init__(self, owner_id: int, form: EntryForm, *, ref: EntryRef | None = None) -> None:
+        super().__init__(title=f"Edit entry #{ref.seq}" if ref else "New journal entry")
         self.owner_id = owner_id
-        self.seq = seq
+        self.ref = ref
         self.date_input: discord.ui.TextInput[EntryModal] = discord.ui.TextInput(
             label="Date (YYYY-MM-DD, today or yesterday)",
             custom_id="date",
@@ -325,42 +436,38 @@ class EntryModal(SafeModal):
         member = interaction.user.id  # the form's owner: nobody else gets past `allowed`
         form = self.typed()
         try:
-            saved = await journal_service(interaction).save_form(member, form, self.seq)
-        except InvalidInput as error:
-            # Offer the typed text back, so a long note is never lost to a typo in a rating: the
-            # button reopens the form while it lasts, the file keeps the words after that too.
-            content, kept = error.message, kept_file(form)
-            if kept is not None:
-                content += "\n" + KEPT_TEXT_NOTE
-            files = [kept] if kept is not None else []
-            retry = RetryView(member, form, self.seq)
-            await send_private(interaction, content, view=retry, files=files)
+            saved = await journal_service(interaction).save_form(member, form, self.ref)
+        except UserFacingError as error:
+            await self._refused(interaction, form, error)
             return
         entry = saved.entry
-        if self.seq is None:
-            log.info("Journal entry added (user=%s seq=%s source=modal)", member, entry.seq)
+        if self.ref is None:
+            log.info("Journal entry added (source=modal)")
             message = f"Saved to your journal as entry #{entry.seq}."
         else:
-            log.info("Journal entry edited (user=%s seq=%s)", member, entry.seq)
+            log.info("Journal entry edited")
             message = f"Entry #{entry.seq} is updated."
         hint = timezone_hint(saved.day, form.entry_date)
         await reply(interaction, message + hint, embed=entry_embed(entry))
 
-
-class RetryView(SafeView):
-    """'Try again' after a refused form: reopens it with everything the member typed."""
-
-    not_yours = NOT_YOURS
-
-    def __init__(self, owner_id: int, form: EntryForm, seq: int | None) -> None:
-        super().__init__(owner_id=owner_id)
-        self.form = form
-        self.seq = seq
-
-    @discord.ui.button(label="Try again", style=discord.ButtonStyle.primary, custom_id="journal:retry")
-    async def try_again(self, interaction: discord.Interaction, button: discord.ui.Button[RetryView]) -> None:
-        # The owner's form: nobody else gets past `interaction_check`.
-        await interaction.response.send_modal(EntryModal(interaction.user.id, self.form, seq=self.seq))
+    async def _refused(
+        self, interaction: discord.Interaction, form: EntryForm, error: UserFacingError
+    ) -> None:
+        """Hand the typed text back, so a long note is never lost to a typo in a rating: "Try again"
+        reopens the form while it lasts, the attached file keeps the words after that too. An edit
+        of an entry deleted meanwhile gets the file only (there is nothing left to edit)."""
+        content, kept = error.message, kept_file(form)
+        if isinstance(error, NotFound) and self.ref is not None:
+            content = ENTRY_GONE_FORM.format(seq=self.ref.seq)
+        if kept is not None:
+            content += "\n" + KEPT_TEXT_NOTE
+        files = [kept] if kept is not None else []
+        if not isinstance(error, InvalidInput):
+            await send_private(interaction, content, files=files)
+            return
+        token = live_forms(interaction).keep(interaction.user.id, form, self.ref)
+        retry = dynamic_buttons(RetryButton(interaction.user.id, token))
+        await send_private(interaction, content, view=retry, files=files)
 
 
 # --- buttons that survive restarts ------------------------------------------------------------
@@ -368,9 +475,39 @@ class RetryView(SafeView):
 
 class JournalButton(OwnedItem[discord.ui.Button], template=r"(?!)"):
     """A button of someone's journal: only its owner may press it; anyone else hears `NOT_YOURS`.
-    (The base matches no custom id; each button names its own.)"""
+    (The base matches no custom id; each button names its own.) Its log lines name nobody."""
 
     not_yours = NOT_YOURS
+    private = True
+
+
+class RetryButton(JournalButton, template=r"journal:retry:(?P<owner>\d+):(?P<token>[A-Za-z0-9_-]{16})"):
+    """The "Try again" button of a refused form: reopens it with everything the member typed while
+    the text is kept (`LiveForms`); after that, or after `forget`, it says so kindly."""
+
+    def __init__(self, owner_id: int, token: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Try again",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"journal:retry:{owner_id}:{token}",
+            )
+        )
+        self.owner_id = owner_id
+        self.token = token
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> RetryButton:
+        return cls(int(match["owner"]), match["token"])
+
+    async def pressed(self, interaction: discord.Interaction) -> None:
+        kept = live_forms(interaction).kept(self.owner_id, self.token)
+        if kept is None:
+            await send_ephemeral(interaction, RETRY_EXPIRED)
+            return
+        await open_form(interaction, EntryModal(self.owner_id, kept.form, ref=kept.ref))
 
 
 class ListPageButton(
@@ -405,48 +542,66 @@ def _asked_at(match: re.Match[str]) -> int | None:
     return int(match["at"]) if match["at"] else None
 
 
+def _entry_ref(match: re.Match[str]) -> EntryRef | None:
+    """The entry a button was made for; None for a button from before entries had keys."""
+    return EntryRef(int(match["seq"]), match["key"]) if match["key"] else None
+
+
+#: `<number>.<key>`: the key is optional only so buttons sent before keys existed are recognised, and
+#: refused as expired.
+_ENTRY_IN_ID = rf"(?P<seq>\d+)(?:\.(?P<key>{ENTRY_KEY_PATTERN}))?"
+
+
 class DeleteEntryButton(
     JournalButton,
     # The time is optional only so buttons sent before it was added are recognised, and refused.
-    template=r"journal:delete:(?P<action>confirm|cancel):(?P<owner>\d+):(?P<seq>\d+)(?::(?P<at>\d+))?",
+    template=rf"journal:delete:(?P<action>confirm|cancel):(?P<owner>\d+):{_ENTRY_IN_ID}(?::(?P<at>\d+))?",
 ):
-    """Confirm or cancel `/journal delete`; only the confirm button deletes, only that entry, and only
-    within `rules.CONFIRMATION_SECONDS` of the question."""
+    """Confirm or cancel `/journal delete`; only the confirm button deletes, only the entry it was
+    made for (by key, not just number), and only within `rules.CONFIRMATION_SECONDS` of the question."""
 
-    def __init__(self, action: str, owner_id: int, seq: int, created_at: int | None) -> None:
+    def __init__(
+        self, action: str, owner_id: int, seq: int, created_at: int | None, key: str | None = None
+    ) -> None:
         confirm = action == "confirm"
         stamp = "" if created_at is None else f":{created_at}"
+        entry = f"{seq}.{key}" if key else str(seq)
         super().__init__(
             discord.ui.Button(
                 label=f"Yes, delete #{seq}" if confirm else "No, keep it",
                 style=discord.ButtonStyle.danger if confirm else discord.ButtonStyle.secondary,
-                custom_id=f"journal:delete:{action}:{owner_id}:{seq}{stamp}",
+                custom_id=f"journal:delete:{action}:{owner_id}:{entry}{stamp}",
             )
         )
         self.confirm = confirm
         self.owner_id = owner_id
         self.seq = seq
+        self.key = key
         self.created_at = created_at
+
+    @classmethod
+    def for_entry(cls, action: str, owner_id: int, entry: JournalEntry, created_at: int) -> DeleteEntryButton:
+        return cls(action, owner_id, entry.seq, created_at, entry.key)
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
     ) -> DeleteEntryButton:
-        return cls(match["action"], int(match["owner"]), int(match["seq"]), _asked_at(match))
+        return cls(match["action"], int(match["owner"]), int(match["seq"]), _asked_at(match), match["key"])
 
     async def pressed(self, interaction: discord.Interaction) -> None:
         if not self.confirm:
             content = f"Okay, entry #{self.seq} stays just as it was. Nothing was deleted."
-        elif confirmation_expired(interaction, self.created_at):
+        elif self.key is None or confirmation_expired(interaction, self.created_at):
             await send_ephemeral(interaction, DELETE_EXPIRED.format(seq=self.seq))
             return
         else:
             try:
-                entry = await journal_service(interaction).delete(self.owner_id, self.seq)
+                entry = await journal_service(interaction).delete(self.owner_id, EntryRef(self.seq, self.key))
             except NotFound:
-                content = f"Entry #{self.seq} was already deleted, so there was nothing more to do."
+                content = f"Entry #{self.seq} no longer exists, so there was nothing more to do."
             else:
-                log.info("Journal entry deleted (user=%s seq=%s)", self.owner_id, self.seq)
+                log.info("Journal entry deleted")
                 content = f"Entry #{entry.seq} from {entry.entry_date.isoformat()} is deleted."
         await interaction.response.edit_message(content=content, embed=None, view=None)
 
@@ -493,31 +648,46 @@ class ForgetButton(
         await interaction.response.edit_message(content=content, embed=None, view=None)
 
 
-class UndoQuickNoteButton(JournalButton, template=r"journal:undo:(?P<owner>\d+):(?P<seq>\d+)"):
-    """Undo on a DM quick note: deletes exactly that entry (numbers are never reused)."""
+class UndoQuickNoteButton(
+    JournalButton,
+    # Key and time are optional only so Undo buttons sent before they existed are recognised, and
+    # refused as expired.
+    template=rf"journal:undo:(?P<owner>\d+):{_ENTRY_IN_ID}(?::(?P<at>\d+))?",
+):
+    """Undo on a DM quick note: deletes exactly that entry (by key, so never a later entry with the
+    same number), within `rules.CONFIRMATION_SECONDS` like a confirmation."""
 
-    def __init__(self, owner_id: int, seq: int) -> None:
+    def __init__(self, owner_id: int, seq: int, key: str | None, created_at: int | None) -> None:
+        entry = f"{seq}.{key}" if key else str(seq)
+        stamp = "" if created_at is None else f":{created_at}"
         super().__init__(
             discord.ui.Button(
-                label="Undo", style=discord.ButtonStyle.secondary, custom_id=f"journal:undo:{owner_id}:{seq}"
+                label="Undo",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"journal:undo:{owner_id}:{entry}{stamp}",
             )
         )
         self.owner_id = owner_id
         self.seq = seq
+        self.key = key
+        self.created_at = created_at
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
     ) -> UndoQuickNoteButton:
-        return cls(int(match["owner"]), int(match["seq"]))
+        return cls(int(match["owner"]), int(match["seq"]), match["key"], _asked_at(match))
 
     async def pressed(self, interaction: discord.Interaction) -> None:
+        if self.key is None or confirmation_expired(interaction, self.created_at):
+            await send_ephemeral(interaction, UNDO_EXPIRED.format(seq=self.seq))
+            return
         try:
-            await journal_service(interaction).delete(self.owner_id, self.seq)
+            await journal_service(interaction).delete(self.owner_id, EntryRef(self.seq, self.key))
         except NotFound:
-            content = f"Entry #{self.seq} was already removed, so there was nothing to undo."
+            content = f"Entry #{self.seq} no longer exists, so there was nothing to undo."
         else:
-            log.info("Journal quick note undone (user=%s seq=%s)", self.owner_id, self.seq)
+            log.info("Journal quick note undone")
             content = f"Undone: that note (entry #{self.seq}) is no longer in your journal."
         await interaction.response.edit_message(content=content, view=None)
 
@@ -540,7 +710,7 @@ class AddEntryButton(JournalButton, template=r"journal:add:(?P<owner>\d+)"):
         return cls(int(match["owner"]))
 
     async def pressed(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_modal(EntryModal(self.owner_id, EntryForm()))
+        await open_form(interaction, EntryModal(self.owner_id, EntryForm()))
 
 
 DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
@@ -549,4 +719,5 @@ DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     ForgetButton,
     UndoQuickNoteButton,
     AddEntryButton,
+    RetryButton,
 )

@@ -152,7 +152,7 @@ async def open_database(path: Path) -> Database:
     fixed = restrict_permissions(path)
     if fixed:
         log.warning(
-            "Made %d database file(s) readable by this user only (they were open to others): %s",
+            "Made %d database file(s) or folder(s) private to this user (they were open to others): %s",
             len(fixed),
             ", ".join(str(p) for p in fixed),
         )

@@ -15,7 +15,7 @@ import aiohttp
 
 from bot.core.clock import Clock
 from bot.core.content.model import ContentBundle
-from bot.core.journal.crypto import JournalCipher
+from bot.core.journal.crypto import JournalKeys
 from bot.core.trials.client import ClinicalTrialsClient
 from bot.core.trials.geo import Gazetteer
 from bot.core.trials.service import TrialsService
@@ -61,7 +61,7 @@ def build_services(
     settings: Settings,
     db: Database,
     content: ContentBundle,
-    journal_cipher: JournalCipher,
+    journal_keys: JournalKeys,
     http_session: aiohttp.ClientSession,
     clock: Clock,
     *,
@@ -79,7 +79,7 @@ def build_services(
         bot_state=BotStateRepository(db),
         message_watch=message_watch,
         autoresponses=autoresponses,
-        journal=JournalService(JournalRepository(db, journal_cipher), clock),
+        journal=JournalService(JournalRepository(db, journal_keys), clock),
         trials=TrialsService(
             ClinicalTrialsClient(http_session, settings.clinicaltrials_api_base),
             TrialsCacheRepository(db),

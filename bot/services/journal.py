@@ -2,10 +2,13 @@
 
 It runs the rules of `bot.core.journal` around the storage of `JournalRepository`: drafts are
 checked here, "today" is the member's own day, a page past the end shows the last page, reminders
-get their defaults and move on after ringing. It owns the one live object of the journal, the
-group-commit writer of new entries, and stops it at shutdown (`close`). It also proves the
-journal key at start-up (`load_journal_cipher`). Every method names the member's user id; logs
-carry ids only, never journal text.
+get their defaults and move on after ringing, a journal holds at most `MAX_ENTRIES_PER_MEMBER`
+entries and DM notes come at most `QUICK_NOTES_PER_MINUTE` a minute. It owns the live objects of
+the journal (the group-commit writer of new entries, the quick-note counter) and stops the writer
+at shutdown (`close`). `forget_member` deletes everything about a member, the journal's and, through
+the hooks other features register (`on_forget`), theirs, in one transaction. It also proves the
+journal key at start-up (`load_journal_keys`). Every method names the member's Discord id; the
+database only ever sees their pseudonym, and logs carry neither id nor journal text.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -22,17 +25,25 @@ from zoneinfo import ZoneInfo
 from bot.core.clock import Clock
 from bot.core.journal import reminders, rules
 from bot.core.journal.crypto import (
-    JournalCipher,
     JournalIntegrityError,
     JournalKeyError,
+    JournalKeys,
     KeyOrigin,
+    generate_key,
+    install_rotated_key,
+    log_tag,
+    read_key_file,
     resolve_key,
+    rotation_paths,
+    write_key_file,
 )
 from bot.core.journal.drafts import EntryForm, EntryOptions
 from bot.core.journal.model import (
     Cadence,
     DeletionReport,
     EntryDraft,
+    EntryRef,
+    ForgottenItems,
     JournalEntry,
     JournalPage,
     Phase,
@@ -43,12 +54,15 @@ from bot.core.journal.model import (
 )
 from bot.core.journal.summary import JournalSummary, summarise
 from bot.db.database import Database
+from bot.db.migrate import MigrationInputs
 from bot.db.repositories.journal import (
     MAX_ROWS_PER_INSERT,
     InsertedEntry,
     JournalKeyRepository,
     JournalRepository,
     NewEntryRow,
+    RotationReport,
+    reseal_journal,
 )
 
 log = logging.getLogger(__name__)
@@ -60,6 +74,12 @@ class SavedEntry:
 
     entry: JournalEntry
     day: rules.MemberDay
+
+
+#: Another feature's part of `forget`: deletes what it holds about the member (inside the journal's
+#: transaction, so it all goes or nothing does) and says what it deleted; None when there is nothing
+#: to tell (live forms dropped from memory, say).
+ForgetHook = Callable[[int], Awaitable[ForgottenItems | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,10 +97,18 @@ class JournalService:
         self._repository = repository
         self._clock = clock
         self._writer = _EntryWriter(repository)
+        self._quick_notes = rules.QuickNoteRate()
+        self._forget_hooks: list[ForgetHook] = []
+        #: Members whose row is known to hold their sealed id (their first add writes it).
+        self._known_members: set[int] = set()
 
     async def close(self) -> None:
         """At shutdown, before the database closes: let every add made so far be written."""
         await self._writer.stop()
+
+    def log_tag(self, user_id: int) -> str:
+        """A short pseudonym for a warning about this member: never their Discord id."""
+        return log_tag(self._repository.pseudonym(user_id))
 
     # --- writing entries --------------------------------------------------------------------------
 
@@ -92,8 +120,11 @@ class JournalService:
         """
         now = self._clock.now()
         draft = rules.check_draft(draft, rules.member_day(now, None))
-        row = self._repository.new_row(user_id, draft, now)
+        row = self._repository.new_row(user_id, draft, now, new_member=user_id not in self._known_members)
         inserted = await self._writer.write(row)
+        if inserted is None:
+            raise rules.journal_full()
+        self._known_members.add(user_id)
         infusions = list(inserted.infusion_dates)
         if draft.phase is Phase.INFUSION:
             infusions.append(draft.entry_date)
@@ -103,6 +134,7 @@ class JournalService:
             seq=inserted.seq,
             created_at=row.created_at,
             infusion_day=rules.infusion_day(draft.entry_date, infusions),
+            key=row.key,
         )
 
     async def add_from_options(self, user_id: int, options: EntryOptions) -> SavedEntry:
@@ -112,40 +144,69 @@ class JournalService:
         return SavedEntry(entry, day)
 
     async def add_quick_note(self, user_id: int, text: str) -> SavedEntry:
-        """A plain direct message, saved as a note for the member's today."""
+        """A plain direct message, saved as a note for the member's today (`rules.SlowDown` when
+        notes come faster than `QUICK_NOTES_PER_MINUTE`)."""
+        self._quick_notes.admit(user_id, self._clock.now())
         day = await self.member_day(user_id)
         entry = await self.add(user_id, rules.quick_note(text, day.today))
         return SavedEntry(entry, day)
 
-    async def save_form(self, user_id: int, form: EntryForm, seq: int | None) -> SavedEntry:
-        """The entry form: a new entry (`seq` None) or an edit of #seq, read against the member's day."""
+    async def save_form(self, user_id: int, form: EntryForm, ref: EntryRef | None) -> SavedEntry:
+        """The entry form: a new entry (`ref` None) or an edit of that entry, read against the
+        member's day. An edit of an entry deleted since is refused (`rules.entry_gone`)."""
         day = await self.member_day(user_id)
-        if seq is None:
+        if ref is None:
             return SavedEntry(await self.add(user_id, form.to_draft(day, None)), day)
-        stored = await self.get(user_id, seq)
-        return SavedEntry(await self.update(user_id, seq, form.to_draft(day, stored.to_draft())), day)
+        stored = await self.get(user_id, ref.seq)
+        if stored.key != ref.key:
+            raise rules.entry_gone(ref.seq)
+        return SavedEntry(await self.update(user_id, ref, form.to_draft(day, stored.to_draft())), day)
 
-    async def update(self, user_id: int, seq: int, draft: EntryDraft) -> JournalEntry:
-        """Replace what the member can edit (all of `draft`); number, source and creation time stay."""
+    async def update(self, user_id: int, ref: EntryRef, draft: EntryDraft) -> JournalEntry:
+        """Replace what the member can edit (all of `draft`); number, key, source and creation time stay."""
         now = self._clock.now()
         draft = rules.check_draft(draft, rules.member_day(now, None))
-        if not await self._repository.update(user_id, seq, draft, now):
-            raise rules.no_entry(seq)
-        return await self.get(user_id, seq)
+        if not await self._repository.update(user_id, ref, draft, now):
+            raise rules.entry_gone(ref.seq)
+        return await self.get(user_id, ref.seq)
 
-    async def delete(self, user_id: int, seq: int) -> JournalEntry:
-        """Delete the member's entry #seq and return it (for 'Deleted #3 from 2026-01-02')."""
-        deleted = await self._repository.delete(user_id, seq)
+    async def delete(self, user_id: int, ref: EntryRef) -> JournalEntry:
+        """Delete the member's entry and return it (for 'Deleted #3 from 2026-01-02'); an entry deleted
+        since, or a number now used by another entry, is `rules.entry_gone` and nothing changes."""
+        deleted = await self._repository.delete(user_id, ref)
         if deleted is None:
-            raise rules.no_entry(seq)
+            raise rules.entry_gone(ref.seq)
         return deleted
 
+    def on_forget(self, hook: ForgetHook) -> None:
+        """Have `hook` run with every `forget_member`, inside its transaction."""
+        self._forget_hooks.append(hook)
+
+    def remove_forget_hook(self, hook: ForgetHook) -> None:
+        if hook in self._forget_hooks:
+            self._forget_hooks.remove(hook)
+
     async def forget_member(self, user_id: int) -> DeletionReport:
-        """Delete every row about the member from every journal table, at once or not at all."""
+        """Delete everything about the member: every journal row and, through the hooks, what other
+        features hold, at once or not at all; what the bot holds in memory too. Afterwards the
+        database file keeps no trace of them (rebuilt, write-ahead log emptied)."""
         await self._writer.settle()  # an add made before the forget lands before it, as it always did
-        report = await self._repository.forget_member(user_id)
+        self._quick_notes.forget(user_id)
+        self._known_members.discard(user_id)
+        others: list[ForgottenItems] = []
+        async with self._repository.atomic():
+            for hook in list(self._forget_hooks):  # first: a live form must not save in between
+                item = await hook(user_id)
+                if item is not None:
+                    others.append(item)
+            report = await self._repository.forget_member(user_id)
+        if not await self._repository.scrub():
+            log.warning(
+                "The database file could not be rebuilt after a forget (it was busy); the next forget will"
+            )
+        self._repository.forget_in_memory(user_id)
         log.info("Journal data of a member forgotten: %s", report.counts)
-        return report
+        return DeletionReport(report.counts, tuple(others))
 
     # --- reading ----------------------------------------------------------------------------------
 
@@ -175,7 +236,7 @@ class JournalService:
         return await self._repository.all_entries(user_id)
 
     async def rating_points(self, user_id: int) -> list[RatingPoint]:
-        """The numbers of every entry, oldest first: nothing is decrypted for a summary or chart."""
+        """The date, kind, phase and ratings of every entry, oldest first (summary and chart)."""
         return await self._repository.rating_points(user_id)
 
     async def summary(self, user_id: int) -> JournalSummary:
@@ -268,7 +329,7 @@ class JournalService:
             if claimed is None:
                 continue  # changed or turned off meanwhile
             if not deliver:
-                log.info("Skipped a journal reminder missed long ago (user=%s)", due.user_id)
+                log.info("Skipped a journal reminder missed long ago")
                 continue
             yield due
 
@@ -286,7 +347,8 @@ class _PendingAdd:
     """One `add` waiting for the writer: its row (text already sealed) and its answer."""
 
     row: NewEntryRow
-    future: asyncio.Future[InsertedEntry]
+    #: None when the member's journal is full (nothing was written).
+    future: asyncio.Future[InsertedEntry | None]
     #: Taken into a batch: from here on the row may be written, so the caller must hear the outcome.
     started: bool = False
 
@@ -313,8 +375,9 @@ class _EntryWriter:
         self._in_flight: list[_PendingAdd] = []
         self._task: asyncio.Task[None] | None = None
 
-    async def write(self, row: NewEntryRow) -> InsertedEntry:
-        """Store one entry; returns its number and the member's infusion dates as stored with it."""
+    async def write(self, row: NewEntryRow) -> InsertedEntry | None:
+        """Store one entry; returns its number and the member's infusion dates as stored with it, or
+        None when the member's journal already holds `MAX_ENTRIES_PER_MEMBER` entries."""
         loop = asyncio.get_running_loop()
         pending = _PendingAdd(row, loop.create_future())
         if self._repository.in_callers_transaction():
@@ -366,13 +429,17 @@ class _EntryWriter:
                 await self._write_one(batch[0])
                 return
             try:
-                inserted = await self._repository.insert_entries([pending.row for pending in batch])
+                inserted = await self._repository.insert_entries(
+                    [pending.row for pending in batch], rules.MAX_ENTRIES_PER_MEMBER
+                )
             except sqlite3.Error:
                 # Nothing of the batch was written; one by one, each add gets its own outcome.
                 for pending in batch:
                     await self._write_one(pending)
                 return
-            _deliver(batch, inserted)
+            for pending, result in zip(batch, inserted, strict=True):
+                if not pending.future.done():
+                    pending.future.set_result(result)
         except BaseException as exc:
             for pending in batch:
                 _fail(pending, exc)
@@ -381,7 +448,7 @@ class _EntryWriter:
 
     async def _write_one(self, pending: _PendingAdd) -> None:
         try:
-            inserted = await self._repository.insert_entry(pending.row)
+            inserted = await self._repository.insert_entry(pending.row, rules.MAX_ENTRIES_PER_MEMBER)
         except Exception as exc:
             _fail(pending, exc)
             return
@@ -389,27 +456,7 @@ class _EntryWriter:
             pending.future.set_result(inserted)
 
 
-def _deliver(batch: list[_PendingAdd], inserted: list[InsertedEntry]) -> None:
-    """Hand each add its row: a member's numbers rise in the order their adds were queued."""
-    by_member: dict[int, list[_PendingAdd]] = {}
-    for pending in batch:
-        by_member.setdefault(pending.row.user_id, []).append(pending)
-    returned: dict[int, list[InsertedEntry]] = {}
-    for row in inserted:
-        returned.setdefault(row.user_id, []).append(row)
-    for user_id, waiting in by_member.items():
-        results = sorted(returned.get(user_id, ()), key=lambda row: row.seq)
-        if len(results) != len(waiting):
-            error = RuntimeError("the journal batch insert returned an unexpected number of rows")
-            for pending in waiting:
-                _fail(pending, error)
-            continue
-        for pending, result in zip(waiting, results, strict=True):
-            if not pending.future.done():
-                pending.future.set_result(result)
-
-
-async def _outcome(pending: _PendingAdd) -> InsertedEntry:
+async def _outcome(pending: _PendingAdd) -> InsertedEntry | None:
     """The add's result; a cancellation after its batch started waits for the row instead."""
     absorbed = 0
     try:
@@ -443,33 +490,112 @@ def _fail(pending: _PendingAdd, exc: BaseException) -> None:
 # --- the key check at start-up --------------------------------------------------------------------
 
 
-async def load_journal_cipher(db: Database, configured_key: str, key_path: Path) -> JournalCipher:
-    """The cipher for this database, proven against its canary before anything is written.
+async def load_journal_keys(db: Database, configured_key: str, key_path: Path) -> JournalKeys:
+    """The journal's keys for this database, proven against its canary before anything is written.
 
     Raises `JournalKeyError` (stop the bot, show the message) when the key is missing, malformed
     or wrong for existing data; in those cases nothing in the database or on disk is changed.
     Stores the canary on first use only.
     """
-    keys = JournalKeyRepository(db)
-    evidence = await keys.evidence()
+    store = JournalKeyRepository(db)
+    evidence = await store.evidence()
     resolved = resolve_key(configured_key, key_path, data_exists=evidence.data_exists)
     origin = "JOURNAL_KEY" if resolved.origin is KeyOrigin.SETTING else f"The journal key file {key_path}"
-    cipher = JournalCipher(resolved.key)
+    keys = JournalKeys(resolved.key)
     if evidence.canary is not None:
-        cipher.check_canary(evidence.canary, origin)
+        try:
+            keys.cipher.check_canary(evidence.canary, origin)
+        except JournalKeyError as error:
+            pending, _ = rotation_paths(key_path, "")
+            if pending.exists():
+                raise JournalKeyError(
+                    f"{error} A key rotation was interrupted ({pending} holds its new key): run "
+                    f"`stemcell-bot rotate-key` again to finish it."
+                ) from None
+            raise
     else:
         if evidence.sample is not None:
-            _check_sample(cipher, evidence.sample, evidence.sample_context, origin)
-        await keys.store_canary(cipher.make_canary())
+            _check_sample(keys, evidence.sample, evidence.sample_context, origin)
+        await store.store_canary(keys.cipher.make_canary())
     log.info("Journal encryption ready (key from %s)", resolved.origin.value)
-    return cipher
+    return keys
 
 
-def _check_sample(cipher: JournalCipher, token: bytes, context: str, origin: str) -> None:
+def _check_sample(keys: JournalKeys, token: bytes, context: bytes, origin: str) -> None:
     try:
-        cipher.open(token, context)
+        keys.cipher.open(token, context)
     except JournalIntegrityError:
         raise JournalKeyError(
             f"{origin} cannot read the journal entries already in this database. Set JOURNAL_KEY "
             f"(or restore the key file) to the key they were written with. Nothing was changed."
         ) from None
+
+
+def journal_migration_inputs(configured_key: str, key_path: Path) -> MigrationInputs:
+    """What migrations may ask for: the journal key as configured (never a new one: data exists)."""
+    return MigrationInputs(journal_key=lambda: resolve_key(configured_key, key_path, data_exists=True).key)
+
+
+# --- key rotation ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRotation:
+    """What `rotate_journal_key` did, for the operator."""
+
+    #: The copy taken before anything changed; still sealed with the old key.
+    backup: Path | None
+    #: What was re-sealed; None when an interrupted rotation was only finished.
+    report: RotationReport | None
+    #: The new key, when it came from JOURNAL_KEY: the operator must set it (shown once, never stored).
+    new_key: str | None = None
+    #: The old key file, kept beside the backup it still opens (key-file setups only).
+    retired_key: Path | None = None
+
+
+async def rotate_journal_key(db: Database, configured_key: str, key_path: Path, now: datetime) -> KeyRotation:
+    """Re-seal the whole journal under a new key, all or nothing, after a backup.
+
+    The caller holds the database alone (no bot running). The new key is written to a pending
+    key file before the re-sealing commits, so a crash at any point leaves a key for the data:
+    run again, and an interrupted rotation is finished. With a key file, the new key takes its
+    place and the old one stays beside it (it opens the backup); with JOURNAL_KEY, the new key is
+    returned for the operator to set, and the pending file is removed by the caller once shown.
+    """
+    stamp = now.strftime("%Y%m%d-%H%M%S")
+    pending, retired = rotation_paths(key_path, stamp)
+    evidence = await JournalKeyRepository(db).evidence()
+    if not evidence.data_exists:
+        raise JournalKeyError("This database holds no sealed journal yet, so there is no key to rotate.")
+    resolved = resolve_key(configured_key, key_path, data_exists=True)
+    from_file = resolved.origin is not KeyOrigin.SETTING
+    current = JournalKeys(resolved.key)
+    if evidence.canary is not None:
+        try:
+            current.cipher.check_canary(evidence.canary, "JOURNAL_KEY" if not from_file else str(key_path))
+        except JournalKeyError:
+            if not pending.exists():
+                raise
+            # The re-sealing committed but the new key was not put in place: finish that.
+            new_text = read_key_file(pending)
+            JournalKeys(new_text).cipher.check_canary(evidence.canary, str(pending))
+            if from_file:
+                install_rotated_key(key_path, pending, retired)
+                return KeyRotation(None, None, retired_key=retired)
+            return KeyRotation(None, None, new_key=new_text.decode("ascii"))
+    elif evidence.sample is not None:
+        _check_sample(current, evidence.sample, evidence.sample_context, "the journal key")
+    backup = db.path.with_name(f"{db.path.name}.before-rotate-{stamp}.bak")
+    await db.backup_to(backup)
+    pending.unlink(missing_ok=True)  # left by an attempt that never committed: it sealed nothing
+    new_text = generate_key()
+    write_key_file(pending, new_text)
+    try:
+        report = await reseal_journal(db, current, JournalKeys(new_text.encode("ascii")))
+    except BaseException:
+        pending.unlink(missing_ok=True)  # nothing was re-sealed with it
+        raise
+    if from_file:
+        install_rotated_key(key_path, pending, retired)
+        return KeyRotation(backup, report, retired_key=retired)
+    return KeyRotation(backup, report, new_key=new_text)

@@ -1,4 +1,5 @@
-"""Journal encryption: keys from the setting or a private key file, the canary, tamper checks."""
+"""Journal encryption: keys from the setting or a private key file, keys derived per purpose,
+pseudonyms, the canary, tamper checks, the key files of a rotation."""
 
 from __future__ import annotations
 
@@ -11,16 +12,24 @@ import pytest
 
 from bot.core.journal.crypto import (
     CANARY_PLAINTEXT,
-    JournalCipher,
+    PSEUDONYM_BYTES,
     JournalIntegrityError,
     JournalKeyError,
+    JournalKeys,
     KeyOrigin,
     default_key_path,
-    field_context,
     generate_key,
+    install_rotated_key,
+    log_tag,
     parse_key,
     resolve_key,
+    rotation_paths,
+    write_key_file,
 )
+
+
+def keys() -> JournalKeys:
+    return JournalKeys(generate_key().encode())
 
 
 def test_default_key_file_sits_beside_the_database(tmp_path: Path) -> None:
@@ -103,45 +112,93 @@ def test_loose_key_file_permissions_are_warned_about(
 
 
 def test_seal_and_open_round_trip() -> None:
-    cipher = JournalCipher(generate_key().encode())
-    context = field_context(1, "notes")
-    token = cipher.seal("Día +30: cansada 😴", context)
-    assert token is not None and b"cansada" not in token
-    assert cipher.open(token, context) == "Día +30: cansada 😴"
-    assert cipher.seal(None, context) is None and cipher.open(None, context) is None
-    assert cipher.seal("same", context) != cipher.seal("same", context)  # fresh IV each time
+    cipher = keys().cipher
+    context = b"journal:member-1:entry"
+    token = cipher.seal("Día +30: cansada 😴".encode(), context)
+    assert b"cansada" not in token
+    assert cipher.open(token, context).decode() == "Día +30: cansada 😴"
+    assert cipher.seal(b"same", context) != cipher.seal(b"same", context)  # fresh IV each time
 
 
-def test_sealed_value_is_bound_to_member_and_field() -> None:
-    cipher = JournalCipher(generate_key().encode())
-    token = cipher.seal("private", field_context(1, "notes"))
+def test_sealed_value_is_bound_to_its_context() -> None:
+    cipher = keys().cipher
+    token = cipher.seal(b"private", b"journal:member-1:entry")
     with pytest.raises(JournalIntegrityError):
-        cipher.open(token, field_context(2, "notes"))
+        cipher.open(token, b"journal:member-2:entry")
     with pytest.raises(JournalIntegrityError):
-        cipher.open(token, field_context(1, "side_effects"))
+        cipher.open(token, b"journal:member-1:reminder")
 
 
 def test_tampered_or_foreign_tokens_fail_authentication() -> None:
-    cipher = JournalCipher(generate_key().encode())
-    token = cipher.seal("private", "ctx")
-    assert token is not None
+    cipher = keys().cipher
+    token = cipher.seal(b"private", b"ctx")
     flipped = token[:-5] + (b"A" if token[-5:-4] != b"A" else b"B") + token[-4:]
     with pytest.raises(JournalIntegrityError):
-        cipher.open(flipped, "ctx")
+        cipher.open(flipped, b"ctx")
     with pytest.raises(JournalIntegrityError):
-        JournalCipher(generate_key().encode()).open(token, "ctx")
+        keys().cipher.open(token, b"ctx")
+    with pytest.raises(JournalIntegrityError):
+        cipher.open(b"\x01" + token[1:], b"ctx")  # the format of the release before sealing
 
 
 def test_canary_accepts_the_right_key_and_refuses_a_wrong_one() -> None:
     key = generate_key().encode()
-    canary = JournalCipher(key).make_canary()
+    canary = JournalKeys(key).cipher.make_canary()
     assert CANARY_PLAINTEXT not in canary
-    JournalCipher(key).check_canary(canary)
+    JournalKeys(key).cipher.check_canary(canary)
     with pytest.raises(JournalKeyError, match="not the key") as caught:
-        JournalCipher(generate_key().encode()).check_canary(canary, "JOURNAL_KEY")
+        keys().cipher.check_canary(canary, "JOURNAL_KEY")
     assert key.decode() not in str(caught.value)
 
 
-def test_cipher_repr_hides_the_key() -> None:
+def test_keys_never_show_themselves() -> None:
     key = generate_key()
-    assert key not in repr(JournalCipher(key.encode())) and key not in str(JournalCipher(key.encode()))
+    derived = JournalKeys(key.encode())
+    for shown in (repr(derived), str(derived), repr(derived.cipher), str(derived.cipher)):
+        assert key not in shown
+
+
+def test_a_pseudonym_is_stable_per_key_and_reveals_nothing_of_the_id() -> None:
+    """The same member always gets the same pseudonym under one key, another under another key,
+    and nothing of their Discord id shows in it."""
+    key = generate_key().encode()
+    user_id = 123_456_789_012_345_678
+    first, again = JournalKeys(key).pseudonym(user_id), JournalKeys(key).pseudonym(user_id)
+    assert first == again and len(first) == PSEUDONYM_BYTES
+    assert JournalKeys(key).pseudonym(user_id + 1) != first
+    assert keys().pseudonym(user_id) != first
+    assert str(user_id).encode() not in first and user_id.to_bytes(8, "big") not in first
+    assert log_tag(first) == first[:4].hex() and len(log_tag(first)) == 8
+
+
+def test_sealing_and_pseudonyms_use_different_keys_than_the_root() -> None:
+    """The root key is never used directly: a value sealed with it does not open, and the
+    pseudonym is not a plain hash of the id."""
+    import base64
+    import hashlib
+    import hmac
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    root = generate_key().encode()
+    derived = JournalKeys(root)
+    raw = base64.urlsafe_b64decode(root)
+    token = b"\x02" + b"\x00" * 12 + AESGCM(raw).encrypt(b"\x00" * 12, b"x", b"ctx")
+    with pytest.raises(JournalIntegrityError):
+        derived.cipher.open(token, b"ctx")
+    assert derived.pseudonym(7) != hmac.digest(raw, b"7", hashlib.sha256)[:PSEUDONYM_BYTES]
+
+
+def test_a_rotation_puts_the_new_key_in_place_and_keeps_the_old_one(tmp_path: Path) -> None:
+    key_path = tmp_path / "bot.journal.key"
+    old, new = generate_key(), generate_key()
+    write_key_file(key_path, old)
+    pending, retired = rotation_paths(key_path, "20261205-120000")
+    assert pending.name.endswith(".key") and retired.name.endswith(".key") and pending != retired
+    write_key_file(pending, new)
+    with pytest.raises(FileExistsError):
+        write_key_file(pending, generate_key())  # never overwritten
+    install_rotated_key(key_path, pending, retired)
+    assert key_path.read_text().strip() == new and retired.read_text().strip() == old
+    assert not pending.exists()
+    assert stat.S_IMODE(key_path.stat().st_mode) == 0o600 and stat.S_IMODE(retired.stat().st_mode) == 0o600

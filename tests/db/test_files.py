@@ -51,7 +51,7 @@ async def test_files_left_open_by_an_older_release_are_fixed_at_start_with_one_l
     try:
         assert [mode(p) for p in (path, old_copy, key)] == [0o600, 0o600, 0o600]
         assert mode(folder) == 0o700
-        lines = [r for r in caplog.records if "readable by this user only" in r.getMessage()]
+        lines = [r for r in caplog.records if "private to this user" in r.getMessage()]
         assert len(lines) == 1
     finally:
         await db.close()

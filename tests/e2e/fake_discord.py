@@ -204,6 +204,9 @@ class FakeDiscord:
         self.privileged_intents_allowed = True
         self.withhold_message_content = False
         self.echo_bot_messages = True
+        # What each interaction reports as `attachment_size_limit`; a file bigger than this in any
+        # upload is refused with Discord's 413 / 40005, as Discord refuses it.
+        self.attachment_size_limit = 10 * 1024 * 1024
         # discord.py stores a view or modal only after the REST call that sent it returns, and that
         # return races the next gateway event; a person is never this fast, so the fake waits this
         # long after the bot's last write before it sends the next user action.
@@ -667,6 +670,7 @@ class FakeDiscord:
             member_payload=None if dm else self._member_payload(user),
             app_permissions=p.BOT_PERMISSIONS if not dm else p.EVERYONE_PERMISSIONS,
             source_message=copy.deepcopy(source_message) if source_message is not None else None,
+            attachment_size_limit=self.attachment_size_limit,
         )
         handle = InteractionHandle(
             self, payload, source_message_id=int(source_message["id"]) if source_message else None
@@ -1112,6 +1116,8 @@ class FakeDiscord:
             if failure is not None:
                 self._failures.remove(failure)
                 response = _failure_response(failure)
+            elif any(len(item.data) > self.attachment_size_limit for item in files):
+                response = _error(413, "Request entity too large", 40005)
             else:
                 response = await handler(call, call.params)
         call.status = response.status

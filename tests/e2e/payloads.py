@@ -304,6 +304,7 @@ def interaction(
     app_permissions: int,
     source_message: dict[str, Any] | None = None,
     locale: str = "en-US",
+    attachment_size_limit: int = 10 * 1024 * 1024,
 ) -> dict[str, Any]:
     """An INTERACTION_CREATE payload with every key discord.py 2.7 reads unguarded."""
     payload: dict[str, Any] = {
@@ -319,7 +320,7 @@ def interaction(
         "locale": locale,
         "entitlements": [],
         "entitlement_sku_ids": [],
-        "attachment_size_limit": 10 * 1024 * 1024,
+        "attachment_size_limit": attachment_size_limit,
     }
     if guild_id is not None:
         payload["guild_id"] = str(guild_id)

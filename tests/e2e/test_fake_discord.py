@@ -243,6 +243,18 @@ async def test_followup_file_is_captured(fake_discord: FakeDiscord, bot: TinyBot
     assert final is not None and final["content"] == "here" and final["flags"] == 64
 
 
+async def test_an_upload_over_the_reported_limit_is_refused(fake_discord: FakeDiscord, bot: TinyBot) -> None:
+    """The interaction reports the fake's attachment limit; a bigger file gets Discord's 413 / 40005."""
+    fake_discord.attachment_size_limit = 10
+    handle = await fake_discord.invoke("export")
+    assert handle.payload["attachment_size_limit"] == 10
+    call = await fake_discord.wait_for_call(
+        lambda c: c.route == "/webhooks/{application_id}/{token}" and c.status != 0
+    )
+    assert call.status == 413 and call.files[0].filename == "journal.csv"
+    assert handle.followups == []
+
+
 async def test_resolved_options_and_deferred_edit(fake_discord: FakeDiscord, bot: TinyBot) -> None:
     """Member and attachment options resolve; the attachment is readable; the edit fills the defer."""
     options = {"who": fake_discord.moderator, "upload": ("rules.yaml", b"rules: []\n")}

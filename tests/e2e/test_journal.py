@@ -15,8 +15,11 @@ from bot.app import StemcellBot
 from bot.cogs.journal import REMINDER_MESSAGE, JournalCog
 from bot.cogs.journal_views import KEPT_TEXT_FILENAME, NOT_YOURS, ForgetButton
 from bot.core.clock import FakeClock
-from bot.core.journal.export import entries_from_csv, entries_from_json
+from bot.core.journal.export import entries_from_csv, entries_from_json, read_export_part
 from bot.services.journal import JournalService
+
+# Every test here also proves the database it wrote reveals no Discord id and nothing typed.
+pytestmark = pytest.mark.usefixtures("journal_leaves_nothing_readable")
 
 EPHEMERAL = 1 << 6
 MODAL, UPDATE_MESSAGE = 9, 7
@@ -129,7 +132,7 @@ async def test_dm_quick_note_is_saved_and_undo_removes_exactly_it(
     await add_entry(fake_discord, {"notes": "An earlier entry"}, dm=True)
     call, message = await send_dm(fake_discord, "Tired after the infusion, slept most of the day")
     assert "entry #2" in call.json["content"]
-    undo_id = f"journal:undo:{member}:2"
+    undo_id = button_id(message, f"journal:undo:{member}:2.")  # the entry's number and its key
     assert custom_ids(message) == [undo_id]
     [_, note] = await journal_of(bot).all_entries(member)
     assert note.notes == "Tired after the infusion, slept most of the day" and note.source.value == "dm_quick"
@@ -158,10 +161,11 @@ async def test_export_attachments_parse_as_json_and_csv_with_the_same_entries(
     handle = await fake_discord.invoke("journal export")
     await handle.wait_followup()
     call = next(c for c in fake_discord.calls if c.files and handle.token in c.path)
-    json_file = next(f for f in call.files if f.filename.endswith(".json"))
-    csv_file = next(f for f in call.files if f.filename.endswith(".csv"))
-    from_json = entries_from_json(json_file.data, member)
-    from_csv = entries_from_csv(csv_file.data, member)
+    [archive] = call.files
+    assert archive.filename.endswith(".zip")
+    json_data, csv_data = read_export_part(archive.data)
+    from_json = entries_from_json(json_data, member)
+    from_csv = entries_from_csv(csv_data, member)
     stored = await journal_of(bot).all_entries(member)
     assert from_json == from_csv == stored
     assert {e.notes for e in from_json} == {"=1+1 looks like a formula", None}
@@ -295,7 +299,7 @@ async def test_another_member_cannot_press_the_owners_buttons(
     await add_entry(fake_discord, {"notes": "Keep me"})
     handle = await fake_discord.invoke("journal delete", {"entry": "1"})
     question = (await handle.wait_response())["data"]
-    confirm_id = button_id(question, f"journal:delete:confirm:{member}:1:")
+    confirm_id = button_id(question, f"journal:delete:confirm:{member}:1.")
     for custom_id in (confirm_id, f"journal:undo:{member}:1"):
         if custom_id.startswith("journal:undo"):
             _, message = await send_dm(fake_discord, "Another note")
@@ -315,11 +319,11 @@ async def test_delete_asks_then_deletes_only_on_confirm(fake_discord: FakeDiscor
     await add_entry(fake_discord, {"notes": "two"})
     handle = await fake_discord.invoke("journal delete", {"entry": "2"})
     question = (await handle.wait_response())["data"]
-    cancel = await fake_discord.click(handle, button_id(question, f"journal:delete:cancel:{member}:2:"))
+    cancel = await fake_discord.click(handle, button_id(question, f"journal:delete:cancel:{member}:2."))
     assert "Nothing was deleted" in (await cancel.wait_response())["data"]["content"]
     handle = await fake_discord.invoke("journal delete", {"entry": "#2"})
     question = (await handle.wait_response())["data"]
-    confirm = await fake_discord.click(handle, button_id(question, f"journal:delete:confirm:{member}:2:"))
+    confirm = await fake_discord.click(handle, button_id(question, f"journal:delete:confirm:{member}:2."))
     assert "Entry #2" in (await confirm.wait_response())["data"]["content"]
     assert [e.seq for e in await journal_of(bot).all_entries(member)] == [1]
 
@@ -386,7 +390,7 @@ async def test_a_refused_form_offers_to_try_again_with_the_text_kept(
     submitted = await fake_discord.submit_modal(handle, {"feeling": "12", "notes": "A long day"})
     refusal = (await submitted.wait_response())["data"]
     assert refusal["flags"] & EPHEMERAL and "Nothing was saved" in refusal["content"]
-    retry = await fake_discord.click(submitted, "journal:retry")
+    retry = await fake_discord.click(submitted, button_id(refusal, "journal:retry:"))
     reopened = await retry.wait_response()
     assert reopened["type"] == MODAL and modal_fields(reopened)["notes"] == "A long day"
     assert await journal_of(bot).count(user_id(fake_discord.member)) == 0
@@ -403,7 +407,7 @@ async def test_a_refused_form_also_attaches_the_typed_text_so_it_outlives_the_bu
         handle, {"feeling": "12", "symptoms": "fatigue 6", "notes": note}
     )
     refusal = (await submitted.wait_response())["data"]
-    assert "nothing is lost" in refusal["content"] and "journal:retry" in custom_ids(refusal)
+    assert "nothing is lost" in refusal["content"] and button_id(refusal, "journal:retry:")
     callback = fake_discord.calls_to("POST", "/interactions/{interaction_id}/{token}/callback")[-1]
     kept = callback.file(KEPT_TEXT_FILENAME).text()
     assert note in kept and "How I feel: 12" in kept and "Symptoms: fatigue 6" in kept
@@ -457,7 +461,7 @@ async def test_a_4000_character_markdown_note_can_be_saved_viewed_and_deleted(
 
     handle = await fake_discord.invoke("journal delete", {"entry": "1"})
     question = (await handle.wait_response())["data"]
-    click = await fake_discord.click(handle, button_id(question, f"journal:delete:confirm:{member}:1:"))
+    click = await fake_discord.click(handle, button_id(question, f"journal:delete:confirm:{member}:1."))
     assert "is deleted" in (await click.wait_response())["data"]["content"]
     assert await journal_of(bot).count(member) == 0
 
@@ -573,7 +577,7 @@ async def test_button_views_are_not_kept_in_memory_per_message(
 
     click = await fake_discord.click(listed, f"journal:page:{member}:2:next", dm=True)
     assert "Page 2 of 2" in (await click.wait_response())["data"]["embeds"][0]["footer"]["text"]
-    undo = await fake_discord.click(message, f"journal:undo:{member}:1")
+    undo = await fake_discord.click(message, button_id(message, f"journal:undo:{member}:1."))
     assert "Undone" in (await undo.wait_response())["data"]["content"]
     assert store._synced_message_views == {}
 

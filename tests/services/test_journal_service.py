@@ -1,5 +1,5 @@
-"""The journal service on real SQLite: numbering, the group-commit writer, isolation, encryption at
-rest, forget, reminders, keys."""
+"""The journal service on real SQLite: numbering, the group-commit writer, isolation, sealing at
+rest, entry keys, limits, forget (and what it leaves on disk), reminders, keys."""
 
 from __future__ import annotations
 
@@ -15,14 +15,24 @@ import pytest
 
 from bot.core.clock import FakeClock
 from bot.core.journal import rules
-from bot.core.journal.crypto import JournalCipher, JournalKeyError, default_key_path, generate_key
+from bot.core.journal.crypto import JournalKeyError, JournalKeys, default_key_path, generate_key
 from bot.core.journal.drafts import EntryForm, EntryOptions
-from bot.core.journal.model import RATINGS, Cadence, EntryDraft, EntryKind, EntrySource, Phase, Therapy
+from bot.core.journal.model import (
+    RATINGS,
+    Cadence,
+    EntryDraft,
+    EntryKind,
+    EntryRef,
+    EntrySource,
+    ForgottenItems,
+    Phase,
+    Therapy,
+)
 from bot.db.database import Database, open_database
 from bot.db.migrate import apply_migrations
 from bot.db.repositories.journal import MEMBER_TABLES, JournalRepository, NewEntryRow
 from bot.errors import InvalidInput, NotFound
-from bot.services.journal import JournalService, JournalWriterStopped, load_journal_cipher
+from bot.services.journal import JournalService, JournalWriterStopped, load_journal_keys
 
 ALICE, BOB = 111_111_111_111_111_111, 222_222_222_222_222_222
 SECRET_NOTE = "Felt the ZEBRA-PLAINTEXT-MARKER tingling in my left foot today"
@@ -30,15 +40,19 @@ SECRET_SIDE_EFFECT = "QUOKKA-SIDE-EFFECT hair loss"
 SECRET_THERAPY = "WOMBAT-THERAPY trial drug"
 
 
-def service(db: Database, cipher: JournalCipher, clock: FakeClock) -> JournalService:
-    return JournalService(JournalRepository(db, cipher), clock)
+def service(db: Database, keys: JournalKeys, clock: FakeClock) -> JournalService:
+    return JournalService(JournalRepository(db, keys), clock)
 
 
 @pytest.fixture
-async def journal(db: Database, clock: FakeClock, tmp_path: Path) -> JournalService:
-    """The service with a key file created beside the test database."""
-    cipher = await load_journal_cipher(db, "", default_key_path(db.path))
-    return service(db, cipher, clock)
+async def keys(db: Database) -> JournalKeys:
+    """The journal keys, from a key file created beside the test database."""
+    return await load_journal_keys(db, "", default_key_path(db.path))
+
+
+@pytest.fixture
+async def journal(db: Database, keys: JournalKeys, clock: FakeClock) -> JournalService:
+    return service(db, keys, clock)
 
 
 def note(text: str = "a short note", day: date = date(2026, 1, 1), **fields: Any) -> EntryDraft:
@@ -56,8 +70,8 @@ async def test_entries_are_numbered_per_member(journal: JournalService) -> None:
 async def test_numbers_are_never_reused_after_a_delete(journal: JournalService) -> None:
     """Deleting the newest entry must not hand its number to the next one (old Undo buttons)."""
     await journal.add(ALICE, note("one"))
-    await journal.add(ALICE, note("two"))
-    await journal.delete(ALICE, 2)
+    two = await journal.add(ALICE, note("two"))
+    await journal.delete(ALICE, two.ref)
     assert (await journal.add(ALICE, note("three"))).seq == 3
 
 
@@ -72,9 +86,9 @@ def batch_sizes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     sizes: list[int] = []
     original = JournalRepository.insert_entries
 
-    async def spy(repository: JournalRepository, rows: list[NewEntryRow]) -> Any:
+    async def spy(repository: JournalRepository, rows: list[NewEntryRow], limit: int) -> Any:
         sizes.append(len(rows))
-        return await original(repository, rows)
+        return await original(repository, rows, limit)
 
     monkeypatch.setattr(JournalRepository, "insert_entries", spy)
     return sizes
@@ -113,8 +127,16 @@ async def test_a_failing_add_in_a_batch_loses_no_other_entry(
     journal: JournalService, monkeypatch: pytest.MonkeyPatch, batch_sizes: list[int]
 ) -> None:
     """A row the database refuses fails alone; the rest are stored and numbering has no gap."""
-    monkeypatch.setattr(rules, "check_draft", lambda draft, today: draft)  # let a bad rating reach SQLite
-    drafts = [(ALICE, note("a1")), (BOB, note("b1")), (ALICE, note("bad", feeling=11))]
+    new_row = JournalRepository.new_row
+
+    def broken_for_bad_notes(
+        repository: JournalRepository, user_id: int, draft: EntryDraft, *a: Any, **k: Any
+    ):
+        row = new_row(repository, user_id, draft, *a, **k)
+        return replace(row, entry_date="not a date") if draft.notes == "bad" else row  # the CHECK refuses it
+
+    monkeypatch.setattr(JournalRepository, "new_row", broken_for_bad_notes)
+    drafts = [(ALICE, note("a1")), (BOB, note("b1")), (ALICE, note("bad"))]
     drafts += [(ALICE, note("a2")), (BOB, note("b2"))]
     results = await asyncio.gather(
         *(journal.add(user, draft) for user, draft in drafts), return_exceptions=True
@@ -202,12 +224,13 @@ async def test_empty_journal_lists_nothing(journal: JournalService) -> None:
 async def test_member_isolation(journal: JournalService) -> None:
     """B asking for A's #1 hears 'no entry #1' on view, edit and delete, and A's entry is untouched."""
     original = await journal.add(ALICE, note(SECRET_NOTE))
+    with pytest.raises(NotFound, match="no entry #1"):
+        await journal.get(BOB, 1)
     for attempt in (
-        journal.get(BOB, 1),
-        journal.update(BOB, 1, note("overwritten by bob")),
-        journal.delete(BOB, 1),
+        journal.update(BOB, original.ref, note("overwritten by bob")),
+        journal.delete(BOB, original.ref),
     ):
-        with pytest.raises(NotFound, match="no entry #1"):
+        with pytest.raises(NotFound, match="no longer exists"):
             await attempt
     assert await journal.get(ALICE, 1) == original
     assert (await journal.list_page(BOB)).total == 0
@@ -219,7 +242,7 @@ async def test_update_changes_fields_keeps_number_and_creation(
 ) -> None:
     added = await journal.add(ALICE, note("before", feeling=3))
     clock.advance(hours=1)
-    updated = await journal.update(ALICE, 1, replace(added.to_draft(), notes="after", feeling=8))
+    updated = await journal.update(ALICE, added.ref, replace(added.to_draft(), notes="after", feeling=8))
     assert (updated.seq, updated.notes, updated.feeling) == (1, "after", 8)
     assert updated.created_at == added.created_at
     assert updated.updated_at == added.updated_at + timedelta(hours=1)
@@ -227,9 +250,14 @@ async def test_update_changes_fields_keeps_number_and_creation(
 
 
 async def test_unknown_number_changes_nothing(journal: JournalService) -> None:
-    await journal.add(ALICE, note("keep"))
-    for attempt in (journal.get(ALICE, 7), journal.update(ALICE, 7, note("x")), journal.delete(ALICE, 7)):
-        with pytest.raises(NotFound, match="no entry #7"):
+    kept = await journal.add(ALICE, note("keep"))
+    with pytest.raises(NotFound, match="no entry #7"):
+        await journal.get(ALICE, 7)
+    for attempt in (
+        journal.update(ALICE, EntryRef(7, kept.key), note("x")),
+        journal.delete(ALICE, EntryRef(7, kept.key)),
+    ):
+        with pytest.raises(NotFound, match="#7 no longer exists"):
             await attempt
     assert [e.notes for e in await journal.all_entries(ALICE)] == ["keep"]
 
@@ -242,9 +270,9 @@ async def test_invalid_draft_is_refused_and_nothing_saved(journal: JournalServic
 
 
 async def test_delete_returns_the_entry_and_removes_it(journal: JournalService) -> None:
-    await journal.add(ALICE, note("gone"))
-    deleted = await journal.delete(ALICE, 1)
-    assert deleted.notes == "gone"
+    added = await journal.add(ALICE, note("gone"))
+    deleted = await journal.delete(ALICE, added.ref)
+    assert deleted.notes == "gone" and deleted.key == added.key
     with pytest.raises(NotFound):
         await journal.get(ALICE, 1)
 
@@ -284,7 +312,7 @@ async def test_database_file_holds_no_journal_text(db: Database, journal: Journa
                 notes=SECRET_NOTE,
             ),
         )
-    await journal.update(ALICE, 1, note(SECRET_NOTE + " edited"))
+    await journal.update(ALICE, (await journal.get(ALICE, 1)).ref, note(SECRET_NOTE + " edited"))
     raw, files_read = _raw_database_bytes(db.path)
     assert files_read == ["", "-wal", "-shm"], "the test should cover the write-ahead log too"
     for secret in (SECRET_NOTE, SECRET_SIDE_EFFECT, SECRET_THERAPY):
@@ -292,6 +320,10 @@ async def test_database_file_holds_no_journal_text(db: Database, journal: Journa
             assert marker.encode() not in raw
             assert marker.encode("utf-16-le") not in raw
     assert b"ZEBRA" not in raw and b"QUOKKA" not in raw and b"WOMBAT" not in raw
+
+
+def _file_size(path: Path) -> int:
+    return path.stat().st_size
 
 
 def _raw_database_bytes(path: Path) -> tuple[bytes, list[str]]:
@@ -386,7 +418,7 @@ async def test_key_file_is_created_once_and_reused(tmp_path: Path, clock: FakeCl
     path = tmp_path / "bot.sqlite3"
     database = await _fresh(path)
     try:
-        cipher = await load_journal_cipher(database, "", default_key_path(path))
+        cipher = await load_journal_keys(database, "", default_key_path(path))
         await service(database, cipher, clock).add(ALICE, note("kept"))
     finally:
         await database.close()
@@ -396,7 +428,7 @@ async def test_key_file_is_created_once_and_reused(tmp_path: Path, clock: FakeCl
 
     database = await _fresh(path)
     try:
-        cipher = await load_journal_cipher(database, "", key_file)
+        cipher = await load_journal_keys(database, "", key_file)
         assert (await service(database, cipher, clock).get(ALICE, 1)).notes == "kept"
     finally:
         await database.close()
@@ -407,7 +439,7 @@ async def test_configured_key_creates_no_file(tmp_path: Path, clock: FakeClock) 
     path = tmp_path / "bot.sqlite3"
     database = await _fresh(path)
     try:
-        await load_journal_cipher(database, generate_key(), default_key_path(path))
+        await load_journal_keys(database, generate_key(), default_key_path(path))
     finally:
         await database.close()
     assert not default_key_path(path).exists()
@@ -419,7 +451,7 @@ async def test_wrong_key_is_refused_and_the_file_is_unchanged(tmp_path: Path, cl
     right = generate_key()
     database = await _fresh(path)
     try:
-        cipher = await load_journal_cipher(database, right, default_key_path(path))
+        cipher = await load_journal_keys(database, right, default_key_path(path))
         await service(database, cipher, clock).add(ALICE, note(SECRET_NOTE))
     finally:
         await database.close()
@@ -428,7 +460,7 @@ async def test_wrong_key_is_refused_and_the_file_is_unchanged(tmp_path: Path, cl
     database = await _fresh(path)
     try:
         with pytest.raises(JournalKeyError, match="not the key") as caught:
-            await load_journal_cipher(database, generate_key(), default_key_path(path))
+            await load_journal_keys(database, generate_key(), default_key_path(path))
         assert right not in str(caught.value)
     finally:
         await database.close()
@@ -437,7 +469,7 @@ async def test_wrong_key_is_refused_and_the_file_is_unchanged(tmp_path: Path, cl
 
     database = await _fresh(path)
     try:
-        cipher = await load_journal_cipher(database, right, default_key_path(path))
+        cipher = await load_journal_keys(database, right, default_key_path(path))
         assert (await service(database, cipher, clock).get(ALICE, 1)).notes == SECRET_NOTE
     finally:
         await database.close()
@@ -448,7 +480,7 @@ async def test_missing_key_for_existing_data_is_refused(tmp_path: Path, clock: F
     path = tmp_path / "bot.sqlite3"
     database = await _fresh(path)
     try:
-        cipher = await load_journal_cipher(database, "", default_key_path(path))
+        cipher = await load_journal_keys(database, "", default_key_path(path))
         await service(database, cipher, clock).add(ALICE, note("x"))
     finally:
         await database.close()
@@ -458,7 +490,7 @@ async def test_missing_key_for_existing_data_is_refused(tmp_path: Path, clock: F
     database = await _fresh(path)
     try:
         with pytest.raises(JournalKeyError, match="JOURNAL_KEY is not set"):
-            await load_journal_cipher(database, "", default_key_path(path))
+            await load_journal_keys(database, "", default_key_path(path))
     finally:
         await database.close()
     assert not default_key_path(path).exists()
@@ -468,44 +500,34 @@ async def test_missing_key_for_existing_data_is_refused(tmp_path: Path, clock: F
 async def test_entries_without_canary_are_still_checked(db: Database, clock: FakeClock) -> None:
     """If the canary row is lost, the key is checked against real entries instead."""
     right = generate_key()
-    cipher = await load_journal_cipher(db, right, default_key_path(db.path))
+    cipher = await load_journal_keys(db, right, default_key_path(db.path))
     await service(db, cipher, clock).add(ALICE, note("x"))
     await db.execute("DELETE FROM journal_meta")
     with pytest.raises(JournalKeyError, match="cannot read"):
-        await load_journal_cipher(db, generate_key(), default_key_path(db.path))
+        await load_journal_keys(db, generate_key(), default_key_path(db.path))
     assert await db.fetch_one("SELECT 1 FROM journal_meta") is None
-    await load_journal_cipher(db, right, default_key_path(db.path))
+    await load_journal_keys(db, right, default_key_path(db.path))
     assert await db.fetch_one("SELECT 1 FROM journal_meta") is not None
 
 
-async def test_a_value_moved_to_another_member_is_refused(db: Database, journal: JournalService) -> None:
-    """Copying A's sealed note into B's row (database tampering) does not reveal it as B's."""
+async def test_a_value_moved_to_another_member_is_refused(
+    db: Database, keys: JournalKeys, journal: JournalService
+) -> None:
+    """Copying A's sealed entry into B's row (database tampering) does not reveal it as B's."""
     await journal.add(ALICE, note("alice only"))
     await journal.add(BOB, note("bob"))
     await db.execute(
-        "UPDATE journal_entries SET sealed_text = "
-        "(SELECT sealed_text FROM journal_entries WHERE user_id = ?) WHERE user_id = ?",
-        (ALICE, BOB),
+        "UPDATE journal_entries SET sealed = (SELECT sealed FROM journal_entries WHERE member = ?) "
+        "WHERE member = ?",
+        (keys.pseudonym(ALICE), keys.pseudonym(BOB)),
     )
     with pytest.raises(Exception, match="moved"):
         await journal.get(BOB, 1)
 
 
-def test_cipher_never_shows_its_key() -> None:
+def test_keys_never_show_the_key() -> None:
     key = generate_key()
-    assert key not in repr(JournalCipher(key.encode()))
-
-
-async def test_raw_schema_rejects_out_of_range_ratings(tmp_path: Path) -> None:
-    """CHECK constraints back up the rules even for a statement that bypasses them."""
-    database = await _fresh(tmp_path / "x.sqlite3")
-    await database.close()
-    with sqlite3.connect(tmp_path / "x.sqlite3") as connection, pytest.raises(sqlite3.IntegrityError):
-        connection.execute(
-            "INSERT INTO journal_entries (user_id, seq, entry_date, kind, source, feeling, created_at, "
-            "updated_at) VALUES (1, 1, '2026-01-01', 'note', 'slash', 11, 'x', 'x')"
-        )
-    connection.close()
+    assert key not in repr(JournalKeys(key.encode())) and key not in repr(JournalKeys(key.encode()).cipher)
 
 
 async def test_add_inside_the_callers_transaction_is_part_of_it(
@@ -614,14 +636,19 @@ async def test_the_form_adds_and_then_edits_the_same_entry(journal: JournalServi
         EntrySource.MODAL,
         EntryKind.CHECKIN,
     )
-    await journal.add(
+    milestone = await journal.add(
         ALICE, note("a milestone", date(2026, 3, 1), kind=EntryKind.MILESTONE, side_effects="rash")
     )
-    edited = await journal.save_form(ALICE, EntryForm(entry_date="2026-03-01", notes="changed"), 2)
+    edited = await journal.save_form(
+        ALICE, EntryForm(entry_date="2026-03-01", notes="changed"), milestone.ref
+    )
     assert (edited.entry.seq, edited.entry.notes, edited.entry.kind) == (2, "changed", EntryKind.MILESTONE)
     assert edited.entry.side_effects == "rash" and await journal.get(ALICE, 2) == edited.entry
     with pytest.raises(NotFound, match="no entry #9"):
-        await journal.save_form(ALICE, EntryForm(notes="x"), 9)
+        await journal.save_form(ALICE, EntryForm(notes="x"), EntryRef(9, milestone.key))
+    with pytest.raises(NotFound, match="#2 no longer exists"):  # a form for another entry #2
+        await journal.save_form(ALICE, EntryForm(notes="x"), EntryRef(2, added.entry.key))
+    assert (await journal.get(ALICE, 2)).notes == "changed"
 
 
 async def test_a_quick_note_is_dated_the_members_today(journal: JournalService, clock: FakeClock) -> None:
@@ -713,3 +740,191 @@ async def test_every_rating_is_stored_summarised_and_read_back(journal: JournalS
     assert await journal.rating_points(ALICE) == [added.rating_point()]
     [month] = (await journal.summary(ALICE)).months
     assert month.averages == {name: float(value) for name, value in ratings.items()}
+
+
+# --- limits ------------------------------------------------------------------------------------------
+
+
+async def test_a_journal_keeps_at_most_5000_entries_and_says_so_kindly(
+    db: Database, keys: JournalKeys, journal: JournalService, clock: FakeClock
+) -> None:
+    """The 5,001st entry is refused with a message that says what to do; nothing is written."""
+    repository = JournalRepository(db, keys)
+    rows = [
+        repository.new_row(ALICE, note(f"n{i}"), clock.now()) for i in range(rules.MAX_ENTRIES_PER_MEMBER)
+    ]
+    for start in range(0, len(rows), 128):
+        assert None not in await repository.insert_entries(
+            rows[start : start + 128], rules.MAX_ENTRIES_PER_MEMBER
+        )
+    assert await journal.count(ALICE) == 5000
+    for attempt in (journal.add(ALICE, note("one too many")), journal.add_quick_note(ALICE, "and a DM")):
+        with pytest.raises(InvalidInput, match="5,000 entries") as refused:
+            await attempt
+        assert "/journal export" in refused.value.message and "was not saved" in refused.value.message
+    assert await journal.count(ALICE) == 5000
+    assert (await journal.add(BOB, note("someone else"))).seq == 1
+    await journal.delete(ALICE, (await journal.get(ALICE, 1)).ref)
+    assert (await journal.add(ALICE, note("room again"))).seq == 5001
+
+
+async def test_dm_notes_are_limited_per_minute_and_a_burst_is_answered_once(
+    journal: JournalService, clock: FakeClock
+) -> None:
+    """Twenty notes a minute are saved; the next is refused with a message, the rest of the burst
+    quietly (one answer, not one per message); a minute later notes are saved again."""
+    for index in range(rules.QUICK_NOTES_PER_MINUTE):
+        await journal.add_quick_note(ALICE, f"note {index}")
+    with pytest.raises(rules.SlowDown) as first:
+        await journal.add_quick_note(ALICE, "too fast")
+    assert not first.value.quiet and "wait a moment" in first.value.message
+    with pytest.raises(rules.SlowDown) as second:
+        await journal.add_quick_note(ALICE, "still too fast")
+    assert second.value.quiet
+    assert (await journal.add_quick_note(BOB, "another member is not held back")).entry.seq == 1
+    assert await journal.count(ALICE) == rules.QUICK_NOTES_PER_MINUTE
+    clock.advance(minutes=1)
+    assert (await journal.add_quick_note(ALICE, "calm again")).entry.seq == rules.QUICK_NOTES_PER_MINUTE + 1
+
+
+# --- forget --------------------------------------------------------------------------------------------
+
+
+async def test_forget_runs_other_features_hooks_in_the_same_transaction(
+    db: Database, journal: JournalService
+) -> None:
+    """A registered hook's deletions are reported; if a hook fails, nothing at all is deleted."""
+    await journal.add(ALICE, note("kept until forget works"))
+    calls: list[int] = []
+
+    async def trial_watches(user_id: int) -> ForgottenItems:
+        calls.append(user_id)
+        return ForgottenItems("trial watch", "trial watches", 2)
+
+    async def broken(user_id: int) -> None:
+        raise RuntimeError("the other feature failed")
+
+    journal.on_forget(trial_watches)
+    journal.on_forget(broken)
+    with pytest.raises(RuntimeError):
+        await journal.forget_member(ALICE)
+    assert await journal.count(ALICE) == 1  # rolled back with the hook
+
+    journal.remove_forget_hook(broken)
+    report = await journal.forget_member(ALICE)
+    assert calls == [ALICE, ALICE] and await journal.count(ALICE) == 0
+    assert report.describe() == (
+        "Deleted 1 journal entry, your journal settings (time zone and entry numbering) and 2 trial "
+        "watches. Nothing else about you is kept by the journal."
+    )
+
+
+async def test_after_forget_no_old_reference_touches_the_new_journal(journal: JournalService) -> None:
+    """A fresh journal starts at #1 again, but an Undo or delete made for the old #1 finds nothing."""
+    old = await journal.add(ALICE, note("old life"))
+    await journal.forget_member(ALICE)
+    new = await journal.add(ALICE, note("new start"))
+    assert new.seq == old.seq == 1 and new.key != old.key
+    for attempt in (journal.delete(ALICE, old.ref), journal.update(ALICE, old.ref, note("overwritten"))):
+        with pytest.raises(NotFound, match="#1 no longer exists"):
+            await attempt
+    assert [entry.notes for entry in await journal.all_entries(ALICE)] == ["new start"]
+
+
+# Discord ids that look like nothing else in a database file.
+TARA, UMAR = 349_857_210_938_475_612, 287_364_519_283_746_551
+
+
+def forms_of(user_id: int) -> list[bytes]:
+    """A Discord id as text and as SQLite stores an integer (8 bytes, big-endian)."""
+    return [str(user_id).encode(), user_id.to_bytes(8, "big")]
+
+
+async def test_forget_leaves_no_trace_of_the_member_in_the_database_or_its_wal(
+    db: Database, keys: JournalKeys, journal: JournalService, clock: FakeClock
+) -> None:
+    """After forget the raw bytes of the database and its WAL hold neither the member's pseudonym,
+    their Discord id (text or integer), nor any value sealed for them. Enough members write that
+    the indexes have interior pages, where a deleted key could otherwise linger."""
+    clock.set(datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
+    crowd = [TARA + index for index in range(1, 61)]
+    for round_ in range(25):
+        await asyncio.gather(*(journal.add(user, note(f"crowd {round_} " * 20)) for user in crowd))
+    # Far more index entries than a page holds: the member's keys reach interior pages too.
+    repository = JournalRepository(db, keys)
+    rows = [
+        repository.new_row(UMAR, note(f"umar {n} " * 10, date(2026, 1, 1 + n % 28), feeling=4), clock.now())
+        for n in range(400)
+    ]
+    for start in range(0, len(rows), 100):
+        await repository.insert_entries(rows[start : start + 100], rules.MAX_ENTRIES_PER_MEMBER)
+    await journal.add(UMAR, note("day zero", date(2025, 12, 1), phase=Phase.INFUSION))
+    await journal.set_reminder(UMAR, Cadence.WEEKLY, time(21, 7), ZoneInfo("Pacific/Chatham"), weekday=3)
+    pseudonym = keys.pseudonym(UMAR)
+    sealed_values = [
+        bytes(row[0])
+        for row in await db.fetch_all("SELECT sealed FROM journal_entries WHERE member = ?", (pseudonym,))
+        + await db.fetch_all("SELECT sealed FROM journal_reminders WHERE member = ?", (pseudonym,))
+        + await db.fetch_all(
+            "SELECT sealed_member FROM journal_members WHERE member = ? UNION ALL "
+            "SELECT sealed_days FROM journal_members WHERE member = ?",
+            (pseudonym, pseudonym),
+        )
+    ]
+    assert len(sealed_values) == 401 + 1 + 2
+    raw, _ = _raw_database_bytes(db.path)
+    assert raw.count(pseudonym) > 3 * 401, "the pseudonym should be on disk (rows and two indexes)"
+
+    await journal.forget_member(UMAR)
+
+    raw, files = _raw_database_bytes(db.path)
+    assert files == ["", "-wal", "-shm"] and len(raw) > 0
+    assert _file_size(Path(str(db.path) + "-wal")) == 0, "the WAL should be emptied"
+    assert pseudonym not in raw
+    for form in forms_of(UMAR):
+        assert form not in raw
+    for value in sealed_values:
+        assert value[1:13] not in raw, "a nonce of the member's sealed values is still on disk"
+    assert (await journal.list_page(TARA + 1)).total == 25  # everyone else is untouched
+
+
+async def test_the_database_holds_no_discord_id_and_nothing_entered_in_the_clear(
+    db: Database, journal: JournalService, clock: FakeClock
+) -> None:
+    """Kind, therapy, phase, ratings, time zone and reminder settings are sealed too, and no
+    member's Discord id is written anywhere, as text or as an integer."""
+    clock.set(datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
+    await db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the WAL keeps only what this test writes
+    await journal.add(
+        TARA,
+        EntryDraft(
+            entry_date=date(2026, 3, 1),
+            kind=EntryKind.RELAPSE,
+            therapy=Therapy.OTHER,
+            therapy_other="OCELOT-THERAPY",
+            phase=Phase.MOBILISATION,
+            feeling=7,
+            fatigue=9,
+        ),
+    )
+    await journal.set_timezone(TARA, ZoneInfo("Pacific/Chatham"))
+    await journal.set_reminder(
+        UMAR, Cadence.WEEKLY, time(21, 7), ZoneInfo("America/Argentina/Ushuaia"), weekday=3
+    )
+    raw, files = _raw_database_bytes(db.path)
+    assert files[:2] == ["", "-wal"]
+    for user in (TARA, UMAR):
+        for form in forms_of(user):
+            assert form not in raw
+    for clear in (
+        b"relapse",
+        b"mobilisation",
+        b"OCELOT",
+        b"Chatham",
+        b"Ushuaia",
+        b"21:07",
+        b'"feeling"',
+        b'"fatigue"',
+        b"weekly",
+    ):
+        assert clear not in raw, clear

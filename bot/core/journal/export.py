@@ -2,6 +2,8 @@
 
 The files go to the member who asked; they hold decrypted text by design. No Discord ids are
 written, so a member can share an export with a clinician without exposing their account.
+Both travel zipped in one file (`export_parts`), split into numbered parts when the journal is
+bigger than the upload limit Discord reports for the interaction.
 """
 
 from __future__ import annotations
@@ -9,7 +11,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Mapping
+import math
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -99,6 +104,75 @@ def export_csv(entries: Iterable[JournalEntry]) -> bytes:
 
 def export_filename(exported_at: datetime, extension: str) -> str:
     return f"journal-{exported_at.astimezone(UTC).date().isoformat()}.{extension}"
+
+
+class ExportTooLarge(Exception):
+    """One entry alone does not fit the upload limit, so the journal cannot be sent in parts."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExportPart:
+    """One zip file of the export: a JSON and a CSV file of the same run of entries."""
+
+    filename: str
+    data: bytes
+    first: int
+    last: int
+    entries: int
+
+
+def export_parts(entries: Sequence[JournalEntry], exported_at: datetime, limit: int) -> list[ExportPart]:
+    """The journal as zip files of at most `limit` bytes each: one when it fits, else numbered parts
+    of consecutive entries. `ExportTooLarge` when a single entry does not fit."""
+    base = export_filename(exported_at, "zip").removesuffix(".zip")
+    # Measured under the longest name a part can have, so renaming a part never makes it bigger.
+    widest = f"{base}-part-9999-of-9999"
+    chunks: list[Sequence[JournalEntry]] = []
+    pending: list[Sequence[JournalEntry]] = [entries]
+    while pending:
+        chunk = pending.pop(0)
+        size = len(_archive(chunk, exported_at, widest))
+        if size <= limit:
+            chunks.append(chunk)
+            continue
+        if len(chunk) <= 1:
+            raise ExportTooLarge(f"one entry needs {size:,} bytes, more than the limit of {limit:,}")
+        # Split in proportion to the excess (halves at least); a piece still too big splits again.
+        pieces = min(len(chunk), max(2, math.ceil(size / limit * 1.1)))
+        step = math.ceil(len(chunk) / pieces)
+        pending[:0] = [chunk[start : start + step] for start in range(0, len(chunk), step)]
+    if len(chunks) == 1:
+        return [_part(base, chunks[0], exported_at)]
+    return [
+        _part(f"{base}-part-{number}-of-{len(chunks)}", chunk, exported_at)
+        for number, chunk in enumerate(chunks, start=1)
+    ]
+
+
+def _part(name: str, chunk: Sequence[JournalEntry], exported_at: datetime) -> ExportPart:
+    data = _archive(chunk, exported_at, name)
+    first, last = (chunk[0].seq, chunk[-1].seq) if chunk else (0, 0)
+    return ExportPart(f"{name}.zip", data, first, last, len(chunk))
+
+
+def _archive(chunk: Sequence[JournalEntry], exported_at: datetime, name: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+        archive.writestr(f"{name}.json", export_json(chunk, exported_at))
+        archive.writestr(f"{name}.csv", export_csv(chunk))
+    return buffer.getvalue()
+
+
+def read_export_part(data: bytes) -> tuple[bytes, bytes]:
+    """The JSON and CSV files inside one export zip (tests, and a future import)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+            [json_name] = [name for name in names if name.endswith(".json")]
+            [csv_name] = [name for name in names if name.endswith(".csv")]
+            return archive.read(json_name), archive.read(csv_name)
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise ExportFormatError(f"not a journal export zip: {exc}") from None
 
 
 def entries_from_json(data: bytes, user_id: int) -> list[JournalEntry]:

@@ -162,10 +162,19 @@ class JournalEntry:
     updated_at: datetime
     #: Days since the member's infusion ("day +30"); derived on read, never typed or stored.
     infusion_day: int | None = None
+    #: The entry's own unguessable key, drawn when it was written: buttons and forms carry it, so
+    #: they act on this entry only, never on a later one that reuses its number. Not content, so
+    #: two entries that say the same compare equal, and it never shows in a repr.
+    key: str = field(default="", compare=False, repr=False)
 
     def ratings(self) -> dict[str, int | None]:
         """Every rating by name, unset ones as None."""
         return {name: getattr(self, name) for name in RATINGS}
+
+    @property
+    def ref(self) -> EntryRef:
+        """What a button or form carries to find this entry again: its number and its key."""
+        return EntryRef(self.seq, self.key)
 
     @property
     def day_label(self) -> str | None:
@@ -180,8 +189,23 @@ class JournalEntry:
         return _project(self, RatingPoint)
 
 
+@dataclass(frozen=True, slots=True)
+class EntryRef:
+    """One particular entry: its number (which a fresh journal after `forget` may use again) and its
+    key (which no other entry ever has)."""
+
+    seq: int
+    key: str
+
+
 def new_entry(
-    draft: EntryDraft, *, user_id: int, seq: int, created_at: datetime, infusion_day: int | None
+    draft: EntryDraft,
+    *,
+    user_id: int,
+    seq: int,
+    created_at: datetime,
+    infusion_day: int | None,
+    key: str = "",
 ) -> JournalEntry:
     """A draft just stored as entry #seq, as the member sees it (created and updated at once)."""
     return JournalEntry(
@@ -190,6 +214,7 @@ def new_entry(
         created_at=created_at,
         updated_at=created_at,
         infusion_day=infusion_day,
+        key=key,
         **_fields_of(draft, EntryDraft),
     )
 
@@ -278,10 +303,24 @@ class ReminderSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ForgottenItems:
+    """What another feature deleted for the same `forget` (e.g. 3 trial watches), in words."""
+
+    singular: str
+    plural: str
+    count: int
+
+    def describe(self) -> str:
+        return f"{self.count} {self.singular if self.count == 1 else self.plural}"
+
+
+@dataclass(frozen=True, slots=True)
 class DeletionReport:
     """What `forget` removed, per table, so the member can be told exactly what went."""
 
     counts: dict[str, int] = field(default_factory=dict)
+    #: What other features deleted for the same confirmation (their forget hooks).
+    others: tuple[ForgottenItems, ...] = ()
 
     @property
     def entries(self) -> int:
@@ -297,7 +336,7 @@ class DeletionReport:
 
     @property
     def total(self) -> int:
-        return sum(self.counts.values())
+        return sum(self.counts.values()) + sum(item.count for item in self.others)
 
     def describe(self) -> str:
         """A sentence for the member, e.g. 'Deleted 12 journal entries, your reminder and your settings.'"""
@@ -310,5 +349,6 @@ class DeletionReport:
             parts.append("your reminder")
         if self.settings:
             parts.append("your journal settings (time zone and entry numbering)")
+        parts += [item.describe() for item in self.others if item.count]
         listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
         return f"Deleted {listed}. Nothing else about you is kept by the journal."

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -27,7 +28,7 @@ from bot.core.journal.model import (
     ReminderSettings,
     Therapy,
 )
-from bot.errors import InvalidInput, NotFound
+from bot.errors import InvalidInput, NotFound, UserFacingError
 
 #: Discord's modal text inputs hold at most 4,000 characters; notes use all of it.
 MAX_NOTES_CHARS = limits.TEXT_INPUT_VALUE_CHARS
@@ -53,6 +54,11 @@ _MAX_UTC_AHEAD = timedelta(hours=14)
 #: How long a delete or forget confirmation stays usable (seconds): a destructive button must not
 #: work months later, when a stray tap would be a surprise.
 CONFIRMATION_SECONDS = 15 * 60
+#: The most entries one journal keeps: years of daily entries, far below what would slow it down.
+MAX_ENTRIES_PER_MEMBER = 5000
+#: DM quick notes a member may send in any minute: a person writing never gets near it, a script does.
+QUICK_NOTES_PER_MINUTE = 20
+_QUICK_NOTE_WINDOW = timedelta(minutes=1)
 MISSING_REMINDER_TIME = "Please tell me what time to remind you, for example `time: 20:30` or `time: 9pm`."
 
 # Unicode category Cc (C0 and C1 controls) except tab and newline.
@@ -579,6 +585,70 @@ def entries_numbered_like(entries: Iterable[JournalEntry], typed: str) -> list[J
 def no_entry(seq: int) -> NotFound:
     """The one message for an entry number the member does not have (theirs or not, same words)."""
     return NotFound(f"You have no entry #{seq}. Use `/journal list` to see your entries and their numbers.")
+
+
+def entry_gone(seq: int) -> NotFound:
+    """A button or form made for an entry that was deleted since (its number may be in use again)."""
+    return NotFound(f"Entry #{seq} no longer exists, so nothing was changed.")
+
+
+def journal_full() -> InvalidInput:
+    return InvalidInput(
+        f"Your journal already holds {MAX_ENTRIES_PER_MEMBER:,} entries, the most it can keep, so this "
+        "one was not saved. If you'd like to keep writing, download a copy with `/journal export` and "
+        "delete a few older entries with `/journal delete`."
+    )
+
+
+class SlowDown(UserFacingError):
+    """Quick notes came faster than a person writes; `quiet` once the member was already told."""
+
+    def __init__(self, message: str, *, quiet: bool) -> None:
+        super().__init__(message)
+        self.quiet = quiet
+
+
+class QuickNoteRate:
+    """At most `per_minute` DM quick notes per member in any minute (held in memory only).
+
+    The first note refused in a burst is answered; the rest of the burst is not, so a flood of
+    messages never becomes a flood of replies. A note accepted again ends the burst.
+    """
+
+    def __init__(self, per_minute: int = QUICK_NOTES_PER_MINUTE) -> None:
+        self._per_minute = per_minute
+        self._accepted: dict[int, deque[datetime]] = {}
+        self._told: set[int] = set()
+
+    def admit(self, user_id: int, now: datetime) -> None:
+        """Count a note from `user_id` at `now`, or raise `SlowDown` (nothing is counted then)."""
+        recent = self._accepted.setdefault(user_id, deque())
+        while recent and now - recent[0] >= _QUICK_NOTE_WINDOW:
+            recent.popleft()
+        if len(recent) >= self._per_minute:
+            quiet = user_id in self._told
+            self._told.add(user_id)
+            raise SlowDown(
+                f"You've sent me {self._per_minute} notes within a minute, so I didn't save this one "
+                "(or any more in the next minute). Please wait a moment and send it again; every "
+                "note saved so far is safe.",
+                quiet=quiet,
+            )
+        self._told.discard(user_id)
+        recent.append(now)
+        if len(self._accepted) > 1000:
+            self._sweep(now)
+
+    def forget(self, user_id: int) -> None:
+        self._accepted.pop(user_id, None)
+        self._told.discard(user_id)
+
+    def _sweep(self, now: datetime) -> None:
+        """Drop members with no note in the last minute, so the table stays small."""
+        for user_id in [
+            u for u, times in self._accepted.items() if not times or now - times[-1] >= _QUICK_NOTE_WINDOW
+        ]:
+            self.forget(user_id)
 
 
 def check_page(page: int, per_page: int) -> None:

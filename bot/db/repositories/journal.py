@@ -1,9 +1,15 @@
-"""The journal's storage: every statement names the member's user id, free text is sealed.
+"""The journal's storage: members under keyed pseudonyms, everything they entered or rated sealed.
 
-Entries are addressed by `(user_id, seq)` only, so a member can reach nothing but their own
-entries, and an unknown number reads the same whether it is someone else's or nobody's.
-Writes a member makes are single statements (atomic on their own, and safe beside other
-coroutines sharing the one connection); `forget_member` is one explicit transaction.
+Rows name a member only by their pseudonym (`JournalKeys.pseudonym`); what stays readable is that
+pseudonym, entry numbers, entry dates, when a row was created and updated, and when a reminder is
+next due and was last sent. Everything else is a sealed value (`bot.core.journal.sealed`), one per
+entry, one per member, one for a member's day-0 dates and one per reminder.
+
+Entries are addressed by `(member, seq)` only, so a member can reach nothing but their own
+entries, and an unknown number reads the same whether it is someone else's or nobody's. A change
+through a button or form names the entry's key too (`EntryRef`): a number that a fresh journal used
+again after `forget` is not the same entry. Writes that touch one value are single statements; a
+change that must read, check and write (an edit, a delete, day-0 dates, forget) is one transaction.
 
 Storage only: drafts arrive checked and times arrive from the caller. The rules, the group-commit
 writer and the key check live in `bot.services.journal`.
@@ -11,136 +17,138 @@ writer and the key check live in `bot.services.journal`.
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import functools
-import json
+import hmac
 import sqlite3
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.core.journal import rules
-from bot.core.journal.crypto import JournalCipher, field_context
+from bot.core.journal import rules, sealed
+from bot.core.journal.crypto import JournalKeys
 from bot.core.journal.model import (
-    Cadence,
+    RATINGS,
     DeletionReport,
     EntryDraft,
-    EntryKind,
-    EntrySource,
+    EntryRef,
     JournalEntry,
     Phase,
     RatingPoint,
     ReminderSettings,
-    Therapy,
 )
 from bot.db.database import Database
 
 _CANARY_KEY = "key_canary"
-#: The entry's free text, sealed together as one JSON object in `sealed_text`.
-_SEALED_FIELDS = ("therapy_other", "side_effects", "notes")
-_TEXT_CONTEXT = "entry_text"
-# Statements are written out whole (no string building), each naming the member's user id.
-# In every SELECT of entries the first parameter is the user id for the infusion-date subquery.
+# Statements are written out whole (no string building), each naming the member's pseudonym.
+# In every SELECT of entries the first parameter is the pseudonym for the day-0 subquery: the
+# member's day-0 dates ride along with every read, for "day +N" without a second query.
 _SELECT_ENTRY = (
-    "SELECT user_id, seq, entry_date, kind, source, therapy, phase, feeling, fatigue, mobility, pain, "
-    "cognition, mood, sealed_text, created_at, updated_at, "
-    # The member's infusion dates ride along with every read, for "day +N" without a second query.
-    "(SELECT group_concat(entry_date) FROM journal_entries WHERE user_id = ? AND phase = 'infusion') "
-    "AS infusion_dates "
-    "FROM journal_entries WHERE user_id = ? AND seq = ?"
+    "SELECT id, seq, entry_date, sealed, created_at, updated_at, "
+    "(SELECT sealed_days FROM journal_members WHERE member = ?) AS sealed_days "
+    "FROM journal_entries WHERE member = ? AND seq = ?"
 )
+_SELECT_ENTRY_FOR_CHANGE = "SELECT id, sealed FROM journal_entries WHERE member = ? AND seq = ?"
 _SELECT_PAGE = (
-    "SELECT user_id, seq, entry_date, kind, source, therapy, phase, feeling, fatigue, mobility, pain, "
-    "cognition, mood, sealed_text, created_at, updated_at, "
-    "(SELECT group_concat(entry_date) FROM journal_entries WHERE user_id = ? AND phase = 'infusion') "
-    "AS infusion_dates, "
-    # A scalar count reads only the index; a window count would read every row of the member.
-    "(SELECT count(*) FROM journal_entries WHERE user_id = ?) AS total "
-    "FROM journal_entries WHERE user_id = ? ORDER BY entry_date DESC, seq DESC LIMIT ? OFFSET ?"
+    "SELECT seq, entry_date, sealed, created_at, updated_at, "
+    "(SELECT sealed_days FROM journal_members WHERE member = ?) AS sealed_days, "
+    # The member row keeps the count (triggers), so a page of a 5,000-entry journal counts nothing.
+    "(SELECT entries FROM journal_members WHERE member = ?) AS total "
+    "FROM journal_entries WHERE member = ? ORDER BY entry_date DESC, seq DESC LIMIT ? OFFSET ?"
 )
 _SELECT_ALL = (
-    "SELECT user_id, seq, entry_date, kind, source, therapy, phase, feeling, fatigue, mobility, pain, "
-    "cognition, mood, sealed_text, created_at, updated_at, "
-    "(SELECT group_concat(entry_date) FROM journal_entries WHERE user_id = ? AND phase = 'infusion') "
-    "AS infusion_dates "
-    "FROM journal_entries WHERE user_id = ? ORDER BY entry_date, seq"
+    "SELECT seq, entry_date, sealed, created_at, updated_at, "
+    "(SELECT sealed_days FROM journal_members WHERE member = ?) AS sealed_days "
+    "FROM journal_entries WHERE member = ? ORDER BY entry_date, seq"
 )
-_DELETE_ENTRY = (
-    "DELETE FROM journal_entries WHERE user_id = ? AND seq = ? RETURNING user_id, seq, entry_date, kind, "
-    "source, therapy, phase, feeling, fatigue, mobility, pain, cognition, mood, sealed_text, "
-    "created_at, updated_at, "
-    "(SELECT group_concat(entry_date) FROM journal_entries WHERE user_id = ? AND phase = 'infusion') "
-    "AS infusion_dates"
-)
+_SELECT_MEMBER = "SELECT sealed_member FROM journal_members WHERE member = ?"
+_SELECT_RATINGS = "SELECT entry_date, sealed FROM journal_entries WHERE member = ? ORDER BY entry_date, seq"
 # The number is allocated inside the inserting statement: max of the member's counter (numbers
-# are never reused after a delete) and their highest entry, plus one. The trigger moves the counter.
+# are never reused after a delete) and their highest entry, plus one; nothing is inserted once the
+# member holds the most entries a journal keeps. The trigger moves the counter.
 _INSERT_ENTRY = (
-    "INSERT INTO journal_entries (user_id, seq, entry_date, kind, source, therapy, phase, feeling, "
-    "fatigue, mobility, pain, cognition, mood, sealed_text, created_at, updated_at) VALUES (?, "
-    "(SELECT coalesce(max(n), 0) + 1 FROM (SELECT last_seq AS n FROM journal_members WHERE user_id = ? "
-    "UNION ALL SELECT max(seq) FROM journal_entries WHERE user_id = ?)), "
-    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-    "RETURNING seq, "
-    "(SELECT group_concat(entry_date) FROM journal_entries WHERE user_id = ? AND phase = 'infusion') "
-    "AS infusion_dates"
+    "INSERT INTO journal_entries (member, seq, entry_date, sealed, created_at, updated_at) "
+    "SELECT ?, next_seq, ?, ?, ?, ? FROM (SELECT coalesce(max(n), 0) + 1 AS next_seq FROM "
+    "(SELECT last_seq AS n FROM journal_members WHERE member = ? "
+    "UNION ALL SELECT max(seq) FROM journal_entries WHERE member = ?)) "
+    "WHERE coalesce((SELECT entries FROM journal_members WHERE member = ?), 0) < ? "
+    "RETURNING member, seq, (SELECT sealed_days FROM journal_members AS m "
+    "WHERE m.member = journal_entries.member) AS sealed_days"
 )
 # Adds waiting together go in as one statement (one commit). Each member's numbers continue from
-# their base, read once before any row is written (MATERIALIZED), in the order the adds arrived.
-# Rows with a NULL position pad the statement to a few fixed sizes, so few texts are ever compiled.
-_BATCH_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+# their base, read once before any row is written (MATERIALIZED), in the order the adds arrived;
+# a member's adds past the limit are left out. Rows with a NULL position pad the statement to a
+# few fixed sizes, so few texts are ever compiled.
+_BATCH_ROW = "(?, ?, ?, ?, ?)"
 _BATCH_INSERT = (
-    "WITH batch (pos, user_id, entry_date, kind, source, therapy, phase, feeling, fatigue, mobility, "
-    "pain, cognition, mood, sealed_text, created_at) AS (VALUES {rows}), "
-    "base (user_id, last_seq) AS MATERIALIZED (SELECT b.user_id, "
+    "WITH batch (pos, member, entry_date, sealed, created_at) AS (VALUES {rows}), "
+    "base (member, last_seq, entries) AS MATERIALIZED (SELECT b.member, "
     "(SELECT coalesce(max(n), 0) FROM (SELECT last_seq AS n FROM journal_members AS m "
-    "WHERE m.user_id = b.user_id UNION ALL SELECT max(seq) FROM journal_entries AS e "
-    "WHERE e.user_id = b.user_id)) FROM (SELECT DISTINCT user_id FROM batch WHERE pos IS NOT NULL) AS b) "
-    "INSERT INTO journal_entries (user_id, seq, entry_date, kind, source, therapy, phase, feeling, "
-    "fatigue, mobility, pain, cognition, mood, sealed_text, created_at, updated_at) "
-    "SELECT b.user_id, base.last_seq + row_number() OVER (PARTITION BY b.user_id ORDER BY b.pos), "
-    "b.entry_date, b.kind, b.source, b.therapy, b.phase, b.feeling, b.fatigue, b.mobility, b.pain, "
-    "b.cognition, b.mood, b.sealed_text, b.created_at, b.created_at "
-    "FROM batch AS b JOIN base USING (user_id) WHERE b.pos IS NOT NULL ORDER BY b.pos "
-    # Evaluated after each row is written: an add sees the infusions stored before it, as alone.
-    "RETURNING user_id, seq, (SELECT group_concat(i.entry_date) FROM journal_entries AS i "
-    "WHERE i.user_id = journal_entries.user_id AND i.phase = 'infusion') AS infusion_dates"
+    "WHERE m.member = b.member UNION ALL SELECT max(seq) FROM journal_entries AS e "
+    "WHERE e.member = b.member)), "
+    "coalesce((SELECT c.entries FROM journal_members AS c WHERE c.member = b.member), 0) "
+    "FROM (SELECT DISTINCT member FROM batch WHERE pos IS NOT NULL) AS b) "
+    "INSERT INTO journal_entries (member, seq, entry_date, sealed, created_at, updated_at) "
+    "SELECT member, seq, entry_date, sealed, created_at, created_at FROM ("
+    "SELECT b.pos, b.member, b.entry_date, b.sealed, b.created_at, "
+    "base.last_seq + row_number() OVER mine AS seq, base.entries + row_number() OVER mine AS nth "
+    "FROM batch AS b JOIN base USING (member) WHERE b.pos IS NOT NULL "
+    "WINDOW mine AS (PARTITION BY b.member ORDER BY b.pos)) "
+    "WHERE nth <= ? ORDER BY pos "
+    "RETURNING member, seq, (SELECT sealed_days FROM journal_members AS m "
+    "WHERE m.member = journal_entries.member) AS sealed_days"
 )
 _BATCH_SIZES = (2, 4, 8, 16, 32, 64, 128)
 #: The most new entries one `insert_entries` statement takes.
 MAX_ROWS_PER_INSERT = _BATCH_SIZES[-1]
-_PAD_ROW = (None,) * 15
-_UPDATE_ENTRY = (
-    "UPDATE journal_entries SET entry_date = ?, kind = ?, therapy = ?, phase = ?, feeling = ?, "
-    "fatigue = ?, mobility = ?, pain = ?, cognition = ?, mood = ?, sealed_text = ?, updated_at = ? "
-    "WHERE user_id = ? AND seq = ?"
+_PAD_ROW = (None,) * 5
+# New members' sealed ids are written (one statement for a whole batch) before their first entries,
+# so a member row with entries always names its member; padding rows (NULL) are skipped.
+_ENSURE_ROW = "(?, ?)"
+_ENSURE_MEMBERS = (
+    "INSERT INTO journal_members (member, sealed_member) SELECT column1, column2 FROM (VALUES {rows}) "
+    "WHERE column1 IS NOT NULL ON CONFLICT (member) "
+    "DO UPDATE SET sealed_member = coalesce(journal_members.sealed_member, excluded.sealed_member)"
 )
-_SELECT_REMINDER = (
-    "SELECT user_id, cadence, local_time, timezone, weekday, next_due_at, last_sent_at "
-    "FROM journal_reminders WHERE user_id = ?"
+_SET_MEMBER = (
+    "INSERT INTO journal_members (member, sealed_member) VALUES (?, ?) "
+    "ON CONFLICT (member) DO UPDATE SET sealed_member = excluded.sealed_member"
 )
+_SELECT_DAYS = "SELECT sealed_days FROM journal_members WHERE member = ?"
+_SET_DAYS = "UPDATE journal_members SET sealed_days = ? WHERE member = ?"
+_UPDATE_ENTRY = "UPDATE journal_entries SET entry_date = ?, sealed = ?, updated_at = ? WHERE id = ?"
+_DELETE_ENTRY = "DELETE FROM journal_entries WHERE id = ?"
+_SELECT_REMINDER = "SELECT member, sealed, next_due_at, last_sent_at FROM journal_reminders WHERE member = ?"
 _MOVE_REMINDER = (
     "UPDATE journal_reminders SET next_due_at = ?, last_sent_at = ?, updated_at = ? "
-    "WHERE user_id = ? AND next_due_at = ?"
+    "WHERE member = ? AND next_due_at = ?"
 )
 _SELECT_DUE_REMINDERS = (
-    "SELECT user_id, cadence, local_time, timezone, weekday, next_due_at, last_sent_at "
-    "FROM journal_reminders WHERE next_due_at <= ? ORDER BY next_due_at LIMIT ?"
+    "SELECT member, sealed, next_due_at, last_sent_at FROM journal_reminders "
+    "WHERE next_due_at <= ? ORDER BY next_due_at LIMIT ?"
 )
 _UPSERT_REMINDER = (
-    "INSERT INTO journal_reminders (user_id, cadence, local_time, timezone, weekday, next_due_at, "
-    "last_sent_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, NULL, ?) ON CONFLICT (user_id) DO UPDATE "
-    "SET cadence = excluded.cadence, local_time = excluded.local_time, timezone = excluded.timezone, "
-    "weekday = excluded.weekday, next_due_at = excluded.next_due_at, "
-    "updated_at = excluded.updated_at"
+    "INSERT INTO journal_reminders (member, sealed, next_due_at, last_sent_at, updated_at) "
+    "VALUES (?, ?, ?, NULL, ?) ON CONFLICT (member) DO UPDATE "
+    "SET sealed = excluded.sealed, next_due_at = excluded.next_due_at, updated_at = excluded.updated_at"
 )
 #: Every table holding rows about one member, with the statement that empties it for `forget`.
 _FORGET_STATEMENTS = (
-    ("journal_entries", "DELETE FROM journal_entries WHERE user_id = ? RETURNING 1"),
-    ("journal_reminders", "DELETE FROM journal_reminders WHERE user_id = ? RETURNING 1"),
-    ("journal_members", "DELETE FROM journal_members WHERE user_id = ? RETURNING 1"),
+    ("journal_entries", "DELETE FROM journal_entries WHERE member = ? RETURNING 1"),
+    ("journal_reminders", "DELETE FROM journal_reminders WHERE member = ? RETURNING 1"),
+    ("journal_members", "DELETE FROM journal_members WHERE member = ? RETURNING 1"),
 )
 MEMBER_TABLES = tuple(table for table, _ in _FORGET_STATEMENTS)
+# After a forget (or a key rotation) the file is rebuilt and the WAL emptied. secure_delete zeroes
+# deleted cells and freed pages, but not the stale copies a page rebuild (a b-tree balance) leaves
+# in a page's unused bytes, where a pseudonym was found after forget; VACUUM writes every page anew
+# from the live rows only. The WAL, which then holds the old and new pages, is copied back and
+# truncated to nothing.
+_VACUUM = "VACUUM"
+_CHECKPOINT = "PRAGMA wal_checkpoint(TRUNCATE)"
+#: A change to a member's day-0 dates (entry number -> date), made in place.
+_DaysChange = Callable[[dict[int, date]], object]
 
 
 def _ts(moment: datetime) -> str:
@@ -154,12 +162,19 @@ def _from_ts(text: str) -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class NewEntryRow:
-    """A new entry ready to insert: its member, its column values (text already sealed), its time."""
+    """A new entry ready to insert: sealed, with what its insert needs besides (never stored as is)."""
 
     user_id: int
-    values: tuple[object, ...]
+    member: bytes
+    entry_date: str
+    sealed: bytes
     #: The creation time as stored (fixed-width UTC text).
     stamp: str
+    key: str
+    #: The entry's date when it is an infusion-phase entry (its member's day-0 dates gain it).
+    infusion: date | None = None
+    #: The member's sealed id, to write first when the member may have no row yet.
+    member_document: bytes | None = None
 
     @property
     def created_at(self) -> datetime:
@@ -171,7 +186,6 @@ class NewEntryRow:
 class InsertedEntry:
     """What an insert hands back: the new entry's number and its member's infusion dates as stored."""
 
-    user_id: int
     seq: int
     infusion_dates: tuple[date, ...]
 
@@ -182,8 +196,8 @@ class KeyEvidence:
 
     canary: bytes | None
     sample: bytes | None = None
-    #: The context `sample` was sealed in (it binds the value to its member and column).
-    sample_context: str = ""
+    #: The context `sample` was sealed in (it binds the value to its member).
+    sample_context: bytes = b""
 
     @property
     def data_exists(self) -> bool:
@@ -191,23 +205,21 @@ class KeyEvidence:
 
 
 class JournalKeyRepository:
-    """The key check stored beside the journal (`journal_meta`), read before the cipher exists."""
+    """The key check stored beside the journal (`journal_meta`), read before the keys are in use."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
 
     async def evidence(self) -> KeyEvidence:
-        """The canary; for a database from before it (or with it removed), a sealed entry instead."""
+        """The canary; for a database with it removed, a sealed entry instead."""
         canary = await self._db.fetch_one("SELECT value FROM journal_meta WHERE key = ?", (_CANARY_KEY,))
         if canary is not None:
             return KeyEvidence(canary=bytes(canary["value"]))
-        sample = await self._db.fetch_one(
-            "SELECT user_id, sealed_text FROM journal_entries WHERE sealed_text IS NOT NULL LIMIT 1"
-        )
+        sample = await self._db.fetch_one("SELECT member, sealed FROM journal_entries LIMIT 1")
         if sample is None:
             return KeyEvidence(canary=None)
-        context = field_context(int(sample["user_id"]), _TEXT_CONTEXT)
-        return KeyEvidence(canary=None, sample=bytes(sample["sealed_text"]), sample_context=context)
+        context = sealed.context(bytes(sample["member"]), sealed.ENTRY)
+        return KeyEvidence(canary=None, sample=bytes(sample["sealed"]), sample_context=context)
 
     async def store_canary(self, canary: bytes) -> None:
         """Keep the canary (first start only: an existing one is never replaced)."""
@@ -218,170 +230,232 @@ class JournalKeyRepository:
 
 
 class JournalRepository:
-    """All journal reads and writes, returning `bot.core.journal` models with text decrypted."""
+    """All journal reads and writes, returning `bot.core.journal` models opened for their member."""
 
-    def __init__(self, db: Database, cipher: JournalCipher) -> None:
+    def __init__(self, db: Database, keys: JournalKeys) -> None:
         self._db = db
-        self._cipher = cipher
-        # Serialises this repository's multi-statement transactions on the shared connection.
-        self._transaction_lock = asyncio.Lock()
+        self._keys = keys
+        self._cipher = keys.cipher
+
+    def pseudonym(self, user_id: int) -> bytes:
+        return self._keys.pseudonym(user_id)
+
+    def forget_in_memory(self, user_id: int) -> None:
+        """Drop the member's remembered pseudonym (after their journal is forgotten)."""
+        self._keys.forget(user_id)
 
     # --- new entries ----------------------------------------------------------------------------
 
-    def new_row(self, user_id: int, draft: EntryDraft, created_at: datetime) -> NewEntryRow:
-        """The draft as the columns of a new entry, its text sealed to the member."""
-        return NewEntryRow(user_id, self._entry_values(user_id, draft), _ts(created_at))
+    def new_row(
+        self, user_id: int, draft: EntryDraft, created_at: datetime, *, new_member: bool = True
+    ) -> NewEntryRow:
+        """The draft sealed to the member with a fresh entry key; `new_member` when the member's row
+        may not hold their sealed id yet (it is written first, in the same transaction)."""
+        member = self._keys.pseudonym(user_id)
+        key = sealed.new_entry_key()
+        document = sealed.entry_document(draft, key)
+        member_document = (
+            self._cipher.seal(sealed.member_document(user_id, None), sealed.context(member, sealed.MEMBER))
+            if new_member
+            else None
+        )
+        return NewEntryRow(
+            user_id=user_id,
+            member=member,
+            entry_date=draft.entry_date.isoformat(),
+            sealed=self._cipher.seal(document, sealed.context(member, sealed.ENTRY)),
+            stamp=_ts(created_at),
+            key=key,
+            infusion=draft.entry_date if draft.phase is Phase.INFUSION else None,
+            member_document=member_document,
+        )
 
     def in_callers_transaction(self) -> bool:
         """True inside the calling task's own transaction: a write handed to another task would wait
         for that transaction to end, so it has to be made here."""
         return self._db.in_own_transaction()
 
-    async def insert_entry(self, row: NewEntryRow) -> InsertedEntry:
-        """Store one entry; its number is allocated inside the same (single-statement) transaction."""
-        user_id, stamp = row.user_id, row.stamp
-        stored = await self._db.fetch_one(
-            _INSERT_ENTRY, (user_id, user_id, user_id, *row.values, stamp, stamp, user_id)
-        )
-        assert stored is not None  # RETURNING always yields the inserted row
-        return InsertedEntry(user_id, int(stored["seq"]), _parse_dates(stored["infusion_dates"]))
+    async def insert_entry(self, row: NewEntryRow, limit: int) -> InsertedEntry | None:
+        """Store one entry; its number is allocated inside the inserting statement. None when the
+        member already holds `limit` entries (nothing is written)."""
+        [inserted] = await self._store([row], limit)
+        return inserted
 
-    async def insert_entries(self, rows: Sequence[NewEntryRow]) -> list[InsertedEntry]:
-        """Store up to `MAX_ROWS_PER_INSERT` entries in one statement (one commit), all or none.
+    async def insert_entries(self, rows: Sequence[NewEntryRow], limit: int) -> list[InsertedEntry | None]:
+        """Store up to `MAX_ROWS_PER_INSERT` entries (one commit), all or none; results in `rows` order.
 
         Each member's numbers continue from their last one, in the order of `rows`; each entry
-        sees the infusions stored before it. The results come back in no particular order.
+        sees the infusions stored before it. A member's rows past `limit` entries are not written
+        (None). New members' sealed ids are written first; new day-0 dates with the entries, in one
+        transaction.
         """
-        returned = await self._db.fetch_all(*_batch_statement(rows))
-        return [
-            InsertedEntry(int(row["user_id"]), int(row["seq"]), _parse_dates(row["infusion_dates"]))
-            for row in returned
-        ]
+        return await self._store(rows, limit)
+
+    async def _store(self, rows: Sequence[NewEntryRow], limit: int) -> list[InsertedEntry | None]:
+        # First, before any entry: a crash in between leaves a member row naming its member, no more.
+        new_members = {row.member: row.member_document for row in rows if row.member_document is not None}
+        if new_members:
+            await self._db.execute(*_ensure_statement(new_members))
+        if not any(row.infusion is not None for row in rows):
+            return _matched(rows, await self._insert(rows, limit), self._open_days)
+        async with self.atomic():  # the day-0 dates change with the entries, or neither does
+            results = _matched(rows, await self._insert(rows, limit), self._open_days)
+            await self._record_infusions(rows, results)
+        return results
+
+    async def _insert(self, rows: Sequence[NewEntryRow], limit: int) -> list[sqlite3.Row]:
+        if len(rows) == 1:
+            [row] = rows
+            member = row.member
+            return await self._db.fetch_all(
+                _INSERT_ENTRY,
+                (member, row.entry_date, row.sealed, row.stamp, row.stamp, member, member, member, limit),
+            )
+        return await self._db.fetch_all(*_batch_statement(rows, limit))
+
+    async def _record_infusions(
+        self, rows: Sequence[NewEntryRow], results: list[InsertedEntry | None]
+    ) -> None:
+        """Add the infusion-phase entries just written to their members' day-0 dates."""
+        added: dict[bytes, dict[int, date]] = {}
+        for row, result in zip(rows, results, strict=True):
+            if row.infusion is not None and result is not None:
+                added.setdefault(row.member, {})[result.seq] = row.infusion
+        for member, infusions in added.items():
+            await self._change_days(member, lambda days, infusions=infusions: days.update(infusions))
 
     # --- reading and changing entries -----------------------------------------------------------
 
     async def get(self, user_id: int, seq: int) -> JournalEntry | None:
         """The member's entry #seq; None whether it is someone else's number or nobody's."""
-        row = await self._db.fetch_one(
-            _SELECT_ENTRY,
-            (user_id, user_id, seq),
-        )
-        return None if row is None else self._entry(row)
+        member = self._keys.pseudonym(user_id)
+        row = await self._db.fetch_one(_SELECT_ENTRY, (member, member, seq))
+        return None if row is None else self._entries(user_id, member, [row])[0]
 
     async def entry_page(self, user_id: int, limit: int, offset: int) -> tuple[list[JournalEntry], int]:
         """Up to `limit` entries after the newest `offset` (by entry date, then number), and how many
         entries the member has in all."""
-        rows = await self._db.fetch_all(
-            _SELECT_PAGE,
-            (user_id, user_id, user_id, limit, offset),
-        )
+        member = self._keys.pseudonym(user_id)
+        rows = await self._db.fetch_all(_SELECT_PAGE, (member, member, member, limit, offset))
         total = int(rows[0]["total"]) if rows else await self.count(user_id)
-        return self._entries(rows), total
+        return self._entries(user_id, member, rows), total
 
     async def count(self, user_id: int) -> int:
-        row = await self._db.fetch_one("SELECT count(*) FROM journal_entries WHERE user_id = ?", (user_id,))
+        row = await self._db.fetch_one(
+            "SELECT entries FROM journal_members WHERE member = ?", (self._keys.pseudonym(user_id),)
+        )
         return int(row[0]) if row else 0
 
-    async def update(self, user_id: int, seq: int, draft: EntryDraft, updated_at: datetime) -> bool:
-        """Replace what the member can edit (all of `draft`); number, source and creation time stay.
+    async def update(self, user_id: int, ref: EntryRef, draft: EntryDraft, updated_at: datetime) -> bool:
+        """Replace what the member can edit (all of `draft`); number, key, source and creation time stay.
 
-        False when the member has no entry #seq (nothing is written).
+        False when the member has no entry #seq with that key (nothing is written).
         """
-        values = self._entry_values(user_id, draft)
-        changed = await self._db.execute(
-            _UPDATE_ENTRY,
-            (*values[:2], *values[3:], _ts(updated_at), user_id, seq),  # all but the source
-        )
-        return changed > 0
+        member = self._keys.pseudonym(user_id)
+        async with self.atomic():
+            found = await self._entry_for_change(member, ref)
+            if found is None:
+                return False
+            row_id, stored = found
+            document = sealed.entry_document(replace(draft, source=stored.source), stored.key)
+            await self._db.execute(
+                _UPDATE_ENTRY,
+                (
+                    draft.entry_date.isoformat(),
+                    self._cipher.seal(document, sealed.context(member, sealed.ENTRY)),
+                    _ts(updated_at),
+                    row_id,
+                ),
+            )
+            if Phase.INFUSION in (stored.phase, draft.phase):
+                infusion = draft.entry_date if draft.phase is Phase.INFUSION else None
+                await self._change_days(member, lambda days: _set_day(days, ref.seq, infusion))
+        return True
 
-    async def delete(self, user_id: int, seq: int) -> JournalEntry | None:
-        """Delete the member's entry #seq and return it; None when they have no such entry."""
-        row = await self._db.fetch_one(
-            _DELETE_ENTRY,
-            (user_id, seq, user_id),
-        )
-        return None if row is None else self._entry(row)
+    async def delete(self, user_id: int, ref: EntryRef) -> JournalEntry | None:
+        """Delete the member's entry #seq with that key and return it; None when there is none."""
+        member = self._keys.pseudonym(user_id)
+        async with self.atomic():
+            row = await self._db.fetch_one(_SELECT_ENTRY, (member, member, ref.seq))
+            if row is None:
+                return None
+            [entry] = self._entries(user_id, member, [row])
+            if not _same_key(entry.key, ref.key):
+                return None
+            await self._db.execute(_DELETE_ENTRY, (row["id"],))
+            if entry.phase is Phase.INFUSION:
+                await self._change_days(member, lambda days: _set_day(days, ref.seq, None))
+        return entry
 
     async def all_entries(self, user_id: int) -> list[JournalEntry]:
         """Every entry of the member, oldest first (for export)."""
-        rows = await self._db.fetch_all(
-            _SELECT_ALL,
-            (user_id, user_id),
-        )
-        return self._entries(rows)
+        member = self._keys.pseudonym(user_id)
+        return self._entries(user_id, member, await self._db.fetch_all(_SELECT_ALL, (member, member)))
 
     async def rating_points(self, user_id: int) -> list[RatingPoint]:
-        """The numbers of every entry, oldest first: nothing is decrypted for a summary or chart."""
-        rows = await self._db.fetch_all(
-            "SELECT entry_date, kind, phase, feeling, fatigue, mobility, pain, cognition, mood "
-            "FROM journal_entries WHERE user_id = ? ORDER BY entry_date, seq",
-            (user_id,),
-        )
-        return [
-            RatingPoint(
-                entry_date=date.fromisoformat(row["entry_date"]),
-                kind=EntryKind(row["kind"]),
-                phase=Phase(row["phase"]) if row["phase"] else None,
-                feeling=row["feeling"],
-                fatigue=row["fatigue"],
-                mobility=row["mobility"],
-                pain=row["pain"],
-                cognition=row["cognition"],
-                mood=row["mood"],
+        """The date, kind, phase and ratings of every entry, oldest first (summary and chart)."""
+        member = self._keys.pseudonym(user_id)
+        context = sealed.context(member, sealed.ENTRY)
+        points: list[RatingPoint] = []
+        for row in await self._db.fetch_all(_SELECT_RATINGS, (member,)):
+            content = sealed.read_entry(self._cipher.open(row["sealed"], context))
+            fields = dict(zip(sealed.CONTENT_FIELDS, content.values, strict=True))
+            points.append(
+                RatingPoint(
+                    entry_date=date.fromisoformat(row["entry_date"]),
+                    kind=fields["kind"],
+                    phase=fields["phase"],
+                    **{name: fields[name] for name in RATINGS},
+                )
             )
-            for row in rows
-        ]
+        return points
 
     # --- member settings ------------------------------------------------------------------------
 
     async def member_timezone(self, user_id: int) -> ZoneInfo | None:
-        row = await self._db.fetch_one("SELECT timezone FROM journal_members WHERE user_id = ?", (user_id,))
-        if row is None or not row["timezone"]:
+        member = self._keys.pseudonym(user_id)
+        row = await self._db.fetch_one(_SELECT_MEMBER, (member,))
+        if row is None or row["sealed_member"] is None:
+            return None
+        opened = self._cipher.open(row["sealed_member"], sealed.context(member, sealed.MEMBER))
+        zone = sealed.read_member(opened).timezone
+        if zone is None:
             return None
         try:
-            return ZoneInfo(row["timezone"])
+            return ZoneInfo(zone)
         except (ValueError, OSError):  # a zone removed from tzdata since it was stored
             return None
 
     async def set_timezone(self, user_id: int, zone: ZoneInfo) -> None:
+        member = self._keys.pseudonym(user_id)
+        document = sealed.member_document(user_id, zone.key)
         await self._db.execute(
-            "INSERT INTO journal_members (user_id, timezone) VALUES (?, ?) "
-            "ON CONFLICT (user_id) DO UPDATE SET timezone = excluded.timezone",
-            (user_id, zone.key),
+            _SET_MEMBER, (member, self._cipher.seal(document, sealed.context(member, sealed.MEMBER)))
         )
 
     # --- reminders ------------------------------------------------------------------------------
 
     async def save_reminder(self, reminder: ReminderSettings, now: datetime) -> None:
         """Create or replace the member's reminder (when it last rang is kept)."""
-        await self._db.execute(
-            _UPSERT_REMINDER,
-            (
-                reminder.user_id,
-                reminder.cadence.value,
-                reminder.local_time.strftime("%H:%M"),
-                reminder.timezone,
-                reminder.weekday,
-                _ts(reminder.next_due_at),
-                _ts(now),
-            ),
+        member = self._keys.pseudonym(reminder.user_id)
+        document = self._cipher.seal(
+            sealed.reminder_document(reminder), sealed.context(member, sealed.REMINDER)
         )
+        await self._db.execute(_UPSERT_REMINDER, (member, document, _ts(reminder.next_due_at), _ts(now)))
 
     async def get_reminder(self, user_id: int) -> ReminderSettings | None:
-        row = await self._db.fetch_one(_SELECT_REMINDER, (user_id,))
-        return None if row is None else _reminder(row)
+        row = await self._db.fetch_one(_SELECT_REMINDER, (self._keys.pseudonym(user_id),))
+        return None if row is None else self._reminder(row)
 
     async def clear_reminder(self, user_id: int) -> bool:
         """Turn the member's reminder off; False when there was none."""
-        return await self._db.execute("DELETE FROM journal_reminders WHERE user_id = ?", (user_id,)) > 0
+        member = self._keys.pseudonym(user_id)
+        return await self._db.execute("DELETE FROM journal_reminders WHERE member = ?", (member,)) > 0
 
     async def due_reminders(self, now: datetime, limit: int = 500) -> list[ReminderSettings]:
         """Reminders due by `now`, oldest first (the one query that spans members: the scheduler's)."""
-        rows = await self._db.fetch_all(
-            _SELECT_DUE_REMINDERS,
-            (_ts(now), limit),
-        )
-        return [_reminder(row) for row in rows]
+        rows = await self._db.fetch_all(_SELECT_DUE_REMINDERS, (_ts(now), limit))
+        return [self._reminder(row) for row in rows]
 
     async def move_reminder(self, due: ReminderSettings, moved: ReminderSettings, now: datetime) -> bool:
         """Store `moved` (its next time and last sending) in place of `due`, only if the stored
@@ -392,7 +466,7 @@ class JournalRepository:
                 _ts(moved.next_due_at),
                 _ts(moved.last_sent_at) if moved.last_sent_at else None,
                 _ts(now),
-                due.user_id,
+                self._keys.pseudonym(due.user_id),
                 _ts(due.next_due_at),
             ),
         )
@@ -401,91 +475,180 @@ class JournalRepository:
     # --- forget ---------------------------------------------------------------------------------
 
     async def forget_member(self, user_id: int) -> DeletionReport:
-        """Delete every row about the member from every journal table, at once or not at all."""
+        """Delete every row about the member from every journal table, at once or not at all; then
+        (outside a caller's transaction, where the caller does it) `scrub` the file."""
+        member = self._keys.pseudonym(user_id)
         counts: dict[str, int] = {}
-        async with self._transaction_lock, self._db.transaction() as connection:
+        async with self.atomic():
             for table, statement in _FORGET_STATEMENTS:
-                rows = await connection.execute_fetchall(statement, (user_id,))
-                counts[table] = len(list(rows))
+                counts[table] = len(await self._db.fetch_all(statement, (member,)))
+        if not self._db.in_own_transaction():
+            await self.scrub()
         return DeletionReport(counts)
+
+    async def scrub(self) -> bool:
+        """Leave no trace of deleted rows in the files: rebuild the database (VACUUM), then copy the
+        write-ahead log back and empty it. False when another connection kept the file busy (the
+        rows are deleted all the same; the next scrub catches up)."""
+        return await scrub_database(self._db)
 
     # --- mapping --------------------------------------------------------------------------------
 
-    def _entry_values(self, user_id: int, draft: EntryDraft) -> tuple[object, ...]:
-        """Column values in `_INSERT_ENTRY` order from entry_date to sealed_text, text sealed."""
-        return (
-            draft.entry_date.isoformat(),
-            draft.kind.value,
-            draft.source.value,
-            draft.therapy.value if draft.therapy else None,
-            draft.phase.value if draft.phase else None,
-            draft.feeling,
-            draft.fatigue,
-            draft.mobility,
-            draft.pain,
-            draft.cognition,
-            draft.mood,
-            self._seal_text(user_id, draft),
-        )
+    @contextlib.asynccontextmanager
+    async def atomic(self) -> AsyncIterator[None]:
+        """One transaction, or the caller's own when it already holds one."""
+        if self._db.in_own_transaction():
+            yield
+            return
+        async with self._db.transaction():
+            yield
 
-    def _seal_text(self, user_id: int, draft: EntryDraft) -> bytes | None:
-        texts = {name: getattr(draft, name) for name in _SEALED_FIELDS if getattr(draft, name) is not None}
-        if not texts:
+    async def _entry_for_change(self, member: bytes, ref: EntryRef) -> tuple[int, sealed.EntryContent] | None:
+        row = await self._db.fetch_one(_SELECT_ENTRY_FOR_CHANGE, (member, ref.seq))
+        if row is None:
             return None
-        document = json.dumps(texts, ensure_ascii=False, separators=(",", ":"))
-        return self._cipher.seal(document, field_context(user_id, _TEXT_CONTEXT))
+        stored = sealed.read_entry(self._cipher.open(row["sealed"], sealed.context(member, sealed.ENTRY)))
+        return (int(row["id"]), stored) if _same_key(stored.key, ref.key) else None
 
-    def _open_text(self, user_id: int, token: bytes | None) -> dict[str, str | None]:
-        document = self._cipher.open(token, field_context(user_id, _TEXT_CONTEXT))
-        texts = json.loads(document) if document else {}
-        return {name: texts.get(name) for name in _SEALED_FIELDS}
+    async def _change_days(self, member: bytes, change: _DaysChange) -> None:
+        """Read, change and write back the member's day-0 dates (inside the caller's transaction)."""
+        row = await self._db.fetch_one(_SELECT_DAYS, (member,))
+        days = self._open_days(member, row["sealed_days"] if row else None)
+        change(days)
+        document = sealed.days_document(days) if days else None
+        token = None if document is None else self._cipher.seal(document, sealed.context(member, sealed.DAYS))
+        await self._db.execute(_SET_DAYS, (token, member))
 
-    def _entry(self, row: sqlite3.Row, infusions: tuple[date, ...] | None = None) -> JournalEntry:
-        """One row as the member sees it; a page passes its infusion dates, parsed once for all rows."""
-        (user_id, seq, entry_date, kind, source, therapy, phase, feeling, fatigue, mobility, pain, cognition,
-         mood, sealed_text, created_at, updated_at, infusion_dates) = row[:17]  # fmt: skip
-        day = date.fromisoformat(entry_date)
-        opened = self._open_text(user_id, sealed_text)
-        if infusions is None:
-            infusions = rules.infusion_starts(_parse_dates(infusion_dates))
-        return JournalEntry(
-            user_id=user_id,
-            seq=seq,
-            entry_date=day,
-            kind=_KINDS[kind],
-            source=_SOURCES[source],
-            therapy=_THERAPIES[therapy] if therapy else None,
-            therapy_other=opened["therapy_other"],
-            phase=_PHASES[phase] if phase else None,
-            feeling=feeling,
-            fatigue=fatigue,
-            mobility=mobility,
-            pain=pain,
-            cognition=cognition,
-            mood=mood,
-            side_effects=opened["side_effects"],
-            notes=opened["notes"],
-            created_at=_from_ts(created_at),
-            updated_at=_from_ts(updated_at),
-            infusion_day=rules.infusion_day(day, infusions),
-        )
+    def _open_days(self, member: bytes, token: bytes | None) -> dict[int, date]:
+        if token is None:
+            return {}
+        return sealed.read_days(self._cipher.open(token, sealed.context(member, sealed.DAYS)))
 
-    def _entries(self, rows: list[sqlite3.Row]) -> list[JournalEntry]:
-        """Rows of one member: their infusion dates ride on every row, so they are worked out once."""
+    def _entries(self, user_id: int, member: bytes, rows: Sequence[sqlite3.Row]) -> list[JournalEntry]:
+        """Rows of one member, opened; their day-0 dates ride on every row, so they are read once."""
         if not rows:
             return []
-        infusions = rules.infusion_starts(_parse_dates(rows[0]["infusion_dates"]))
-        return [self._entry(row, infusions) for row in rows]
+        infusions = rules.infusion_starts(self._open_days(member, rows[0]["sealed_days"]).values())
+        context = sealed.context(member, sealed.ENTRY)
+        entries: list[JournalEntry] = []
+        for row in rows:
+            content = sealed.read_entry(self._cipher.open(row["sealed"], context))
+            day = date.fromisoformat(row["entry_date"])
+            # Positional, in JournalEntry's field order (sealed.CONTENT_FIELDS is kind ... notes).
+            (kind, source, therapy, therapy_other, phase, feeling, fatigue, mobility, pain, cognition, mood,
+             side_effects, notes) = content.values  # fmt: skip
+            entries.append(
+                JournalEntry(
+                    user_id,
+                    row["seq"],
+                    day,
+                    kind,
+                    source,
+                    therapy,
+                    therapy_other,
+                    phase,
+                    feeling,
+                    fatigue,
+                    mobility,
+                    pain,
+                    cognition,
+                    mood,
+                    side_effects,
+                    notes,
+                    _from_ts(row["created_at"]),
+                    _from_ts(row["updated_at"]),
+                    rules.infusion_day(day, infusions),
+                    content.key,
+                )
+            )
+        return entries
+
+    def _reminder(self, row: sqlite3.Row) -> ReminderSettings:
+        member = bytes(row["member"])
+        return sealed.read_reminder(
+            self._cipher.open(row["sealed"], sealed.context(member, sealed.REMINDER)),
+            next_due_at=_from_ts(row["next_due_at"]),
+            last_sent_at=_from_ts(row["last_sent_at"]) if row["last_sent_at"] else None,
+        )
 
 
-def _batch_statement(rows: Sequence[NewEntryRow]) -> tuple[str, list[object]]:
+def _set_day(days: dict[int, date], seq: int, infusion: date | None) -> None:
+    if infusion is None:
+        days.pop(seq, None)
+    else:
+        days[seq] = infusion
+
+
+def _same_key(stored: str, given: str) -> bool:
+    return hmac.compare_digest(stored.encode(), given.encode())
+
+
+def _matched(
+    rows: Sequence[NewEntryRow],
+    returned: Sequence[sqlite3.Row],
+    open_days: Callable[[bytes, bytes | None], dict[int, date]],
+) -> list[InsertedEntry | None]:
+    """Each row's result, in `rows` order: a member's numbers rise in the order their rows came, and
+    rows past the member's limit got none. Each sees the day-0 dates stored and added before it."""
+    if len(rows) == 1:  # the common case, alone: no grouping needed
+        [row] = rows
+        if not returned:
+            return [None]
+        [stored] = returned
+        dates = list(open_days(row.member, stored["sealed_days"]).values())
+        if row.infusion is not None:
+            dates.append(row.infusion)
+        return [InsertedEntry(int(stored["seq"]), tuple(dates))]
+    numbers: dict[bytes, list[int]] = {}
+    stored_days: dict[bytes, bytes | None] = {}
+    for row in returned:
+        member = bytes(row["member"])
+        numbers.setdefault(member, []).append(int(row["seq"]))
+        stored_days[member] = row["sealed_days"]
+    for seqs in numbers.values():
+        seqs.sort()
+    taken: dict[bytes, int] = {}
+    seen: dict[bytes, list[date]] = {}
+    results: list[InsertedEntry | None] = []
+    for row in rows:
+        seqs = numbers.get(row.member, [])
+        index = taken.get(row.member, 0)
+        if index >= len(seqs):
+            results.append(None)
+            continue
+        taken[row.member] = index + 1
+        if row.member not in seen:
+            seen[row.member] = list(open_days(row.member, stored_days.get(row.member)).values())
+        if row.infusion is not None:
+            seen[row.member].append(row.infusion)
+        results.append(InsertedEntry(seqs[index], tuple(seen[row.member])))
+    return results
+
+
+def _batch_statement(rows: Sequence[NewEntryRow], limit: int) -> tuple[str, list[object]]:
     size = next(size for size in _BATCH_SIZES if size >= len(rows))
     params: list[object] = []
     for position, row in enumerate(rows):
-        params += (position, row.user_id, *row.values, row.stamp)
+        params += (position, row.member, row.entry_date, row.sealed, row.stamp)
     for _ in range(size - len(rows)):
         params += _PAD_ROW
+    params.append(limit)
     return _batch_insert_text(size), params
+
+
+def _ensure_statement(documents: dict[bytes, bytes]) -> tuple[str, list[object]]:
+    size = next(size for size in (1, *_BATCH_SIZES) if size >= len(documents))
+    params: list[object] = []
+    for member, document in documents.items():
+        params += (member, document)
+    params += (None, None) * (size - len(documents))
+    return _ensure_text(size), params
+
+
+@functools.cache
+def _ensure_text(size: int) -> str:
+    # Only "?" placeholders are spliced in; every value travels as a parameter.
+    return _ENSURE_MEMBERS.format(rows=", ".join([_ENSURE_ROW] * size))
 
 
 @functools.cache
@@ -494,25 +657,163 @@ def _batch_insert_text(size: int) -> str:
     return _BATCH_INSERT.format(rows=", ".join([_BATCH_ROW] * size))
 
 
-# Stored values to members of the enums, without the enum call machinery on every row read.
-_KINDS = {member.value: member for member in EntryKind}
-_SOURCES = {member.value: member for member in EntrySource}
-_THERAPIES = {member.value: member for member in Therapy}
-_PHASES = {member.value: member for member in Phase}
+# --- key rotation ---------------------------------------------------------------------------------
 
 
-def _parse_dates(joined: str | None) -> tuple[date, ...]:
-    return tuple(date.fromisoformat(part) for part in joined.split(",")) if joined else ()
+class KeyRotationError(Exception):
+    """The journal cannot be re-sealed as it stands (the message says why; nothing was changed)."""
 
 
-def _reminder(row: sqlite3.Row) -> ReminderSettings:
-    hour, minute = (int(part) for part in row["local_time"].split(":"))
-    return ReminderSettings(
-        user_id=int(row["user_id"]),
-        cadence=Cadence(row["cadence"]),
-        local_time=time(hour, minute),
-        timezone=row["timezone"],
-        weekday=row["weekday"],
-        next_due_at=_from_ts(row["next_due_at"]),
-        last_sent_at=_from_ts(row["last_sent_at"]) if row["last_sent_at"] else None,
-    )
+@dataclass(frozen=True, slots=True)
+class RotationReport:
+    """How many rows `reseal_journal` re-sealed under the new key."""
+
+    members: int
+    entries: int
+    reminders: int
+
+
+_ROTATION_BATCH = 500
+
+
+async def lock_out_other_connections(db: Database) -> bool:
+    """Hold the database for this connection alone until it closes; False when another connection
+    (a running bot) has it open, in which case nothing is held."""
+    await db.execute("PRAGMA locking_mode=EXCLUSIVE")
+    await db.execute("PRAGMA busy_timeout=100")  # another connection is there or not: no need to wait
+    try:
+        await db.execute("BEGIN EXCLUSIVE")
+    except sqlite3.OperationalError:
+        await db.execute("PRAGMA locking_mode=NORMAL")
+        return False
+    finally:
+        await db.execute("PRAGMA busy_timeout=5000")
+    await db.execute("COMMIT")
+    return True
+
+
+async def reseal_journal(db: Database, old: JournalKeys, new: JournalKeys) -> RotationReport:
+    """Re-seal every journal value, pseudonyms included, from `old` keys to `new`, in one transaction.
+
+    A member's new pseudonym comes from the Discord id sealed in their member row. Any value that
+    does not open under `old` stops the rotation with nothing changed. Afterwards the indexes are
+    file is rebuilt and its write-ahead log emptied, so no old pseudonym is left in it.
+    """
+    async with db.transaction():
+        renamed = await _reseal_members(db, old, new)
+        entries = await _reseal_entries(db, old, new, renamed)
+        reminders = await _reseal_reminders(db, old, new, renamed)
+        await db.execute(
+            "INSERT INTO journal_meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (_CANARY_KEY, new.cipher.make_canary()),
+        )
+    await scrub_database(db)
+    return RotationReport(len(renamed), entries, reminders)
+
+
+async def scrub_database(db: Database) -> bool:
+    """VACUUM, then a truncating checkpoint (see `_VACUUM`); False when the file was busy."""
+    try:
+        await db.execute(_VACUUM)
+    except sqlite3.OperationalError:
+        return False
+    row = await db.fetch_one(_CHECKPOINT)
+    return row is not None and int(row[0]) == 0
+
+
+def _resealed(
+    old: JournalKeys, new: JournalKeys, token: bytes, member: bytes, renamed: bytes, kind: bytes
+) -> bytes:
+    plaintext = old.cipher.open(token, sealed.context(member, kind))
+    return new.cipher.seal(plaintext, sealed.context(renamed, kind))
+
+
+async def _reseal_members(db: Database, old: JournalKeys, new: JournalKeys) -> dict[bytes, bytes]:
+    rows = await db.fetch_all("SELECT id, member, sealed_member, sealed_days FROM journal_members")
+    owners = await _reminder_owners(db, old)
+    renamed: dict[bytes, bytes] = {}
+    for row in rows:
+        member = bytes(row["member"])
+        if row["sealed_member"] is not None:
+            user_id = sealed.read_member(
+                old.cipher.open(row["sealed_member"], sealed.context(member, sealed.MEMBER))
+            ).user_id
+        elif member in owners:
+            user_id = owners[member]
+        else:
+            raise KeyRotationError(
+                "a journal member row holds no sealed id, so its new pseudonym cannot be worked out; "
+                "nothing was changed"
+            )
+        target = new.pseudonym(user_id)
+        renamed[member] = target
+        document = (
+            new.cipher.seal(sealed.member_document(user_id, None), sealed.context(target, sealed.MEMBER))
+            if row["sealed_member"] is None
+            else _resealed(old, new, row["sealed_member"], member, target, sealed.MEMBER)
+        )
+        days = (
+            None
+            if row["sealed_days"] is None
+            else _resealed(old, new, row["sealed_days"], member, target, sealed.DAYS)
+        )
+        await db.execute(
+            "UPDATE journal_members SET member = ?, sealed_member = ?, sealed_days = ? WHERE id = ?",
+            (target, document, days, row["id"]),
+        )
+    return renamed
+
+
+async def _reminder_owners(db: Database, old: JournalKeys) -> dict[bytes, int]:
+    """Pseudonym -> Discord id from the reminders (a second source of a member's id)."""
+    owners: dict[bytes, int] = {}
+    for row in await db.fetch_all("SELECT member, sealed FROM journal_reminders"):
+        member = bytes(row["member"])
+        opened = old.cipher.open(row["sealed"], sealed.context(member, sealed.REMINDER))
+        owners[member] = sealed.reminder_owner(opened)
+    return owners
+
+
+async def _reseal_entries(
+    db: Database, old: JournalKeys, new: JournalKeys, renamed: dict[bytes, bytes]
+) -> int:
+    count, after = 0, 0
+    while True:
+        rows = await db.fetch_all(
+            "SELECT id, member, sealed FROM journal_entries WHERE id > ? ORDER BY id LIMIT ?",
+            (after, _ROTATION_BATCH),
+        )
+        if not rows:
+            return count
+        for row in rows:
+            member = bytes(row["member"])
+            target = renamed.get(member)
+            if target is None:
+                raise KeyRotationError(
+                    "a journal entry belongs to no member row, so its new pseudonym cannot be worked "
+                    "out; nothing was changed"
+                )
+            await db.execute(
+                "UPDATE journal_entries SET member = ?, sealed = ? WHERE id = ?",
+                (target, _resealed(old, new, row["sealed"], member, target, sealed.ENTRY), row["id"]),
+            )
+        count += len(rows)
+        after = int(rows[-1]["id"])
+
+
+async def _reseal_reminders(
+    db: Database, old: JournalKeys, new: JournalKeys, renamed: dict[bytes, bytes]
+) -> int:
+    rows = await db.fetch_all("SELECT id, member, sealed FROM journal_reminders")
+    for row in rows:
+        member = bytes(row["member"])
+        opened = old.cipher.open(row["sealed"], sealed.context(member, sealed.REMINDER))
+        target = renamed.get(member) or new.pseudonym(
+            sealed.read_reminder(opened, datetime.now(UTC), None).user_id
+        )
+        await db.execute(
+            "UPDATE journal_reminders SET member = ?, sealed = ? WHERE id = ?",
+            (target, new.cipher.seal(opened, sealed.context(target, sealed.REMINDER)), row["id"]),
+        )
+    return len(rows)
