@@ -25,10 +25,9 @@ import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
-from typing import ClassVar, Protocol
+from typing import ClassVar, NamedTuple, Protocol
 
 from bot.core.clock import Clock
 from bot.core.journal.model import ForgottenItems
@@ -62,16 +61,14 @@ class WatchNotifier(Protocol):
     async def send(self, user_id: int, text: str) -> Delivery: ...
 
 
-@dataclass(frozen=True, slots=True)
-class AddedWatch:
+class AddedWatch(NamedTuple):
     """A watch just added, and how many open trials match it now (what it starts out knowing)."""
 
     watch: TrialWatch
     matching: int
 
 
-@dataclass(frozen=True, slots=True)
-class RoundReport:
+class RoundReport(NamedTuple):
     """What one round did (for tests and the log)."""
 
     checked: int = 0

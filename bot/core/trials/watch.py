@@ -17,6 +17,8 @@ together stay together and one registry request serves all of them; a watch is n
 twice within one interval.
 
 Pure: the service fetches and sends, the repository seals. Sealed documents are built here too.
+Models are named tuples: immutable like frozen dataclasses, and about a tenth of their cost to
+define, which the bot pays at every start (`bench/bench_memory.py`).
 """
 
 from __future__ import annotations
@@ -24,10 +26,10 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from bot.core.trials.interventions import DEFAULT_INTERVENTION, intervention_option
 from bot.core.trials.models import OPEN_STATUSES, GeoPoint, Place, RankedStudy, SiteAccess, Study
@@ -51,6 +53,7 @@ _CONTEXT_PREFIX = b"trialwatch:"
 #: What each sealed value of a watch row is (part of its context, so values cannot swap places).
 WATCH_PART = b"watch"
 STATE_PART = b"state"
+_NOTHING: Mapping[str, Any] = MappingProxyType({})
 
 
 class NewsKind(StrEnum):
@@ -60,8 +63,7 @@ class NewsKind(StrEnum):
     STATUS = "status"  # a study the watch knows changed its overall status
 
 
-@dataclass(frozen=True)
-class WatchSettings:
+class WatchSettings(NamedTuple):
     """What a member watches: a kind of intervention, and optionally a place with a radius."""
 
     intervention: str = DEFAULT_INTERVENTION
@@ -94,8 +96,7 @@ def watch_settings(intervention: str | None, place: Place | None, radius_km: int
     return WatchSettings(option.key, place, radius)
 
 
-@dataclass(frozen=True)
-class TrialWatch:
+class TrialWatch(NamedTuple):
     """One member's watch as stored: settings, what it has told, and where its schedule stands."""
 
     user_id: int
@@ -103,7 +104,7 @@ class TrialWatch:
     seq: int
     settings: WatchSettings
     #: NCT number -> the overall status last told (or seen when the watch was set up).
-    known: Mapping[str, str] = field(default_factory=dict)
+    known: Mapping[str, str] = _NOTHING
     created_at: datetime | None = None
     #: None while the watch is paused (direct messages to the member were refused).
     next_due_at: datetime | None = None
@@ -116,8 +117,7 @@ class TrialWatch:
         return self.next_due_at is None
 
 
-@dataclass(frozen=True)
-class News:
+class News(NamedTuple):
     """One thing to tell: a study that newly matches, or a known study's new status."""
 
     kind: NewsKind
@@ -134,16 +134,14 @@ class News:
         return (self.study.nct_id, self.kind.value, self.study.status)
 
 
-@dataclass(frozen=True)
-class StatusLookup:
+class StatusLookup(NamedTuple):
     """What a look-up by NCT number found: `asked` the numbers it answered for, `found` the studies."""
 
     asked: frozenset[str] = frozenset()
-    found: Mapping[str, Study] = field(default_factory=dict)
+    found: Mapping[str, Study] = _NOTHING
 
 
-@dataclass(frozen=True)
-class CheckOutcome:
+class CheckOutcome(NamedTuple):
     """What one check of one watch found: the news, and what the watch knows once it is told."""
 
     news: tuple[News, ...]
@@ -182,9 +180,10 @@ def check_watch(
     settings: WatchSettings,
     known: Mapping[str, str],
     studies: Sequence[Study],
-    lookup: StatusLookup = StatusLookup(),
+    lookup: StatusLookup | None = None,
 ) -> CheckOutcome:
     """News for one watch from the registry's open list (`studies`) and a look-up of what left it."""
+    lookup = lookup or StatusLookup()
     listed = {study.nct_id: study for study in studies}
     matches = matching_studies(settings, studies)
     news: list[News] = []
@@ -324,8 +323,7 @@ def watch_document(user_id: int, settings: WatchSettings, created_at: datetime) 
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-@dataclass(frozen=True)
-class OpenedWatch:
+class OpenedWatch(NamedTuple):
     """What a watch's sealed value holds."""
 
     user_id: int

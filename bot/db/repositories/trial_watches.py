@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from bot.core.journal.crypto import JournalIntegrityError, JournalKeys, log_tag
 from bot.core.trials import watch as rules
@@ -55,8 +55,7 @@ def _from_ts(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text).astimezone(UTC)
 
 
-@dataclass(frozen=True, slots=True)
-class StoredWatch:
+class StoredWatch(NamedTuple):
     """A watch as read, with what a later change must name: its row and its sealed state as stored."""
 
     row_id: int
