@@ -190,15 +190,16 @@ class TrialsCog(commands.Cog, name="Trials"):
 
     async def _tell_paused_watches(self, interaction: discord.Interaction) -> None:
         """Once, after a trial watch paused because a DM was refused: say so, privately, with a button
-        that turns it back on. Never spoils the results already sent."""
+        that turns it back on (marked as told only once sent). Never spoils the results already sent."""
         try:
-            paused = await self.watches.take_pause_notice(interaction.user.id)
+            paused = await self.watches.untold_pauses(interaction.user.id)
             if paused:
                 await interaction.followup.send(
                     paused_notice(paused),
                     view=dynamic_buttons(ResumeButton(interaction.user.id)),
                     ephemeral=True,
                 )
+                await self.watches.pauses_told(interaction.user.id)  # once sent: never told twice
         except Exception:
             log.exception("Could not tell a member that their trial watch is paused")
 

@@ -160,19 +160,18 @@ class TrialWatchService:
     async def paused(self, user_id: int) -> list[TrialWatch]:
         return [watch for watch in await self.watches(user_id) if watch.paused]
 
-    async def take_pause_notice(self, user_id: int) -> list[TrialWatch]:
-        """The member's watches paused since they last heard, now marked as told (they are told
-        once, at their next `/trials`)."""
-        told: list[TrialWatch] = []
+    async def untold_pauses(self, user_id: int) -> list[TrialWatch]:
+        """The member's watches paused since they last heard (they are told at their next `/trials`,
+        then `pauses_told`)."""
+        return [watch for watch in await self.watches(user_id) if watch.pause_untold]
+
+    async def pauses_told(self, user_id: int) -> None:
+        """The member has been told that their watches paused: they are not told again."""
         for stored in await self._repository.member_watches(user_id):
-            if not stored.watch.pause_untold:
-                continue
-            saved = await self._repository.save_state(
-                stored, stored.watch.known, next_due_at=None, checked_at=stored.watch.checked_at
-            )
-            if saved is not None:
-                told.append(saved.watch)
-        return told
+            if stored.watch.pause_untold:
+                await self._repository.save_state(
+                    stored, stored.watch.known, next_due_at=None, checked_at=stored.watch.checked_at
+                )
 
     async def resume(self, user_id: int) -> list[TrialWatch]:
         """Turn the member's paused watches back on (the caller has just reached them by DM). Each
@@ -264,12 +263,12 @@ class TrialWatchService:
         told = paused = 0
         for user_id, watches in by_member.items():
             try:
-                outcome = await self._check_member(user_id, watches, fetched, lookup)
+                outcome, held = await self._check_member(user_id, watches, fetched, lookup)
             except Exception:
                 log.exception("Trial watch: a member's check failed (%s)", self._repository.log_tag(user_id))
                 continue
             told += outcome is Delivery.SENT
-            paused += len(watches) if outcome is Delivery.CLOSED else 0
+            paused += held if outcome is Delivery.CLOSED else 0
         return RoundReport(checked=len(checkable), fetches=len(fetched), told=told, paused=paused)
 
     async def _look_up(
@@ -295,9 +294,9 @@ class TrialWatchService:
         watches: Sequence[StoredWatch],
         fetched: dict[str, FetchedStudies],
         lookup: StatusLookup,
-    ) -> Delivery | None:
-        """Check the member's due watches, record their news as told, then send it in one DM; None
-        when there was nothing to tell."""
+    ) -> tuple[Delivery | None, int]:
+        """Check the member's due watches, record their news as told, then send it in one DM. Returns
+        how the DM went (None: nothing to tell) and how many watches had news in it."""
         now = self._clock.now()
         claimed: list[tuple[StoredWatch, StoredWatch]] = []
         items: list[tuple[TrialWatch, News]] = []
@@ -316,12 +315,12 @@ class TrialWatchService:
             claimed.append((stored, saved))
             items.extend((saved.watch, news) for news in outcome.news)
         if not items:
-            return None
+            return None, 0
         unique = rules.unique_news(items)
         delivery = await self._send(user_id, news_message(unique, self.interval))
         if delivery is Delivery.SENT:
             log.info("Trial watch news sent (%d)", len(unique))
-            return delivery
+            return delivery, len(claimed)
         for before, after in claimed:
             if delivery is Delivery.CLOSED:
                 # Paused with what it knew before: the news is told once the member can be reached.
@@ -335,7 +334,7 @@ class TrialWatchService:
             self._repository.log_tag(user_id),
             "direct messages closed, watch paused" if delivery is Delivery.CLOSED else "kept for next time",
         )
-        return delivery
+        return delivery, len(claimed)
 
     async def _send(self, user_id: int, text: str) -> Delivery:
         notifier = self._notifier

@@ -274,12 +274,14 @@ def test_one_piece_of_news_reads_calmly_with_its_site_and_distance() -> None:
     watch = TrialWatch(1, 2, NEAR_CHICAGO)
     [news] = check_watch(NEAR_CHICAGO, {}, [study("NCT00000002", MILWAUKEE)]).news
     text = news_message([(watch, news)], DAY)
-    assert "**New near Chicago, Illinois, United States** (watch #2)" in text
+    assert "**New trial near Chicago, Illinois, United States** (watch #2)" in text
     assert "Recruiting · nearest open site: Example Hospital Milwaukee, Milwaukee, United States, **" in text
     status = check_watch(
         NEAR_CHICAGO, {"NCT00000002": "NOT_YET_RECRUITING"}, [study("NCT00000002", MILWAUKEE)]
     )
-    assert "Now: Recruiting (before: Not yet recruiting)" in news_message([(watch, status.news[0])], DAY)
+    assert "Now: Recruiting (before: Not yet recruiting). It is looking for participants." in news_message(
+        [(watch, status.news[0])], DAY
+    )
 
 
 def test_the_list_the_add_answer_and_the_pause_notice_name_each_watch() -> None:

@@ -146,7 +146,7 @@ async def test_a_new_study_nearby_brings_exactly_one_dm_and_a_restart_repeats_no
         assert "NCT09000010" in dm["content"] and "NCT04047628" not in dm["content"], (
             "known studies are not news"
         )
-        assert "**New near Chicago, Illinois, United States** (watch #1)" in dm["content"]
+        assert "**New trial near Chicago, Illinois, United States** (watch #1)" in dm["content"]
         assert "talk it through with your MS team" in dm["content"]
         assert dm["allowed_mentions"]["parse"] == [], "a DM pings no one"
 

@@ -153,7 +153,8 @@ async def test_a_status_change_and_a_closing_are_each_told_once(world: World) ->
 
     [(_, text)] = world.inbox.sent
     assert "NCT03269071" in text and "Now: Recruiting (before: Not yet recruiting)" in text
-    assert "NCT04047628" in text and "Now: Completed (before: Recruiting)" in text
+    assert "NCT04047628" in text
+    assert "Now: Completed (before: Recruiting). It is not taking new participants now." in text
     assert [params["filter.ids"] for params in world.look_ups()] == ["NCT04047628"]
     world.clock.set(FIRST_LOOK + DAY)
     await world.service.run_due()
@@ -173,6 +174,7 @@ async def test_two_watches_finding_the_same_study_tell_it_once(world: World) -> 
 
 async def test_closed_dms_pause_the_watch_and_the_news_waits_for_the_member(world: World) -> None:
     await world.service.add(TARA, NEAR_CHICAGO)
+    await world.service.add(TARA, WatchSettings("neural"))  # nothing new for this one
     world.registry.add_study(EVANSTON_TRIAL)
     world.clock.set(FIRST_LOOK)
     world.inbox.answer = Delivery.CLOSED
@@ -180,12 +182,16 @@ async def test_closed_dms_pause_the_watch_and_the_news_waits_for_the_member(worl
     report = await world.service.run_due()
 
     assert report.paused == 1 and world.inbox.sent == []
-    [watch] = await world.service.watches(TARA)
+    watch, quiet = await world.service.watches(TARA)
     assert watch.paused and watch.pause_untold and "NCT09000010" not in watch.known
+    assert not quiet.paused, "a watch with nothing to tell keeps looking"
+    await world.service.remove(TARA, quiet.seq)
     world.clock.set(FIRST_LOOK + 3 * DAY)
     assert (await world.service.run_due()).checked == 0, "a paused watch is not looked at"
-    assert [w.seq for w in await world.service.take_pause_notice(TARA)] == [1]
-    assert await world.service.take_pause_notice(TARA) == [], "the member is told once"
+    assert [w.seq for w in await world.service.untold_pauses(TARA)] == [1]
+    await world.service.pauses_told(TARA)
+    assert await world.service.untold_pauses(TARA) == [], "the member is told once"
+    assert (await world.service.watches(TARA))[0].paused, "and the watch stays paused until resumed"
 
     world.inbox.answer = Delivery.SENT
     [resumed] = await world.service.resume(TARA)

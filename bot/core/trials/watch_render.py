@@ -19,6 +19,13 @@ from bot.core.trials.watch import MAX_WATCHES_PER_MEMBER, News, NewsKind, TrialW
 
 #: Titles in a DM are cut to this (a whole message holds several studies).
 NEWS_TITLE_CHARS = 150
+# What a new status means for someone who might join, in plain words (ClinicalTrials.gov's glossary).
+_NOT_TAKING = "It is not taking new participants now."
+_STATUS_MEANING = {
+    "RECRUITING": "It is looking for participants.",
+    "NOT_YET_RECRUITING": "It plans to start looking for participants soon.",
+    "ENROLLING_BY_INVITATION": "It takes only people its team invites.",
+}
 DMS_NEEDED = "-# I can only reach you if you allow direct messages from members of a server we share."
 NEWS_CLOSING = (
     "If one of these interests you, the study team can tell you whether you might take part. "
@@ -150,14 +157,17 @@ def _news_item(watch: TrialWatch, news: News) -> str:
     link = f"[{name}: {title}](<{study.url}>)"
     where = watch.settings.place.label if watch.settings.place else None
     if news.kind is NewsKind.NEW:
-        heading = f"**New {'near ' + escape_markdown(where) if where else 'trial'}** (watch #{watch.seq})"
+        heading = f"**New trial{' near ' + escape_markdown(where) if where else ''}** (watch #{watch.seq})"
         detail = status_label(study.status)
         ranked = news.ranked
         if ranked is not None and ranked.nearest_site is not None:
             detail += f" · nearest open site: {site_text(ranked.nearest_site, ranked.distance_km)}"
     else:
         heading = f"**Status changed** (watch #{watch.seq})"
-        detail = f"Now: {status_label(study.status)} (before: {status_label(news.old_status)})"
+        detail = (
+            f"Now: {status_label(study.status)} (before: {status_label(news.old_status)}). "
+            f"{_STATUS_MEANING.get(study.status or '', _NOT_TAKING)}"
+        )
     return f"{heading}\n{link}\n{detail}"
 
 
