@@ -64,6 +64,14 @@ async def test_trialwatch_options_match_the_contract(loaded_bot: StemcellBot) ->
     assert [c.value for c in intervention.choices] == [o.key for o in INTERVENTION_OPTIONS]
 
 
+async def test_the_trial_watch_asks_the_registry_through_the_trials_service(loaded_bot: StemcellBot) -> None:
+    """One service, so one client and one pace (at most a request a second) for /trials and the watch,
+    and one cache: what the watch fetches is what /trials shows."""
+    services = loaded_bot.services
+    assert services.trial_watch._trials is services.trials
+    assert services.trial_watch.interval.total_seconds() == loaded_bot.settings.trial_watch_interval
+
+
 async def test_stemcell_options_match_the_contract(loaded_bot: StemcellBot) -> None:
     command = loaded_bot.tree.get_command("stemcell")
     assert isinstance(command, app_commands.Command)

@@ -111,6 +111,31 @@ def test_only_open_sites_within_the_radius_make_a_trial_match() -> None:
     ]
 
 
+ONTARIO = Place("Ontario", "CA", "Canada", GeoPoint(43.70643, -79.39864), kind="state")  # at Toronto
+
+
+def canadian(city: str, province: str | None, lat: float, lon: float, country: str = "Canada") -> Site:
+    return Site(f"Example Hospital {city}", city, province, country, "RECRUITING", GeoPoint(lat, lon))
+
+
+def test_a_province_covers_its_own_sites_and_those_near_its_main_city() -> None:
+    watch = WatchSettings("any", ONTARIO, 200)
+    studies = [
+        study("NCT00000011", canadian("Ottawa", "Ontario", 45.41117, -75.69812)),  # 350 km from Toronto
+        study("NCT00000012", canadian("Buffalo", "New York", 42.88645, -78.87837, "United States")),  # 90 km
+        study("NCT00000013", canadian("Montreal", "Quebec", 45.50884, -73.58781)),  # another province
+        study("NCT00000014", Site("Example", "Thunder Bay", "Ontario", "Canada", "RECRUITING", None)),
+    ]
+    matches = matching_studies(watch, studies)
+    assert list(matches) == ["NCT00000011", "NCT00000012", "NCT00000014"]
+    assert matches["NCT00000014"].distance_km is None, "in Ontario, though the registry gives no position"
+    city = WatchSettings("any", Place("Toronto", "CA", "Canada", ONTARIO.point, region="Ontario"), 200)
+    assert list(matching_studies(city, studies)) == ["NCT00000012"], "a city counts by distance alone"
+    assert describe_watch(watch) == (
+        "Any stem-cell therapy, in Ontario, Canada or within 200 km (124 mi) of its main city"
+    )
+
+
 # --- news, once -----------------------------------------------------------------------------------
 
 

@@ -3,7 +3,10 @@
 A watch is a kind of intervention, optionally a place and a radius. It matches a trial (the kinds
 `/trials` lists by default) that recruits or is about to: anywhere when the watch has no place,
 else with a site open to anyone who qualifies within the radius (invitation-only, expanded-access
-and closed sites never count, as in `ordering`).
+and closed sites never count, as in `ordering`). A country, state or province stands at its main
+city, which says little about a place as wide as Ontario: there, a site in it counts too, by the
+country and state names the registry gives (the radius still catches sites near its main city
+when the registry spells the country otherwise).
 
 Each watch remembers what it has told (`known`: NCT number -> the overall status last told, or
 seen when the watch was set up). A check compares that with the registry's fresh list and yields
@@ -32,8 +35,8 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from bot.core.trials.interventions import DEFAULT_INTERVENTION, intervention_option
-from bot.core.trials.models import OPEN_STATUSES, GeoPoint, Place, RankedStudy, SiteAccess, Study
-from bot.core.trials.ordering import nearest_site
+from bot.core.trials.models import OPEN_STATUSES, GeoPoint, Place, RankedStudy, Site, SiteAccess, Study
+from bot.core.trials.places import fold
 from bot.errors import InvalidInput, NotFound
 
 #: The most watches one member keeps (each costs a check per interval).
@@ -157,10 +160,31 @@ def matching_studies(settings: WatchSettings, studies: Iterable[Study]) -> dict[
         if settings.place is None or settings.radius_km is None:
             matches[study.nct_id] = RankedStudy(study)
             continue
-        nearest = nearest_site(study, settings.place.point, SiteAccess.OPEN)
-        if nearest is not None and nearest[1] <= settings.radius_km:
-            matches[study.nct_id] = RankedStudy(study, nearest_site=nearest[0], distance_km=nearest[1])
+        reached = _nearest_site_in_reach(study, settings.place, settings.radius_km)
+        if reached is not None:
+            matches[study.nct_id] = RankedStudy(study, nearest_site=reached[0], distance_km=reached[1])
     return matches
+
+
+def _nearest_site_in_reach(study: Study, place: Place, radius_km: int) -> tuple[Site, float | None] | None:
+    """The nearest open site within the radius, or (for a country, state or province) in it."""
+    best: tuple[Site, float | None] | None = None
+    for site in study.sites:
+        if site.access is not SiteAccess.OPEN:
+            continue
+        distance = None if site.point is None else place.point.distance_km(site.point)
+        if not (distance is not None and distance <= radius_km) and not _in_region(site, place):
+            continue
+        if best is None or (distance is not None and (best[1] is None or distance < best[1])):
+            best = (site, distance)
+    return best
+
+
+def _in_region(site: Site, place: Place) -> bool:
+    """Whether a site lies in a country, state or province place, by the names the registry gives."""
+    if place.kind == "city" or not site.country or fold(site.country) != fold(place.country):
+        return False
+    return place.kind == "country" or (site.state is not None and fold(site.state) == fold(place.name))
 
 
 def baseline(settings: WatchSettings, studies: Iterable[Study]) -> dict[str, str]:

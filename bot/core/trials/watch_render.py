@@ -49,8 +49,10 @@ def describe_watch(settings: WatchSettings) -> str:
     label = intervention_option(settings.intervention).label
     if settings.place is None or settings.radius_km is None:
         return f"{label}, anywhere"
-    miles = km_to_miles(settings.radius_km)
-    return f"{label}, within {settings.radius_km:,} km ({miles:,.0f} mi) of {settings.place.label}"
+    reach = f"{settings.radius_km:,} km ({km_to_miles(settings.radius_km):,.0f} mi)"
+    if settings.place.kind != "city":
+        return f"{label}, in {settings.place.label} or within {reach} of its main city"
+    return f"{label}, within {reach} of {settings.place.label}"
 
 
 def _stamp(moment: datetime, style: str = "R") -> str:
