@@ -44,6 +44,7 @@ from bot.core.journal.crypto import JournalKeyError, default_key_path, rotation_
 from bot.db.database import open_database
 from bot.db.migrate import MigrationError, apply_migrations, available_migrations, current_version
 from bot.db.repositories.journal import KeyRotationError, lock_out_other_connections
+from bot.db.repositories.trial_watches import reseal_trial_watches
 from bot.log import setup_logging
 from bot.services.journal import KeyRotation, journal_migration_inputs, rotate_journal_key
 from bot.settings import Settings, SettingsError, load_settings
@@ -339,7 +340,10 @@ def command_rotate_key() -> int:
                     "running?). Stop the bot, then run rotate-key again. Nothing was changed."
                 )
             await apply_migrations(db, journal_migration_inputs(configured, key_path))
-            return await rotate_journal_key(db, configured, key_path, datetime.now(UTC))
+            # Trial watches are sealed with the journal's keys: re-sealed in the same transaction.
+            return await rotate_journal_key(
+                db, configured, key_path, datetime.now(UTC), also=(reseal_trial_watches,)
+            )
         finally:
             await db.close()
 

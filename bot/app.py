@@ -198,6 +198,7 @@ class StemcellBot(commands.Bot):
         from bot.cogs.journal import JournalCog
         from bot.cogs.message_scan import MessageScanCog
         from bot.cogs.modlog import ModlogCog
+        from bot.cogs.trial_watch import TrialWatchCog
         from bot.cogs.trials import TrialsCog
 
         cog_types: list[Callable[[BotContext], commands.Cog]] = [
@@ -210,6 +211,7 @@ class StemcellBot(commands.Bot):
             AutoresponseCog,
             ModlogCog,
             TrialsCog,
+            TrialWatchCog,
             JournalCog,
         ]
         return [cog_type(self.context) for cog_type in cog_types]

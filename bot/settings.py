@@ -16,6 +16,9 @@ from urllib.parse import urlsplit
 DEFAULT_DATABASE_PATH = "data/stemcell-bot.sqlite3"
 DEFAULT_DISCORD_API_BASE = "https://discord.com/api/v10"
 DEFAULT_CLINICALTRIALS_API_BASE = "https://clinicaltrials.gov/api/v2"
+DEFAULT_TRIAL_WATCH_INTERVAL = 86400
+# An hour at least (studies open over weeks, and the registry asks to be asked politely), a month at most.
+TRIAL_WATCH_INTERVAL_RANGE = (3600, 30 * 86400)
 SYNC_MODES = ("auto", "always", "never")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -71,6 +74,8 @@ class Settings:
     clinicaltrials_api_base: str
     content_dir: Path
     log_level: str
+    #: Seconds between two looks at the registry for one trial watch.
+    trial_watch_interval: int = DEFAULT_TRIAL_WATCH_INTERVAL
 
 
 class SettingsError(Exception):
@@ -143,6 +148,19 @@ def load_settings(environ: Mapping[str, str], *, require_token: bool = True) -> 
         problems,
     )
 
+    interval_raw = get("TRIAL_WATCH_INTERVAL")
+    interval = DEFAULT_TRIAL_WATCH_INTERVAL
+    low, high = TRIAL_WATCH_INTERVAL_RANGE
+    if interval_raw:
+        if interval_raw.isdigit() and low <= int(interval_raw) <= high:
+            interval = int(interval_raw)
+        else:
+            problems.append(
+                f"TRIAL_WATCH_INTERVAL: {interval_raw!r} is not a number of seconds from {low} (an hour) "
+                f"to {high} (30 days); expected something like '{DEFAULT_TRIAL_WATCH_INTERVAL}' (a day), "
+                "or leave it unset"
+            )
+
     content_raw = get("CONTENT_DIR")
     content_dir = Path(content_raw).expanduser() if content_raw else packaged_content_dir()
     if not content_dir.is_dir():
@@ -170,4 +188,5 @@ def load_settings(environ: Mapping[str, str], *, require_token: bool = True) -> 
         clinicaltrials_api_base=trials_base,
         content_dir=content_dir,
         log_level=logging.getLevelName(logging.getLevelName(level)),
+        trial_watch_interval=interval,
     )

@@ -14,10 +14,15 @@ records under `protocolSection`), and behaves like the registry where our code d
   apart (the registry's relaxed matching, which is how "multiple ... sclerosis" finds ALS studies).
 - `query.intr` (a small Essie subset: quoted phrases and words joined by `OR`) matches whole
   words, as written, in intervention names, other names and descriptions.
-- `filter.overallStatus` (pipe or comma list of the registry's values), `sort` on a date field,
+- `filter.overallStatus` (pipe or comma list of the registry's values), `filter.ids` (NCT numbers,
+  pipe or comma separated; a malformed one is refused), `sort` on a date field,
   `pageSize` (default 10, at most 1,000) and `pageToken`: a token only works with the same other
   parameters it was issued for, otherwise HTTP 400, as the API documents. `countTotal=true` adds
   `totalCount` to the first page.
+
+Between two looks, a test changes the registry as time would: `add_study(make_study(...))` (a new
+record, built like the defaults with `make_study` and `make_site`), `set_status(nct_id, status)` and
+`remove_study(nct_id)`.
 
 Switch `mode` to make it fail: "error" (HTTP `error_status`, 500 by default), "slow" (answers
 after `slow_seconds`, to trigger client timeouts), "malformed" (a body that is not JSON) or
@@ -192,6 +197,44 @@ def _study(
     if contacts_locations:
         protocol["contactsLocationsModule"] = contacts_locations
     return {"protocolSection": protocol, "derivedSection": {"miscInfoModule": {}}, "hasResults": False}
+
+
+#: A site record in the registry's shape (for `make_study`).
+make_site = _site
+
+
+def make_study(
+    nct_id: str,
+    title: str,
+    *,
+    sites: list[dict[str, Any]] | None,
+    status: str = "RECRUITING",
+    interventions: Sequence[str] = ("Autologous haematopoietic stem cell transplantation",),
+    phases: list[str] | None = None,
+    study_type: str = "INTERVENTIONAL",
+    updated: str = "2026-01-05",
+) -> dict[str, Any]:
+    """A study record in the registry's shape, an MS trial by default, to `add_study` between looks."""
+    return _study(
+        nct_id,
+        title,
+        status=status,
+        phases=["PHASE2"] if phases is None else phases,
+        interventions=list(interventions),
+        sites=sites,
+        study_type=study_type,
+        updated=updated,
+    )
+
+
+def new_trial_near_chicago() -> dict[str, Any]:
+    """An aHSCT trial registered after the defaults, with one site in Evanston (20 km from Chicago):
+    what a trial watch near Chicago must tell its member about."""
+    return make_study(
+        "NCT09000010",
+        "Autologous Haematopoietic Stem Cell Transplant in Active MS (illustrative)",
+        sites=[_site("Example Lakeside Hospital", "Evanston", "United States", 42.04114, -87.69006)],
+    )
 
 
 def default_studies() -> list[dict[str, Any]]:
@@ -503,6 +546,7 @@ class BadRequest(ValueError):
 
 
 _TERM = re.compile(r'"([^"]+)"|([^\s()"]+)')
+_NCT_ID = re.compile(r"NCT\d{8}")
 
 
 def _essie_terms(expression: str) -> list[tuple[str, bool]]:
@@ -578,6 +622,26 @@ class FakeClinicalTrials:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()
+
+    def add_study(self, record: Mapping[str, Any]) -> None:
+        """A record the registry holds from now on (as if just registered)."""
+        self.studies.append(copy.deepcopy(dict(record)))
+
+    def set_status(self, nct_id: str, status: str) -> None:
+        """Change a study's overall status (a trial that starts recruiting, or closes)."""
+        if status not in OVERALL_STATUSES:
+            raise ValueError(f"not a registry status: {status}")
+        self._record(nct_id)["protocolSection"]["statusModule"]["overallStatus"] = status
+
+    def remove_study(self, nct_id: str) -> None:
+        """The registry no longer holds the record (it happens when one is withdrawn and merged)."""
+        self.studies.remove(self._record(nct_id))
+
+    def _record(self, nct_id: str) -> dict[str, Any]:
+        for study in self.studies:
+            if _at(study, ("protocolSection", "identificationModule", "nctId")) == nct_id:
+                return study
+        raise KeyError(nct_id)
 
     @property
     def study_requests(self) -> list[RecordedRequest]:
@@ -655,10 +719,16 @@ class FakeClinicalTrials:
             raise BadRequest(f"unknown status(es): {', '.join(sorted(statuses - OVERALL_STATUSES))}")
         condition = params.get("query.cond", "").strip()
         interventions = _essie_terms(params.get("query.intr", ""))
+        ids = {i for i in re.split(r"[|,]", params.get("filter.ids", "")) if i}
+        malformed = sorted(i for i in ids if not _NCT_ID.fullmatch(i))
+        if malformed:
+            raise BadRequest(f"filter.ids: not NCT numbers: {', '.join(malformed)}")
         found = []
         for study in self.studies:
             status = _at(study, ("protocolSection", "statusModule", "overallStatus"))
             if statuses and status not in statuses:
+                continue
+            if ids and _at(study, ("protocolSection", "identificationModule", "nctId")) not in ids:
                 continue
             if condition and not self._condition_matches(study, condition):
                 continue

@@ -15,6 +15,7 @@ from bot.core.autoresponse import AnswerKind, ImportMode, MatchMode
 from bot.core.content.loader import load_content
 from bot.core.journal.model import EntryKind, Phase
 from bot.core.scanning import Sensitivity, WordKind
+from bot.core.trials import INTERVENTION_OPTIONS
 from bot.db.database import Database
 from bot.services.journal import load_journal_keys
 from bot.settings import load_settings, packaged_content_dir
@@ -38,7 +39,37 @@ async def loaded_bot(db: Database, tmp_path: Path) -> AsyncIterator[StemcellBot]
 
 async def test_documented_commands_are_registered(loaded_bot: StemcellBot) -> None:
     names = {c.name for c in loaded_bot.tree.get_commands()}
-    assert {"stemcell", "glossary", "caution", "help", "trials"} <= names
+    assert {"stemcell", "glossary", "caution", "help", "trials", "trialwatch"} <= names
+
+
+async def test_trialwatch_options_match_the_contract(loaded_bot: StemcellBot) -> None:
+    """`/trialwatch add [near] [intervention] [radius_km]`, `list`, `remove watch`; `/trials` unchanged."""
+    commands = {command.qualified_name: command for command in loaded_bot.tree.walk_commands()}
+    options = {
+        name: [(p.name, p.required) for p in command.parameters]
+        for name, command in commands.items()
+        if isinstance(command, app_commands.Command) and name.split()[0] in ("trials", "trialwatch")
+    }
+    assert options == {
+        "trials": [("near", False), ("intervention", False), ("observational", False)],
+        "trialwatch add": [("near", False), ("intervention", False), ("radius_km", False)],
+        "trialwatch list": [],
+        "trialwatch remove": [("watch", True)],
+    }
+    add = commands["trialwatch add"]
+    assert isinstance(add, app_commands.Command)
+    radius = next(p for p in add.parameters if p.name == "radius_km")
+    assert (radius.min_value, radius.max_value) == (10, 5000)
+    intervention = next(p for p in add.parameters if p.name == "intervention")
+    assert [c.value for c in intervention.choices] == [o.key for o in INTERVENTION_OPTIONS]
+
+
+async def test_the_trial_watch_asks_the_registry_through_the_trials_service(loaded_bot: StemcellBot) -> None:
+    """One service, so one client and one pace (at most a request a second) for /trials and the watch,
+    and one cache: what the watch fetches is what /trials shows."""
+    services = loaded_bot.services
+    assert services.trial_watch._trials is services.trials
+    assert services.trial_watch.interval.total_seconds() == loaded_bot.settings.trial_watch_interval
 
 
 async def test_stemcell_options_match_the_contract(loaded_bot: StemcellBot) -> None:

@@ -20,6 +20,15 @@ WHAT_IT_DOES: tuple[tuple[str, str], ...] = (
         "ClinicalTrials.gov, nearest first, with who to contact.",
     ),
     (
+        "Trial watch",
+        "`/trialwatch add [near] [intervention] [radius_km]`: a direct message when a new MS stem-cell "
+        "trial opens near you, or one you heard about changes its status (I look about once a day; up to "
+        "5 watches). `/trialwatch list` shows them; `/trialwatch remove` stops one, or all.\n"
+        "A watch keeps, until you remove it: your Discord id (to reach you), the place, kind and distance "
+        "you chose, and which studies it told you about, all **sealed** like your journal. Readable: only "
+        "a code name, and when it looks next. `/trialwatch remove` or `/journal forget` deletes it all.",
+    ),
+    (
         "Your journal",
         "`/journal add|list|view|edit|delete`: your private therapy diary. You can also just send me a "
         "direct message and I'll save it as a note, with an Undo button.\n"

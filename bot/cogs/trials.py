@@ -7,7 +7,6 @@ reads the list again from the service, which answers from its cache.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from typing import Any
@@ -18,9 +17,10 @@ from discord.ext import commands
 
 from bot.cogs._context import BotContext, context_of
 from bot.cogs._embeds import to_embed
+from bot.cogs._places import place_choices
 from bot.cogs._replies import pressed_by_its_owner
-from bot.cogs._ui import SafeItem
-from bot.core import limits
+from bot.cogs._ui import SafeItem, dynamic_buttons
+from bot.cogs.trial_watch import ResumeButton
 from bot.core.trials import (
     DEFAULT_INTERVENTION,
     INTERVENTION_OPTIONS,
@@ -29,14 +29,13 @@ from bot.core.trials import (
     TrialResults,
 )
 from bot.core.trials.render import PageState, render_trials_page
+from bot.core.trials.watch_render import paused_notice
 
 log = logging.getLogger(__name__)
 
 PREVIOUS_PREFIX = "trials:prev:"
 NEXT_PREFIX = "trials:next:"
 PAGE_LABEL_ID = "trials:page-label"
-# Discord gives an autocomplete answer three seconds; a first build of the place index may take longer.
-AUTOCOMPLETE_WAIT_SECONDS = 2.0
 
 
 def trials_message(results: TrialResults, page: int) -> dict[str, Any]:
@@ -131,6 +130,7 @@ class TrialsCog(commands.Cog, name="Trials"):
         self.client = context.client
         self.service = context.services.trials
         self.places = context.services.places
+        self.watches = context.services.trial_watch
 
     async def cog_load(self) -> None:
         # Nothing is loaded here: the place index is read from disk per look-up (built at first use).
@@ -180,22 +180,28 @@ class TrialsCog(commands.Cog, name="Trials"):
             await _remove_placeholder(interaction)
             raise
         await interaction.followup.send(**trials_message(results, 0))
+        await self._tell_paused_watches(interaction)
 
     @trials.autocomplete("near")
     async def near_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        if not await self.places.load_if_built():
-            try:
-                # Shielded: the first build goes on after Discord's window for an answer closes.
-                await asyncio.wait_for(asyncio.shield(self.places.ready()), AUTOCOMPLETE_WAIT_SECONDS)
-            except TimeoutError:
-                return []  # the next keystroke will have suggestions
-        choices: list[app_commands.Choice[str]] = []
-        for place in await self.places.suggest(current, limit=limits.AUTOCOMPLETE_CHOICES):
-            label = place.label[: limits.CHOICE_VALUE_CHARS]
-            choices.append(app_commands.Choice(name=label, value=label))
-        return choices
+        return await place_choices(self.places, current)
+
+    async def _tell_paused_watches(self, interaction: discord.Interaction) -> None:
+        """Once, after a trial watch paused because a DM was refused: say so, privately, with a button
+        that turns it back on (marked as told only once sent). Never spoils the results already sent."""
+        try:
+            paused = await self.watches.untold_pauses(interaction.user.id)
+            if paused:
+                await interaction.followup.send(
+                    paused_notice(paused),
+                    view=dynamic_buttons(ResumeButton(interaction.user.id)),
+                    ephemeral=True,
+                )
+                await self.watches.pauses_told(interaction.user.id)  # once sent: never told twice
+        except Exception:
+            log.exception("Could not tell a member that their trial watch is paused")
 
 
 async def _remove_placeholder(interaction: discord.Interaction) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import timedelta
 
 import aiohttp
 
@@ -27,10 +28,12 @@ from bot.db.repositories.clinic_watch import ClinicWatchRepository
 from bot.db.repositories.journal import JournalRepository
 from bot.db.repositories.modlog import ModlogRepository
 from bot.db.repositories.places import PlaceIndexRepository
+from bot.db.repositories.trial_watches import TrialWatchRepository
 from bot.db.repositories.trials_cache import TrialsCacheRepository
 from bot.services.autoresponses import AutoresponseService
 from bot.services.journal import JournalService
 from bot.services.message_watch import MessageWatch
+from bot.services.trial_watch import TrialWatchService
 from bot.settings import Settings
 
 
@@ -47,6 +50,8 @@ class Services:
     trials: TrialsService
     #: Place names for /trials near:, from the index on disk (built at first use).
     places: Gazetteer
+    #: Members' trial watches and the job that checks them (started by its cog, after connecting).
+    trial_watch: TrialWatchService
 
     async def start(self) -> None:
         """Load what lives in memory from the database (called once, before the bot connects)."""
@@ -54,6 +59,7 @@ class Services:
 
     async def close(self) -> None:
         """Finish the work still in flight (called once at shutdown, before the database closes)."""
+        await self.trial_watch.close()
         await self.journal.close()
 
 
@@ -73,17 +79,29 @@ def build_services(
     clinic_watch = ClinicWatchRepository(db, audit)
     message_watch = MessageWatch(content.clinic_words, clock, clinic_watch, autoresponse_rules, rng=rng)
     autoresponses = AutoresponseService(db, autoresponse_rules, audit, message_watch, clock)
+    journal = JournalService(JournalRepository(db, journal_keys), clock)
+    # One client, so /trials and the trial watch share its pace (at most one request a second).
+    trials = TrialsService(
+        ClinicalTrialsClient(http_session, settings.clinicaltrials_api_base),
+        TrialsCacheRepository(db),
+        clock,
+    )
+    trial_watch = TrialWatchService(
+        TrialWatchRepository(db, journal_keys),
+        trials,
+        clock,
+        timedelta(seconds=settings.trial_watch_interval),
+    )
+    # `/journal forget` deletes the member's watches in the same transaction.
+    journal.on_forget(trial_watch.forget_member)
     return Services(
         audit=audit,
         modlog=ModlogRepository(db, audit),
         bot_state=BotStateRepository(db),
         message_watch=message_watch,
         autoresponses=autoresponses,
-        journal=JournalService(JournalRepository(db, journal_keys), clock),
-        trials=TrialsService(
-            ClinicalTrialsClient(http_session, settings.clinicaltrials_api_base),
-            TrialsCacheRepository(db),
-            clock,
-        ),
+        journal=journal,
+        trials=trials,
         places=Gazetteer(PlaceIndexRepository(db), clock),
+        trial_watch=trial_watch,
     )

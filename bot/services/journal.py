@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -61,6 +61,7 @@ from bot.db.repositories.journal import (
     JournalKeyRepository,
     JournalRepository,
     NewEntryRow,
+    ResealStep,
     RotationReport,
     reseal_journal,
 )
@@ -553,7 +554,14 @@ class KeyRotation:
     retired_key: Path | None = None
 
 
-async def rotate_journal_key(db: Database, configured_key: str, key_path: Path, now: datetime) -> KeyRotation:
+async def rotate_journal_key(
+    db: Database,
+    configured_key: str,
+    key_path: Path,
+    now: datetime,
+    *,
+    also: Sequence[ResealStep] = (),
+) -> KeyRotation:
     """Re-seal the whole journal under a new key, all or nothing, after a backup.
 
     The caller holds the database alone (no bot running). The new key is written to a pending
@@ -591,7 +599,7 @@ async def rotate_journal_key(db: Database, configured_key: str, key_path: Path, 
     new_text = generate_key()
     write_key_file(pending, new_text)
     try:
-        report = await reseal_journal(db, current, JournalKeys(new_text.encode("ascii")))
+        report = await reseal_journal(db, current, JournalKeys(new_text.encode("ascii")), also=also)
     except BaseException:
         pending.unlink(missing_ok=True)  # nothing was re-sealed with it
         raise

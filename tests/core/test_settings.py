@@ -57,3 +57,19 @@ def test_api_base_override_is_noticed_and_trailing_slash_dropped() -> None:
 
 def test_token_optional_for_check() -> None:
     assert not load_settings({}, require_token=False).discord_token
+
+
+def test_trial_watch_interval_defaults_to_a_day_and_takes_seconds() -> None:
+    assert load_settings({"DISCORD_TOKEN": "t"}).trial_watch_interval == 86400
+    hourly = load_settings({"DISCORD_TOKEN": "t", "TRIAL_WATCH_INTERVAL": " 3600 "})
+    assert hourly.trial_watch_interval == 3600
+
+
+@pytest.mark.parametrize("value", ["daily", "60", "0", "-3600", "2592001", "1.5"])
+def test_a_bad_trial_watch_interval_is_reported_on_its_own_line_with_the_others(value: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"DISCORD_TOKEN": "t", "TRIAL_WATCH_INTERVAL": value, "LOG_LEVEL": "loud"})
+    [interval, level] = caught.value.problems
+    assert interval.startswith(f"TRIAL_WATCH_INTERVAL: {value!r} is not a number of seconds from 3600")
+    assert "expected" in interval and "\n" not in interval
+    assert level.startswith("LOG_LEVEL")

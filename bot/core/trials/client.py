@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 import aiohttp
@@ -35,6 +36,10 @@ REQUESTED_FIELDS = (
     "LastUpdatePostDate",
     "ContactsLocationsModule",
 )
+# A look-up by number needs only what a trial watch's message names.
+STATUS_FIELDS = ("NCTId", "BriefTitle", "Acronym", "OverallStatus", "StudyType")
+# NCT numbers asked for in one look-up (the query string stays well under URL limits).
+IDS_PER_REQUEST = 100
 DEFAULT_USER_AGENT = (
     f"stemcell-bot/{__version__} (Discord companion for people with multiple sclerosis; "
     "looks up recruiting stem-cell studies, cached for 6 hours)"
@@ -54,7 +59,8 @@ class TrialsUnavailable(UserFacingError):
 
 
 class ClinicalTrialsClient:
-    """Fetches open MS studies for one intervention, following `nextPageToken` up to `max_pages`."""
+    """Fetches open MS studies for one intervention, following `nextPageToken` up to `max_pages`, and
+    studies by NCT number (`fetch_by_ids`); every request waits its turn (`min_interval`)."""
 
     def __init__(
         self,
@@ -123,6 +129,28 @@ class ClinicalTrialsClient:
         return FetchedStudies(
             studies=tuple(studies.values()), total_count=total_count, truncated=token is not None
         )
+
+    async def fetch_by_ids(self, nct_ids: Iterable[str]) -> dict[str, Study]:
+        """The current record of each study (any status), by NCT number; one request per
+        `IDS_PER_REQUEST` numbers. A number the registry does not know is simply absent. Raises
+        `TrialsUnavailable` if any request fails."""
+        wanted = sorted(set(nct_ids))
+        found: dict[str, Study] = {}
+        for start in range(0, len(wanted), IDS_PER_REQUEST):
+            chunk = wanted[start : start + IDS_PER_REQUEST]
+            params = {
+                "filter.ids": "|".join(chunk),
+                "fields": "|".join(STATUS_FIELDS),
+                "pageSize": str(len(chunk)),
+                "format": "json",
+            }
+            body = await self._get_json(params)
+            try:
+                page = parse_studies_page(body)
+            except MalformedResponse as exc:
+                raise TrialsUnavailable(f"unexpected response shape: {exc}") from exc
+            found.update((study.nct_id, study) for study in page.studies if study.nct_id in chunk)
+        return found
 
     async def _get_json(self, params: dict[str, str]) -> Any:
         await self._wait_for_turn()

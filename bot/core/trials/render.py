@@ -132,12 +132,12 @@ class RenderedTrialsPage:
         return f"Page {self.page + 1} of {self.page_count}"
 
 
-def _link_text(text: str) -> str:
+def link_text(text: str) -> str:
     """Square brackets would end a markdown link early; the registry's titles sometimes have them."""
     return text.replace("[", "(").replace("]", ")")
 
 
-def _site_text(site: Site, distance_km: float | None = None) -> str:
+def site_text(site: Site, distance_km: float | None = None) -> str:
     """'Facility, City, State, Country, **in Portland** (by invitation only)', markdown made inert."""
     text = escape_markdown(shorten(one_line(site.label), SITE_LABEL_LIMIT))
     if distance_km is not None:
@@ -157,21 +157,21 @@ def _sites_line(study: Study) -> str:
         return "Sites: none listed yet"
     first = next((site for site in study.sites if site.accepts_participants), study.sites[0])
     more = len(study.sites) - 1
-    return f"Sites: {_site_text(first)}" + (f" and {more} more" if more else "")
+    return f"Sites: {site_text(first)}" + (f" and {more} more" if more else "")
 
 
 def _study_field(rank: int, entry: RankedStudy, near: Place | None, budget: int) -> EmbedField:
     """One study in at most `budget` characters: optional lines go first, then the rest is clipped."""
     study = entry.study
     name = f"{rank}. {study.nct_id}" + (f" ({one_line(study.acronym)})" if study.acronym else "")
-    title = escape_markdown(_link_text(shorten(one_line(study.title), STUDY_TITLE_LIMIT)))
+    title = escape_markdown(link_text(shorten(one_line(study.title), STUDY_TITLE_LIMIT)))
     lines = [f"[{title}]({study.url})", f"{study.design_label} · {study.status_label}"]
     # (line, drop order): lines with a number may be left out, highest first, when space runs short.
     optional: list[tuple[str, int]] = []
     if entry.nearest_site is not None and entry.distance_km is not None:
-        lines.append(f"Nearest site: {_site_text(entry.nearest_site, entry.distance_km)}")
+        lines.append(f"Nearest site: {site_text(entry.nearest_site, entry.distance_km)}")
         if entry.closer_invited_site is not None and entry.closer_invited_km is not None:
-            closer = _site_text(entry.closer_invited_site, entry.closer_invited_km)
+            closer = site_text(entry.closer_invited_site, entry.closer_invited_km)
             optional.append((f"Closer: {closer}", 2))
     elif near is not None:
         lines.append("Nearest site: no open site with a known location is listed")

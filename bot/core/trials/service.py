@@ -1,5 +1,9 @@
 """Trials look-ups with a 6-hour cache and a stale-but-honest fallback when the registry is down.
 
+The trial watch reads through the same service: `refresh` asks the registry whatever the cache's age
+and saves the answer for `/trials` too, and `look_up` asks for studies by NCT number (one that left
+the open list may have closed); both share the one client, so its pace holds for everyone.
+
 The cache is a Protocol so `core` stays free of SQL; `bot.db.repositories.trials_cache`
 implements it on SQLite.
 """
@@ -8,12 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.core.clock import Clock
 from bot.core.trials.client import TrialsUnavailable
-from bot.core.trials.models import FetchedStudies, Place, TrialQuery, TrialResults
+from bot.core.trials.models import FetchedStudies, Place, Study, TrialQuery, TrialResults
 from bot.core.trials.ordering import rank_studies
 
 log = logging.getLogger(__name__)
@@ -34,9 +39,11 @@ class TrialsCache(Protocol):
 
 
 class StudiesSource(Protocol):
-    """What the service needs from `ClinicalTrialsClient`: one method that may raise `TrialsUnavailable`."""
+    """What the service needs from `ClinicalTrialsClient`; each method may raise `TrialsUnavailable`."""
 
     async def fetch_studies(self, query: TrialQuery) -> FetchedStudies: ...
+
+    async def fetch_by_ids(self, nct_ids: Iterable[str]) -> dict[str, Study]: ...
 
 
 class TrialsService:
@@ -85,6 +92,23 @@ class TrialsService:
                 return self._results(query, cached[0], cached[1], near, include_observational, stale=True)
             await self._cache.put(key, fetched.to_json(), now)
             return self._results(query, fetched, now, near, include_observational, stale=False)
+
+    async def refresh(self, query: TrialQuery) -> FetchedStudies:
+        """A fresh answer from the registry, saved for `/trials` too (the trial watch's look).
+
+        Shares the client, and so its pace of at most one request a second, with `search`;
+        raises `TrialsUnavailable` when the registry fails (the saved answer is left as it was).
+        """
+        key = query.cache_key
+        async with self._locks.setdefault(key, asyncio.Lock()):
+            fetched = await self._client.fetch_studies(query)
+            await self._cache.put(key, fetched.to_json(), self._clock.now())
+            return fetched
+
+    async def look_up(self, nct_ids: Iterable[str]) -> dict[str, Study]:
+        """The current record of each study by NCT number, whatever its status (it may have
+        closed); raises `TrialsUnavailable` when the registry fails."""
+        return await self._client.fetch_by_ids(nct_ids)
 
     async def _load(self, key: str) -> tuple[FetchedStudies, datetime] | None:
         """The cached answer, or None; an unreadable payload (older format) counts as no cache."""

@@ -21,7 +21,7 @@ import contextlib
 import functools
 import hmac
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
@@ -674,6 +674,9 @@ class RotationReport:
 
 
 _ROTATION_BATCH = 500
+#: Another feature's values sealed with the journal's keys (trial watches), re-sealed from the old
+#: keys to the new inside the rotation's transaction; raising undoes the whole rotation.
+ResealStep = Callable[[Database, JournalKeys, JournalKeys], Awaitable[object]]
 
 
 async def lock_out_other_connections(db: Database) -> bool:
@@ -692,8 +695,11 @@ async def lock_out_other_connections(db: Database) -> bool:
     return True
 
 
-async def reseal_journal(db: Database, old: JournalKeys, new: JournalKeys) -> RotationReport:
-    """Re-seal every journal value, pseudonyms included, from `old` keys to `new`, in one transaction.
+async def reseal_journal(
+    db: Database, old: JournalKeys, new: JournalKeys, *, also: Sequence[ResealStep] = ()
+) -> RotationReport:
+    """Re-seal every journal value, pseudonyms included, from `old` keys to `new`, in one transaction
+    (with `also`: other features' values sealed with the same keys).
 
     A member's new pseudonym comes from the Discord id sealed in their member row. Any value that
     does not open under `old` stops the rotation with nothing changed. Afterwards the indexes are
@@ -703,6 +709,8 @@ async def reseal_journal(db: Database, old: JournalKeys, new: JournalKeys) -> Ro
         renamed = await _reseal_members(db, old, new)
         entries = await _reseal_entries(db, old, new, renamed)
         reminders = await _reseal_reminders(db, old, new, renamed)
+        for step in also:
+            await step(db, old, new)
         await db.execute(
             "INSERT INTO journal_meta (key, value) VALUES (?, ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
