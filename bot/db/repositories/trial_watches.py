@@ -1,6 +1,6 @@
 """Trial watches on SQLite, sealed the journal's way: the member named only by their keyed pseudonym,
 everything they chose and everything a watch has told in sealed values (see
-`bot/db/migrations/0011_trial_watches.sql` for what stays readable, and why).
+`bot/db/migrations/0010_trial_watches.sql` for what stays readable, and why).
 
 Storage only: settings arrive checked, times arrive from the caller; the rules live in
 `bot.core.trials.watch` and the schedule in `bot.services.trial_watch`. A change to what a watch
