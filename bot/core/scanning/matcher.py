@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, cast
 
 import re2
@@ -110,8 +111,10 @@ def contains_phrase(word: str, phrase: str) -> bool:
     Both are in `normalise_word` form. Used at build time only: which clinic phrases carry their own
     context, which listed words a neutral phrase cancels.
     """
-    word_tokens = word.split(" ")
     phrase_tokens = phrase.split(" ")
+    if phrase_tokens[0] not in word:  # most pairs share nothing: skip splitting the word
+        return False
+    word_tokens = word.split(" ")
     span = len(phrase_tokens)
     for start in range(len(word_tokens) - span + 1):
         window = word_tokens[start : start + span]
@@ -120,8 +123,12 @@ def contains_phrase(word: str, phrase: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=4096)
 def word_trigger(kind: TriggerKind, canonical_word: str, signal: WordKind | None = None) -> Trigger:
-    """A trigger for a listed word, reported back under the word itself."""
+    """A trigger for a listed word, reported back under the word itself.
+
+    Kept: every server with the default lists asks for the same few hundred triggers.
+    """
     return Trigger(
         kind=kind,
         label=canonical_word,
@@ -154,13 +161,13 @@ class PlaceFinder:
     place name in another script") and `find_utf8`; each trigger's `spans_in` says where.
     """
 
-    __slots__ = ("_longest", "_names", "triggers")
+    __slots__ = ("_longest", "_names", "_places", "triggers")
 
     def __init__(self, canonical_places: Sequence[str]) -> None:
-        self._names: dict[str, int] = {}
-        for place in canonical_places:
-            self._names[_place_key(place.split(" "))] = 0 if place.isascii() else 1
-        self._longest = max((key.count(" ") + 1 for key in self._names), default=0)
+        # The dictionary is built at the first message that needs it, not at start-up.
+        self._places = tuple(canonical_places)
+        self._names: dict[str, int] | None = None
+        self._longest = 0
         self.triggers: tuple[Trigger, ...] = tuple(
             Trigger(
                 TriggerKind.SIGNAL,
@@ -174,13 +181,14 @@ class PlaceFinder:
 
     def _found(self, folded_text: str) -> list[tuple[int, int, int]]:
         """(group, start, end) of each place name in the text, longest name first where they overlap."""
+        names = self._names if self._names is not None else self._build()
         words = [(m.group(), m.start(), m.end()) for m in _PLACE_TOKEN.finditer(folded_text)]
         keys = [_place_key((word,)) for word, _, _ in words]
         found: list[tuple[int, int, int]] = []
         position = 0
         while position < len(words):
             for size in range(min(self._longest, len(words) - position), 0, -1):
-                group = self._names.get(" ".join(keys[position : position + size]))
+                group = names.get(" ".join(keys[position : position + size]))
                 if group is not None:
                     found.append((group, words[position][1], words[position + size - 1][2]))
                     position += size
@@ -188,6 +196,13 @@ class PlaceFinder:
             else:
                 position += 1
         return found
+
+    def _build(self) -> dict[str, int]:
+        """Each name's lookup key (its words without apostrophes) -> 0 for ASCII, 1 for other scripts."""
+        names = {_place_key((place,)): 0 if place.isascii() else 1 for place in self._places}
+        self._longest = max((key.count(" ") + 1 for key in names), default=0)
+        self._names = names
+        return names
 
     def find_utf8(self, data: bytes) -> list[int] | None:
         """Which kinds of place name the text holds (indices into `triggers`), or None."""

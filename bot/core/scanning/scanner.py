@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from itertools import product
 
 from bot.core.clock import Clock, SystemClock
@@ -642,7 +643,7 @@ class MessageScanner:
         if finder is None:
             if len(self._places) >= _MAX_SHARED_MATCHERS:
                 self._places.clear()
-            finder = self._places[names] = PlaceFinder(names)
+            finder = self._places[names] = _place_finder_for(names)
             self.builds += 1
         return finder
 
@@ -651,10 +652,23 @@ class MessageScanner:
         if matcher is None:
             if len(self._shared) >= _MAX_SHARED_MATCHERS:
                 self._shared.clear()
-            matcher = compiled(triggers)
+            matcher = _compiled_for(triggers)
             self.builds += 1
             self._shared[triggers] = matcher
         return matcher
+
+
+# The content check at start-up compiles the default sets in a scanner of its own, then the bot's
+# scanner compiles the same sets again: both are immutable, so the last few are kept process-wide
+# (each scanner still keeps and counts its own), which halves the scanner's share of start-up CPU.
+@lru_cache(maxsize=4)
+def _compiled_for(triggers: tuple[Trigger, ...]) -> CompiledMatcher:
+    return compiled(triggers)
+
+
+@lru_cache(maxsize=2)
+def _place_finder_for(names: tuple[str, ...]) -> PlaceFinder:
+    return PlaceFinder(names)
 
 
 def _implied_topics(words: Mapping[WordKind, tuple[str, ...]]) -> dict[str, WordKind]:
