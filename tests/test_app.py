@@ -13,6 +13,7 @@ from discord import app_commands
 from bot.app import StemcellBot, build_bot
 from bot.core.autoresponse import AnswerKind, ImportMode, MatchMode
 from bot.core.content.loader import load_content
+from bot.core.journal.kinds import MedicineAction, MedicineKind, Milestone
 from bot.core.journal.model import EntryKind, Phase
 from bot.core.scanning import Sensitivity, WordKind
 from bot.db.database import Database
@@ -76,6 +77,9 @@ ENUM_OPTIONS = {
     ("autoresponse import", "mode"): ImportMode,
     ("journal add", "phase"): Phase,
     ("journal add", "kind"): EntryKind,
+    ("journal milestone", "which"): Milestone,
+    ("journal medicine", "action"): MedicineAction,
+    ("journal medicine", "kind"): MedicineKind,
 }
 
 

@@ -32,19 +32,40 @@ from bot.cogs.journal_views import (
     EntryModal,
     ForgetButton,
     LiveForms,
+    TypedEntryModal,
     UndoQuickNoteButton,
+    edit_form,
     entry_embed,
     list_message,
     open_form,
     reply,
+    saved_entry_reply,
     summary_embed,
 )
 from bot.core import limits
 from bot.core.journal import reminders, rules
 from bot.core.journal.chart import render_ratings_chart
-from bot.core.journal.drafts import EntryForm, EntryOptions
+from bot.core.journal.drafts import EntryOptions, TypedEntryForm
 from bot.core.journal.export import ExportPart, ExportTooLarge, export_parts
-from bot.core.journal.model import Cadence, EntryKind, ForgottenItems, Phase, ReminderSettings
+from bot.core.journal.kind_rules import EDSS_KEY, PDDS_KEY
+from bot.core.journal.kinds import (
+    EDSS_STEPS,
+    PDDS_LEVELS,
+    Answer,
+    CountUnit,
+    MedicineAction,
+    MedicineKind,
+    Milestone,
+    Scorer,
+)
+from bot.core.journal.model import (
+    Cadence,
+    EntryKind,
+    EntrySource,
+    ForgottenItems,
+    Phase,
+    ReminderSettings,
+)
 from bot.core.journal.summary import summarise
 from bot.core.text import snippet
 from bot.errors import UserFacingError
@@ -84,6 +105,15 @@ def _entries(count: int) -> str:
     return f"{count} journal {'entry' if count == 1 else 'entries'}"
 
 
+NOTES = "Anything you want to remember (up to 4,000 characters)"
+
+
+def _answer_choices(unknown: str) -> list[app_commands.Choice[str]]:
+    """Yes, no, and the words for 'not known' that suit the question."""
+    names = {Answer.YES: "Yes", Answer.NO: "No", Answer.UNKNOWN: unknown}
+    return [app_commands.Choice(name=name, value=answer.value) for answer, name in names.items()]
+
+
 def _cadence_choices() -> list[app_commands.Choice[str]]:
     every = [app_commands.Choice(name=cadence.value.capitalize(), value=cadence.value) for cadence in Cadence]
     return [*every, app_commands.Choice(name="Off", value="off")]
@@ -92,6 +122,29 @@ def _cadence_choices() -> list[app_commands.Choice[str]]:
 def _weekday_choices() -> list[app_commands.Choice[str]]:
     names = [reminders.weekday_name(weekday) for weekday in range(7)]
     return [app_commands.Choice(name=name, value=name.lower()) for name in names]
+
+
+def _edss_choices() -> list[app_commands.Choice[str]]:
+    return [app_commands.Choice(name=f"{step:.1f}", value=f"{step:.1f}") for step in EDSS_STEPS]
+
+
+def _pdds_choices() -> list[app_commands.Choice[str]]:
+    return [
+        app_commands.Choice(name=f"{level} · {words}", value=str(level))
+        for level, words in PDDS_LEVELS.items()
+    ]
+
+
+def _clinician_choices() -> list[app_commands.Choice[str]]:
+    return [
+        app_commands.Choice(name=scorer.label.capitalize(), value=scorer.value)
+        for scorer in Scorer
+        if scorer is not Scorer.SELF
+    ]
+
+
+def _number(value: float | None) -> str | None:
+    return None if value is None else f"{value:g}"
 
 
 def _size(limit: int) -> str:
@@ -180,21 +233,213 @@ class JournalCog(commands.Cog, name=JOURNAL_COG_NAME):
         if options.opens_form:
             await open_form(interaction, EntryModal(user_id, options.form()))
             return
+        typed = options.typed_form()
+        if typed is not None:  # a typed kind and nothing else: its own form
+            await open_form(interaction, TypedEntryModal(user_id, typed))
+            return
         saved = await self.service.add_from_options(user_id, options)
         log.info("Journal entry added (source=slash)")
         await reply(
             interaction,
             f"Saved to your journal as entry #{saved.entry.seq}." + views.timezone_hint(saved.day, date),
-            embed=entry_embed(saved.entry),
+            **saved_entry_reply(saved.entry),
         )
 
     @journal.command(name="edit", description="Change one of your entries (opens the form, filled in)")
     @app_commands.describe(entry="The entry's number, e.g. 3 (see /journal list)")
     async def edit(self, interaction: discord.Interaction, entry: str) -> None:
         stored = await self.service.get(interaction.user.id, rules.parse_entry_number(entry))
-        await open_form(
-            interaction, EntryModal(interaction.user.id, EntryForm.from_entry(stored), ref=stored.ref)
+        await open_form(interaction, edit_form(interaction.user.id, stored))
+
+    # --- typed entries: each kind with its own options, or its own form when none is given ------
+
+    async def add_typed(
+        self,
+        interaction: discord.Interaction,
+        kind: EntryKind,
+        date: str | None,
+        values: dict[str, str | None],
+        notes: str | None,
+    ) -> None:
+        """A typed entry from its command's options; with nothing but a date, its form opens."""
+        user_id = interaction.user.id
+        given = {name: value for name, value in values.items() if value is not None}
+        if not given and notes is None:
+            form = TypedEntryForm(kind, (date or "").strip() or "today")
+            await open_form(interaction, TypedEntryModal(user_id, form))
+            return
+        form = TypedEntryForm(kind, date or "today", given, notes or "", source=EntrySource.SLASH)
+        saved = await self.service.save_form(user_id, form, None)
+        log.info("Journal entry added (source=slash)")
+        await reply(
+            interaction,
+            f"Saved to your journal as entry #{saved.entry.seq}." + views.timezone_hint(saved.day, date),
+            **saved_entry_reply(saved.entry),
         )
+
+    @journal.command(name="milestone", description="A step of your treatment; reinfusion is day 0")
+    @app_commands.describe(
+        which="Which milestone", date="YYYY-MM-DD, 'today' or 'yesterday' (default: today)", notes=NOTES
+    )
+    @app_commands.choices(which=choices_of(Milestone, label="label"))
+    async def milestone(
+        self,
+        interaction: discord.Interaction,
+        which: str | None = None,
+        date: str | None = None,
+        notes: str | None = None,
+    ) -> None:
+        await self.add_typed(interaction, EntryKind.MILESTONE, date, {"milestone": which}, notes)
+
+    @journal.command(name="relapse", description="A relapse: when it started, what changed, steroids")
+    @app_commands.describe(
+        date="The day it started: YYYY-MM-DD, 'today' or 'yesterday'",
+        what_changed="New or worse symptoms, in your own words",
+        steroids="Was it treated with steroids?",
+        notes=NOTES,
+    )
+    @app_commands.choices(steroids=_answer_choices("Not sure"))
+    async def relapse(
+        self,
+        interaction: discord.Interaction,
+        date: str | None = None,
+        what_changed: app_commands.Range[str, 1, rules.MAX_WHAT_CHANGED_CHARS] | None = None,
+        steroids: str | None = None,
+        notes: str | None = None,
+    ) -> None:
+        values = {"what_changed": what_changed, "steroids": steroids}
+        await self.add_typed(interaction, EntryKind.RELAPSE, date, values, notes)
+
+    @journal.command(name="mri", description="An MRI result, in the report's own words")
+    @app_commands.describe(
+        date="The day of the scan: YYYY-MM-DD, 'today' or 'yesterday'",
+        new_lesions="New or enlarging lesions, as the report gives them (leave out if it does not say)",
+        enhancing="Gadolinium-enhancing lesions, as the report says",
+        report="The report's own words",
+    )
+    @app_commands.choices(enhancing=_answer_choices("Not stated"))
+    async def mri(
+        self,
+        interaction: discord.Interaction,
+        date: str | None = None,
+        new_lesions: app_commands.Range[int, 0, rules.MAX_NEW_LESIONS] | None = None,
+        enhancing: str | None = None,
+        report: str | None = None,
+    ) -> None:
+        values = {"new_lesions": None if new_lesions is None else str(new_lesions), "enhancing": enhancing}
+        await self.add_typed(interaction, EntryKind.MRI, date, values, report)
+
+    @journal.command(
+        name="score", description="A disability score: EDSS from your clinician, or your own level"
+    )
+    @app_commands.describe(
+        edss="The EDSS your neurologist or another clinician told you (0 to 10)",
+        scored_by="Who gave you the EDSS (default: your neurologist)",
+        level="Or your own PDDS-style level: how MS affects you, in your view",
+        date="YYYY-MM-DD, 'today' or 'yesterday' (default: today)",
+        notes=NOTES,
+    )
+    @app_commands.choices(edss=_edss_choices(), scored_by=_clinician_choices(), level=_pdds_choices())
+    async def score(
+        self,
+        interaction: discord.Interaction,
+        edss: str | None = None,
+        scored_by: str | None = None,
+        level: str | None = None,
+        date: str | None = None,
+        notes: str | None = None,
+    ) -> None:
+        values = {EDSS_KEY: edss, "scored_by": scored_by, PDDS_KEY: level}
+        await self.add_typed(interaction, EntryKind.SCORE, date, values, notes)
+
+    @journal.command(name="bloods", description="Blood counts as your report gives them, with their unit")
+    @app_commands.describe(
+        neutrophils="Neutrophils, as on your report",
+        platelets="Platelets, as on your report",
+        lymphocytes="Lymphocytes, as on your report",
+        unit="The unit your report uses (default ×10⁹/L)",
+        date="The day of the test: YYYY-MM-DD, 'today' or 'yesterday'",
+        notes=NOTES,
+    )
+    @app_commands.choices(unit=[app_commands.Choice(name=u.hint, value=u.value) for u in CountUnit])
+    async def bloods(
+        self,
+        interaction: discord.Interaction,
+        neutrophils: app_commands.Range[float, 0] | None = None,
+        platelets: app_commands.Range[float, 0] | None = None,
+        lymphocytes: app_commands.Range[float, 0] | None = None,
+        unit: str | None = None,
+        date: str | None = None,
+        notes: str | None = None,
+    ) -> None:
+        values = {
+            "neutrophils": _number(neutrophils),
+            "platelets": _number(platelets),
+            "lymphocytes": _number(lymphocytes),
+            "count_unit": unit,
+        }
+        await self.add_typed(interaction, EntryKind.BLOOD_COUNT, date, values, notes)
+
+    @journal.command(name="medicine", description="A medicine started or stopped (an MS medicine or another)")
+    @app_commands.describe(
+        name="The medicine's name",
+        action="Started or stopped",
+        kind="An MS medicine (DMT) or another (default: MS medicine)",
+        date="YYYY-MM-DD, 'today' or 'yesterday' (default: today)",
+        notes=NOTES,
+    )
+    @app_commands.choices(
+        action=choices_of(MedicineAction, label="label"), kind=choices_of(MedicineKind, label="label")
+    )
+    async def medicine(
+        self,
+        interaction: discord.Interaction,
+        name: app_commands.Range[str, 1, rules.MAX_NAME_CHARS] | None = None,
+        action: str | None = None,
+        kind: str | None = None,
+        date: str | None = None,
+        notes: str | None = None,
+    ) -> None:
+        given = name is not None or action is not None
+        values = {
+            "medicine": name,
+            "medicine_action": action,
+            "medicine_kind": kind or ("dmt" if given else None),
+        }
+        await self.add_typed(interaction, EntryKind.MEDICINE, date, values, notes)
+
+    @journal.command(name="vaccination", description="A vaccination: which, which dose, when")
+    @app_commands.describe(
+        vaccine="The vaccine, as your centre names it",
+        dose="Which dose: 1 for the first",
+        date="YYYY-MM-DD, 'today' or 'yesterday' (default: today)",
+        notes=NOTES,
+    )
+    async def vaccination(
+        self,
+        interaction: discord.Interaction,
+        vaccine: app_commands.Range[str, 1, rules.MAX_NAME_CHARS] | None = None,
+        dose: app_commands.Range[int, 1, rules.MAX_DOSE] | None = None,
+        date: str | None = None,
+        notes: str | None = None,
+    ) -> None:
+        values = {"vaccine": vaccine, "dose": None if dose is None else str(dose)}
+        await self.add_typed(interaction, EntryKind.VACCINATION, date, values, notes)
+
+    @journal.command(name="appointment", description="An appointment: with whom, when, and a note")
+    @app_commands.describe(
+        with_whom="For example: neurologist, MS nurse, transplant clinic",
+        date="YYYY-MM-DD, 'today' or 'yesterday' (default: today)",
+        notes=NOTES,
+    )
+    async def appointment(
+        self,
+        interaction: discord.Interaction,
+        with_whom: app_commands.Range[str, 1, rules.MAX_NAME_CHARS] | None = None,
+        date: str | None = None,
+        notes: str | None = None,
+    ) -> None:
+        await self.add_typed(interaction, EntryKind.APPOINTMENT, date, {"with_whom": with_whom}, notes)
 
     # --- read ---------------------------------------------------------------------------------
 

@@ -37,7 +37,7 @@ from bot.core.journal.crypto import (
     rotation_paths,
     write_key_file,
 )
-from bot.core.journal.drafts import EntryForm, EntryOptions
+from bot.core.journal.drafts import DraftForm, EntryOptions
 from bot.core.journal.model import (
     Cadence,
     DeletionReport,
@@ -151,9 +151,9 @@ class JournalService:
         entry = await self.add(user_id, rules.quick_note(text, day.today))
         return SavedEntry(entry, day)
 
-    async def save_form(self, user_id: int, form: EntryForm, ref: EntryRef | None) -> SavedEntry:
-        """The entry form: a new entry (`ref` None) or an edit of that entry, read against the
-        member's day. An edit of an entry deleted since is refused (`rules.entry_gone`)."""
+    async def save_form(self, user_id: int, form: DraftForm, ref: EntryRef | None) -> SavedEntry:
+        """A form (or a typed entry's options): a new entry (`ref` None) or an edit of that entry, read
+        against the member's day. An edit of an entry deleted since is refused (`rules.entry_gone`)."""
         day = await self.member_day(user_id)
         if ref is None:
             return SavedEntry(await self.add(user_id, form.to_draft(day, None)), day)

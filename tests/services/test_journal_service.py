@@ -12,11 +12,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from journal_factory import TYPED_DETAILS
 
 from bot.core.clock import FakeClock
 from bot.core.journal import rules
 from bot.core.journal.crypto import JournalKeyError, JournalKeys, default_key_path, generate_key
-from bot.core.journal.drafts import EntryForm, EntryOptions
+from bot.core.journal.drafts import EntryForm, EntryOptions, TypedEntryForm
 from bot.core.journal.model import (
     RATINGS,
     Cadence,
@@ -928,3 +929,30 @@ async def test_the_database_holds_no_discord_id_and_nothing_entered_in_the_clear
         b"weekly",
     ):
         assert clear not in raw, clear
+
+
+async def test_every_typed_entry_is_stored_sealed_and_read_back(
+    db: Database, journal: JournalService
+) -> None:
+    for kind, details in TYPED_DETAILS.items():
+        added = await journal.add(ALICE, note(f"{kind.value} notes", kind=kind, details=details))
+        assert await journal.get(ALICE, added.seq) == added
+        assert added.details == details
+    raw, _ = _raw_database_bytes(db.path)
+    assert b"ocrelizumab" not in raw and b"MS nurse" not in raw and b"reinfusion" not in raw
+
+
+async def test_a_reinfusion_milestone_is_day_0_for_the_entries_around_it(journal: JournalService) -> None:
+    before = await journal.add(ALICE, note("bloods", date(2025, 11, 25)))
+    day0 = await journal.save_form(
+        ALICE, TypedEntryForm(EntryKind.MILESTONE, "2025-12-01", {"milestone": "reinfusion"}), None
+    )
+    after = await journal.add(ALICE, note("home", date(2025, 12, 31)))
+    assert day0.entry.phase is Phase.INFUSION and day0.entry.day_label == "day 0"
+    assert (await journal.get(ALICE, before.seq)).day_label == "day -6"
+    assert after.day_label == "day +30"
+    moved = await journal.save_form(
+        ALICE, TypedEntryForm(EntryKind.MILESTONE, "2025-12-01", {"milestone": "back_home"}), day0.entry.ref
+    )
+    assert moved.entry.phase is Phase.RECOVERY
+    assert (await journal.get(ALICE, after.seq)).infusion_day is None

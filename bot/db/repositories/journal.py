@@ -536,7 +536,7 @@ class JournalRepository:
             day = date.fromisoformat(row["entry_date"])
             # Positional, in JournalEntry's field order (sealed.CONTENT_FIELDS is kind ... notes).
             (kind, source, therapy, therapy_other, phase, feeling, fatigue, mobility, pain, cognition, mood,
-             side_effects, notes) = content.values  # fmt: skip
+             side_effects, notes, details) = content.values  # fmt: skip
             entries.append(
                 JournalEntry(
                     user_id,
@@ -555,6 +555,7 @@ class JournalRepository:
                     mood,
                     side_effects,
                     notes,
+                    details,
                     _from_ts(row["created_at"]),
                     _from_ts(row["updated_at"]),
                     rules.infusion_day(day, infusions),
