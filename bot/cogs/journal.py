@@ -9,7 +9,6 @@ member names their short pseudonym (`JournalService.log_tag`).
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 from contextlib import aclosing
@@ -44,9 +43,10 @@ from bot.cogs.journal_views import (
 )
 from bot.core import limits
 from bot.core.journal import reminders, rules
-from bot.core.journal.chart import render_ratings_chart
+from bot.core.journal.compare import NO_DAY_ZERO
 from bot.core.journal.drafts import EntryOptions, TypedEntryForm
-from bot.core.journal.export import ExportPart, ExportTooLarge, export_parts
+from bot.core.journal.export import ExportPart, ExportTooLarge
+from bot.core.journal.importing import MAX_IMPORT_BYTES
 from bot.core.journal.kind_rules import EDSS_KEY, PDDS_KEY
 from bot.core.journal.kinds import (
     EDSS_STEPS,
@@ -66,7 +66,6 @@ from bot.core.journal.model import (
     Phase,
     ReminderSettings,
 )
-from bot.core.journal.summary import summarise
 from bot.core.text import snippet
 from bot.errors import UserFacingError
 
@@ -92,6 +91,29 @@ EXPORT_TOO_LARGE = (
     "I'm sorry: Discord lets me send at most {limit} per file here, and even a single entry of your "
     "journal is bigger than that, so I can't send an export in this place. Nothing was changed. "
     "Please try `/journal export` in a direct message with me."
+)
+TIMELINE_FILENAME = "journal-timeline.png"
+TIMELINE_TEXT = (
+    "Your timeline: your ratings as lines, relapses (▼) and MRIs (■) as markers, the phases of your "
+    "treatment as shaded bands and your milestones labelled, counted in months from day 0 when you "
+    "have recorded your reinfusion. It shows what you wrote down, nothing more."
+)
+REPORT_TEXT = (
+    "Here is your report for {first} to {last}, a PDF to take to your neurologist or MS team. Every "
+    "page says it is self-reported by you, not a medical record. It holds what you entered, so keep "
+    "it somewhere safe."
+)
+REPORT_WITHOUT_NOTES = " Your notes are not in it; add `include_notes: True` to put them in."
+REPORT_TOO_LARGE = (
+    "I'm sorry: the report is bigger than Discord lets me send here ({limit}). Please try a shorter "
+    "period with `from` and `to`, or ask in a direct message with me."
+)
+IMPORT_TOO_LARGE = (
+    "That file is {size}, bigger than any journal export ({limit} at most), so I didn't read it. "
+    "Nothing was imported. Please attach the zip file that `/journal export` sent you."
+)
+IMPORT_UNREADABLE = (
+    "I couldn't fetch that file from Discord just now. Nothing was imported; please try again in a moment."
 )
 FORGET_QUESTION = (
     "This deletes **everything** the journal holds about you: {entries}, your reminder if you have "
@@ -492,25 +514,24 @@ class JournalCog(commands.Cog, name=JOURNAL_COG_NAME):
     @journal.command(name="export", description="Download your whole journal as JSON and CSV files")
     async def export(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=views.is_private(interaction), thinking=True)
-        entries = await self.service.all_entries(interaction.user.id)
-        if not entries:
-            await reply(interaction, EMPTY_JOURNAL)
-            return
         limit = interaction.filesize_limit  # what Discord lets this interaction upload, per file
         try:
-            parts = await asyncio.to_thread(export_parts, entries, self.clock.now(), limit)
+            parts, count = await self.service.export(interaction.user.id, limit)
         except ExportTooLarge:
             await reply(interaction, EXPORT_TOO_LARGE.format(limit=_size(limit)))
             return
-        log.info("Journal exported (entries=%d parts=%d)", len(entries), len(parts))
+        if not parts:
+            await reply(interaction, EMPTY_JOURNAL)
+            return
+        log.info("Journal exported (entries=%d parts=%d)", count, len(parts))
         intro = (
-            f"Here is your whole journal ({_entries(len(entries))}) in a zip file: the same entries as "
+            f"Here is your whole journal ({_entries(count)}) in a zip file: the same entries as "
             "JSON and as CSV, which opens in any spreadsheet program. The files hold your notes as "
             "plain text, so keep them somewhere safe."
         )
         if len(parts) > 1:
             intro = (
-                f"Here is your whole journal ({_entries(len(entries))}). It is bigger than Discord lets "
+                f"Here is your whole journal ({_entries(count)}). It is bigger than Discord lets "
                 f"me send in one file here ({_size(limit)}), so it comes in {len(parts)} zip files, one "
                 "per message, each with the same entries as JSON and as CSV (which opens in any "
                 "spreadsheet program). The files hold your notes as plain text, so keep them "
@@ -523,17 +544,97 @@ class JournalCog(commands.Cog, name=JOURNAL_COG_NAME):
     @journal.command(name="summary", description="Counts, monthly averages and a chart of your ratings")
     async def summary(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=views.is_private(interaction), thinking=True)
-        points = await self.service.rating_points(interaction.user.id)
-        if not points:
+        made = await self.service.summary_with_chart(interaction.user.id)
+        if made is None:
             await reply(interaction, EMPTY_JOURNAL)
             return
-        result = summarise(points)
-        chart = await asyncio.to_thread(render_ratings_chart, points)
+        result, chart = made
         await reply(
             interaction,
             embed=summary_embed(result),
             file=discord.File(io.BytesIO(chart), filename=CHART_FILENAME),
         )
+
+    # --- the companion's views: timeline, compare, report ------------------------------------
+
+    @journal.command(
+        name="timeline", description="A picture of your months around day 0: ratings, events and phases"
+    )
+    async def timeline(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=views.is_private(interaction), thinking=True)
+        image = await self.service.timeline(interaction.user.id)
+        if image is None:
+            await reply(interaction, EMPTY_JOURNAL)
+            return
+        await reply(
+            interaction,
+            TIMELINE_TEXT,
+            file=discord.File(io.BytesIO(image), filename=TIMELINE_FILENAME),
+        )
+
+    @journal.command(
+        name="compare", description="Your ratings before treatment and 3, 6, 12, 24 months after"
+    )
+    async def compare(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=views.is_private(interaction), thinking=True)
+        if not await self.service.count(interaction.user.id):
+            await reply(interaction, EMPTY_JOURNAL)
+            return
+        comparison = await self.service.compare(interaction.user.id)
+        if comparison is None:
+            await reply(interaction, NO_DAY_ZERO)
+            return
+        today = await self.service.member_today(interaction.user.id)
+        await reply(interaction, embed=views.comparison_embed(comparison, today))
+
+    @journal.command(name="report", description="A PDF of your journal for your neurologist (1 to 3 pages)")
+    @app_commands.describe(
+        date_from="First day: YYYY-MM-DD (default: 12 months before the last day)",
+        date_to="Last day: YYYY-MM-DD, 'today' or 'yesterday' (default: today)",
+        include_notes="Put your notes in too (default: no)",
+    )
+    @app_commands.rename(date_from="from", date_to="to")
+    async def report(
+        self,
+        interaction: discord.Interaction,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        include_notes: bool = False,
+    ) -> None:
+        await interaction.response.defer(ephemeral=views.is_private(interaction), thinking=True)
+        made = await self.service.report(interaction.user.id, date_from, date_to, include_notes=include_notes)
+        if made is None:
+            await reply(interaction, EMPTY_JOURNAL)
+            return
+        pdf, first, last = made
+        if len(pdf) > interaction.filesize_limit:
+            await reply(interaction, REPORT_TOO_LARGE.format(limit=_size(interaction.filesize_limit)))
+            return
+        log.info("Journal report made (notes=%s)", include_notes)
+        await reply(
+            interaction,
+            REPORT_TEXT.format(first=first.isoformat(), last=last.isoformat())
+            + ("" if include_notes else REPORT_WITHOUT_NOTES),
+            file=discord.File(io.BytesIO(pdf), filename=f"journal-report-{last.isoformat()}.pdf"),
+        )
+
+    @journal.command(name="import", description="Bring your own journal export back in (checked whole first)")
+    @app_commands.describe(file="The zip file (or the .json inside it) that /journal export sent you")
+    async def import_(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
+        await interaction.response.defer(ephemeral=views.is_private(interaction), thinking=True)
+        if file.size > MAX_IMPORT_BYTES:
+            await reply(
+                interaction, IMPORT_TOO_LARGE.format(size=_size(file.size), limit=_size(MAX_IMPORT_BYTES))
+            )
+            return
+        try:
+            data = await file.read()
+        except discord.HTTPException as error:
+            log.warning("Could not fetch an import attachment (status=%s)", error.status)
+            await reply(interaction, IMPORT_UNREADABLE)
+            return
+        plan = await self.service.import_file(interaction.user.id, data)
+        await reply(interaction, plan.describe())
 
     # --- reminders ----------------------------------------------------------------------------
 

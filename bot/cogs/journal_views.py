@@ -18,7 +18,7 @@ import secrets
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -30,6 +30,7 @@ from bot.cogs._ui import VIEW_TIMEOUT_SECONDS, ItemT, OwnedItem, SafeModal, dyna
 from bot.core import limits
 from bot.core.clock import Clock
 from bot.core.journal import display, reminders, rules
+from bot.core.journal.compare import NOT_PROOF, Comparison, comparison_lines
 from bot.core.journal.drafts import (
     DetailsForm,
     DraftForm,
@@ -369,6 +370,23 @@ def summary_embed(summary: JournalSummary) -> discord.Embed:
     note = f"Showing the last {len(months)} months of {len(summary.months)}. " if hidden else ""
     embed.set_footer(text=note + "Monthly averages, 0-10. For symptoms, 0 means no trouble.")
     embed.set_image(url=f"attachment://{CHART_FILENAME}")
+    return embed
+
+
+def comparison_embed(comparison: Comparison, today: date) -> discord.Embed:
+    """Each rating before treatment and at months +3, +6, +12 and +24, with the entries behind each
+    figure, and the words that this is the member's own record, not proof of a cause."""
+    intro, fields = comparison_lines(comparison, today)
+    embed = discord.Embed(
+        title="Before and after, in your own journal",
+        description=f"{intro}\n\n{NOT_PROOF}",
+        colour=discord.Colour(JOURNAL_COLOUR),
+    )
+    for name, value in fields[: limits.EMBED_FIELDS]:
+        embed.add_field(name=name, value=value[: limits.EMBED_FIELD_VALUE_CHARS], inline=False)
+    if not fields:
+        embed.add_field(name="No ratings yet", value="Add 'how I feel' or symptom ratings to compare them.")
+    embed.set_footer(text="Averages of your ratings, 0-10. For symptoms, 0 means no trouble.")
     return embed
 
 

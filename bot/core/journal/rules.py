@@ -650,6 +650,13 @@ def journal_full() -> InvalidInput:
     )
 
 
+def journal_busy() -> InvalidInput:
+    return InvalidInput(
+        "Your journal kept changing while I was importing (new entries were arriving), so I stopped "
+        "and nothing was imported. Please try the import again in a moment."
+    )
+
+
 class SlowDown(UserFacingError):
     """Quick notes came faster than a person writes; `quiet` once the member was already told."""
 

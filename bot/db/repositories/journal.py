@@ -62,6 +62,20 @@ _SELECT_ALL = (
     "(SELECT sealed_days FROM journal_members WHERE member = ?) AS sealed_days "
     "FROM journal_entries WHERE member = ? ORDER BY entry_date, seq"
 )
+# One page of a member's entries, oldest first, after a (date, number) position: long journals are read
+# a page at a time, so no single read or opening holds the event loop for long.
+_SELECT_PAGE_AFTER = (
+    "SELECT seq, entry_date, sealed, created_at, updated_at, "
+    "(SELECT sealed_days FROM journal_members WHERE member = ?) AS sealed_days "
+    "FROM journal_entries WHERE member = ? AND (entry_date, seq) > (?, ?) ORDER BY entry_date, seq LIMIT ?"
+)
+_SELECT_MEMBER_STATE = "SELECT last_seq, entries FROM journal_members WHERE member = ?"
+# Imported entries keep their number and times; the triggers move the member's counter and count.
+_IMPORT_ROW = "(?, ?, ?, ?, ?, ?)"
+_IMPORT_ENTRIES = (
+    "INSERT INTO journal_entries (member, seq, entry_date, sealed, created_at, updated_at) VALUES {rows}"
+)
+_IMPORT_ROWS_PER_STATEMENT = 100
 _SELECT_MEMBER = "SELECT sealed_member FROM journal_members WHERE member = ?"
 _SELECT_RATINGS = "SELECT entry_date, sealed FROM journal_entries WHERE member = ? ORDER BY entry_date, seq"
 # The number is allocated inside the inserting statement: max of the member's counter (numbers
@@ -180,6 +194,18 @@ class NewEntryRow:
     def created_at(self) -> datetime:
         """The creation time exactly as a later read returns it."""
         return _from_ts(self.stamp)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRow:
+    """An imported entry, sealed, with the number and times it keeps."""
+
+    seq: int
+    entry_date: str
+    sealed: bytes
+    created_at: str
+    updated_at: str
+    infusion: date | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,6 +350,52 @@ class JournalRepository:
         for member, infusions in added.items():
             await self._change_days(member, lambda days, infusions=infusions: days.update(infusions))
 
+    # --- importing ------------------------------------------------------------------------------
+
+    async def member_state(self, user_id: int) -> tuple[int, int]:
+        """The member's highest number used so far and how many entries they have (0, 0 for nobody)."""
+        row = await self._db.fetch_one(_SELECT_MEMBER_STATE, (self._keys.pseudonym(user_id),))
+        return (int(row["last_seq"]), int(row["entries"])) if row else (0, 0)
+
+    def import_row(
+        self, user_id: int, seq: int, draft: EntryDraft, created_at: datetime, updated_at: datetime
+    ) -> ImportRow:
+        """An imported entry sealed to the member, with a fresh entry key (keys are never exported)."""
+        member = self._keys.pseudonym(user_id)
+        document = sealed.entry_document(draft, sealed.new_entry_key())
+        return ImportRow(
+            seq=seq,
+            entry_date=draft.entry_date.isoformat(),
+            sealed=self._cipher.seal(document, sealed.context(member, sealed.ENTRY)),
+            created_at=_ts(created_at),
+            updated_at=_ts(updated_at),
+            infusion=draft.entry_date if draft.phase is Phase.INFUSION else None,
+        )
+
+    async def import_entries(
+        self, user_id: int, rows: Sequence[ImportRow], expected: tuple[int, int]
+    ) -> bool:
+        """Write every row in one transaction, if the member's journal is still as `expected` (its
+        `member_state` when the import was planned); False, writing nothing, when it changed since."""
+        member = self._keys.pseudonym(user_id)
+        async with self.atomic():
+            if await self.member_state(user_id) != expected:
+                return False
+            document = self._cipher.seal(
+                sealed.member_document(user_id, None), sealed.context(member, sealed.MEMBER)
+            )
+            await self._db.execute(*_ensure_statement({member: document}))
+            for start in range(0, len(rows), _IMPORT_ROWS_PER_STATEMENT):
+                batch = rows[start : start + _IMPORT_ROWS_PER_STATEMENT]
+                params: list[object] = []
+                for row in batch:
+                    params += (member, row.seq, row.entry_date, row.sealed, row.created_at, row.updated_at)
+                await self._db.execute(_import_text(len(batch)), params)
+            infusions = {row.seq: row.infusion for row in rows if row.infusion is not None}
+            if infusions:
+                await self._change_days(member, lambda days: days.update(infusions))
+        return True
+
     # --- reading and changing entries -----------------------------------------------------------
 
     async def get(self, user_id: int, seq: int) -> JournalEntry | None:
@@ -386,6 +458,20 @@ class JournalRepository:
             if entry.phase is Phase.INFUSION:
                 await self._change_days(member, lambda days: _set_day(days, ref.seq, None))
         return entry
+
+    async def entry_pages(self, user_id: int, per_page: int) -> AsyncIterator[list[JournalEntry]]:
+        """Every entry of the member, oldest first, `per_page` at a time (each page read and opened on
+        its own, so a caller can let other work run in between)."""
+        member = self._keys.pseudonym(user_id)
+        after: tuple[str, int] = ("", 0)
+        while True:
+            rows = await self._db.fetch_all(_SELECT_PAGE_AFTER, (member, member, *after, per_page))
+            if not rows:
+                return
+            yield self._entries(user_id, member, rows)
+            if len(rows) < per_page:
+                return
+            after = (rows[-1]["entry_date"], int(rows[-1]["seq"]))
 
     async def all_entries(self, user_id: int) -> list[JournalEntry]:
         """Every entry of the member, oldest first (for export)."""
@@ -650,6 +736,12 @@ def _ensure_statement(documents: dict[bytes, bytes]) -> tuple[str, list[object]]
 def _ensure_text(size: int) -> str:
     # Only "?" placeholders are spliced in; every value travels as a parameter.
     return _ENSURE_MEMBERS.format(rows=", ".join([_ENSURE_ROW] * size))
+
+
+@functools.cache
+def _import_text(size: int) -> str:
+    # Only "?" placeholders are spliced in; every value travels as a parameter.
+    return _IMPORT_ENTRIES.format(rows=", ".join([_IMPORT_ROW] * size))
 
 
 @functools.cache
