@@ -265,15 +265,12 @@ def new_entry(
     key: str = "",
 ) -> JournalEntry:
     """A draft just stored as entry #seq, as the member sees it (created and updated at once)."""
+    d = draft  # positional, in JournalEntry's field order (every add builds one; keywords cost more)
     return JournalEntry(
-        user_id=user_id,
-        seq=seq,
-        created_at=created_at,
-        updated_at=created_at,
-        infusion_day=infusion_day,
-        key=key,
-        **_fields_of(draft, EntryDraft),
-    )
+        user_id, seq, d.entry_date, d.kind, d.source, d.therapy, d.therapy_other, d.phase, d.feeling,
+        d.fatigue, d.mobility, d.pain, d.cognition, d.mood, d.side_effects, d.notes, d.details,
+        created_at, created_at, infusion_day, key,
+    )  # fmt: skip
 
 
 _T = TypeVar("_T", bound="DataclassInstance")

@@ -440,6 +440,8 @@ def clean_text(text: str | None) -> str | None:
     """Trimmed text without invisible control characters; blank becomes None (nothing to store)."""
     if text is None:
         return None
+    if text.isprintable() and text == text.strip() and text:  # the usual case: nothing to clean
+        return text
     normalised = text.replace("\r\n", "\n").replace("\r", "\n")
     return _CONTROL_CHARACTERS.sub("", normalised).strip() or None
 
@@ -728,14 +730,16 @@ def check_draft(draft: EntryDraft, today: date | MemberDay) -> EntryDraft:
     phase = draft.phase
     if isinstance(details, MilestoneDetails):
         phase = MILESTONE_PHASES.get(details.milestone, phase)  # a milestone starts its phase
-    cleaned = replace(
-        draft,
-        therapy_other=clean_text(draft.therapy_other),
-        side_effects=clean_text(draft.side_effects),
-        notes=clean_text(draft.notes),
-        details=details,
-        phase=phase,
-    )
+    changes = {
+        "therapy_other": clean_text(draft.therapy_other),
+        "side_effects": clean_text(draft.side_effects),
+        "notes": clean_text(draft.notes),
+        "details": details,
+        "phase": phase,
+    }
+    # Most drafts arrive clean (every add passes here): copy only when something changed.
+    changed = {name: value for name, value in changes.items() if value != getattr(draft, name)}
+    cleaned = replace(draft, **changed) if changed else draft
     raise_problems(list(_draft_problems(cleaned, today)))
     return cleaned
 

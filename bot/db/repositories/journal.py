@@ -90,33 +90,19 @@ _INSERT_ENTRY = (
     "RETURNING member, seq, (SELECT sealed_days FROM journal_members AS m "
     "WHERE m.member = journal_entries.member) AS sealed_days"
 )
-# Adds waiting together go in as one statement (one commit). Each member's numbers continue from
-# their base, read once before any row is written (MATERIALIZED), in the order the adds arrived;
-# a member's adds past the limit are left out. Rows with a NULL position pad the statement to a
-# few fixed sizes, so few texts are ever compiled.
-_BATCH_ROW = "(?, ?, ?, ?, ?)"
-_BATCH_INSERT = (
-    "WITH batch (pos, member, entry_date, sealed, created_at) AS (VALUES {rows}), "
-    "base (member, last_seq, entries) AS MATERIALIZED (SELECT b.member, "
-    "(SELECT coalesce(max(n), 0) FROM (SELECT last_seq AS n FROM journal_members AS m "
-    "WHERE m.member = b.member UNION ALL SELECT max(seq) FROM journal_entries AS e "
-    "WHERE e.member = b.member)), "
-    "coalesce((SELECT c.entries FROM journal_members AS c WHERE c.member = b.member), 0) "
-    "FROM (SELECT DISTINCT member FROM batch WHERE pos IS NOT NULL) AS b) "
-    "INSERT INTO journal_entries (member, seq, entry_date, sealed, created_at, updated_at) "
-    "SELECT member, seq, entry_date, sealed, created_at, created_at FROM ("
-    "SELECT b.pos, b.member, b.entry_date, b.sealed, b.created_at, "
-    "base.last_seq + row_number() OVER mine AS seq, base.entries + row_number() OVER mine AS nth "
-    "FROM batch AS b JOIN base USING (member) WHERE b.pos IS NOT NULL "
-    "WINDOW mine AS (PARTITION BY b.member ORDER BY b.pos)) "
-    "WHERE nth <= ? ORDER BY pos "
-    "RETURNING member, seq, (SELECT sealed_days FROM journal_members AS m "
-    "WHERE m.member = journal_entries.member) AS sealed_days"
+# Adds waiting together go in as one transaction: the members' numbers, counts and day-0 dates are
+# read once (one statement for the whole batch), numbers are given in the order the adds arrived, and
+# the rows go in as plain multi-row INSERTs (a few fixed sizes, so few texts are ever compiled). The
+# transaction keeps anything else from numbering in between; UNIQUE (member, seq) stands behind it.
+_STATE_ROW = "?"
+_SELECT_STATES = "SELECT member, last_seq, entries, sealed_days FROM journal_members WHERE member IN ({rows})"
+_INSERT_ROW = "(?, ?, ?, ?, ?, ?)"
+_INSERT_NUMBERED = (
+    "INSERT INTO journal_entries (member, seq, entry_date, sealed, created_at, updated_at) VALUES {rows}"
 )
 _BATCH_SIZES = (2, 4, 8, 16, 32, 64, 128)
 #: The most new entries one `insert_entries` statement takes.
 MAX_ROWS_PER_INSERT = _BATCH_SIZES[-1]
-_PAD_ROW = (None,) * 5
 # New members' sealed ids are written (one statement for a whole batch) before their first entries,
 # so a member row with entries always names its member; padding rows (NULL) are skipped.
 _ENSURE_ROW = "(?, ?)"
@@ -322,22 +308,62 @@ class JournalRepository:
         new_members = {row.member: row.member_document for row in rows if row.member_document is not None}
         if new_members:
             await self._db.execute(*_ensure_statement(new_members))
-        if not any(row.infusion is not None for row in rows):
-            return _matched(rows, await self._insert(rows, limit), self._open_days)
+        infusions = any(row.infusion is not None for row in rows)
+        if len(rows) == 1 and not infusions:
+            return [await self._insert_one(rows[0], limit)]
         async with self.atomic():  # the day-0 dates change with the entries, or neither does
-            results = _matched(rows, await self._insert(rows, limit), self._open_days)
-            await self._record_infusions(rows, results)
+            if len(rows) == 1:
+                results = [await self._insert_one(rows[0], limit)]
+            else:
+                results = await self._insert_numbered(rows, limit)
+            if infusions:
+                await self._record_infusions(rows, results)
         return results
 
-    async def _insert(self, rows: Sequence[NewEntryRow], limit: int) -> list[sqlite3.Row]:
-        if len(rows) == 1:
-            [row] = rows
+    async def _insert_one(self, row: NewEntryRow, limit: int) -> InsertedEntry | None:
+        """One entry, numbered inside its own statement (an add alone, or one retried on its own)."""
+        member = row.member
+        returned = await self._db.fetch_all(
+            _INSERT_ENTRY,
+            (member, row.entry_date, row.sealed, row.stamp, row.stamp, member, member, member, limit),
+        )
+        if not returned:
+            return None
+        dates = list(self._open_days(member, returned[0]["sealed_days"]).values())
+        if row.infusion is not None:
+            dates.append(row.infusion)
+        return InsertedEntry(int(returned[0]["seq"]), tuple(dates))
+
+    async def _insert_numbered(self, rows: Sequence[NewEntryRow], limit: int) -> list[InsertedEntry | None]:
+        """Several entries, inside the caller's transaction: numbered here from the members' counters."""
+        members = list(dict.fromkeys(row.member for row in rows))
+        states = {
+            bytes(state["member"]): state for state in await self._db.fetch_all(*_states_statement(members))
+        }
+        last: dict[bytes, int] = {}
+        count: dict[bytes, int] = {}
+        seen: dict[bytes, list[date]] = {}
+        results: list[InsertedEntry | None] = []
+        params: list[tuple[object, ...]] = []
+        for row in rows:
             member = row.member
-            return await self._db.fetch_all(
-                _INSERT_ENTRY,
-                (member, row.entry_date, row.sealed, row.stamp, row.stamp, member, member, member, limit),
-            )
-        return await self._db.fetch_all(*_batch_statement(rows, limit))
+            if member not in last:
+                state = states.get(member)
+                last[member] = int(state["last_seq"]) if state else 0
+                count[member] = int(state["entries"]) if state else 0
+                seen[member] = list(self._open_days(member, state["sealed_days"] if state else None).values())
+            if count[member] >= limit:
+                results.append(None)
+                continue
+            last[member] += 1
+            count[member] += 1
+            if row.infusion is not None:
+                seen[member].append(row.infusion)
+            results.append(InsertedEntry(last[member], tuple(seen[member])))
+            params.append((member, last[member], row.entry_date, row.sealed, row.stamp, row.stamp))
+        for text, chunk in _numbered_inserts(params):
+            await self._db.execute(text, chunk)
+        return results
 
     async def _record_infusions(
         self, rows: Sequence[NewEntryRow], results: list[InsertedEntry | None]
@@ -670,57 +696,21 @@ def _same_key(stored: str, given: str) -> bool:
     return hmac.compare_digest(stored.encode(), given.encode())
 
 
-def _matched(
-    rows: Sequence[NewEntryRow],
-    returned: Sequence[sqlite3.Row],
-    open_days: Callable[[bytes, bytes | None], dict[int, date]],
-) -> list[InsertedEntry | None]:
-    """Each row's result, in `rows` order: a member's numbers rise in the order their rows came, and
-    rows past the member's limit got none. Each sees the day-0 dates stored and added before it."""
-    if len(rows) == 1:  # the common case, alone: no grouping needed
-        [row] = rows
-        if not returned:
-            return [None]
-        [stored] = returned
-        dates = list(open_days(row.member, stored["sealed_days"]).values())
-        if row.infusion is not None:
-            dates.append(row.infusion)
-        return [InsertedEntry(int(stored["seq"]), tuple(dates))]
-    numbers: dict[bytes, list[int]] = {}
-    stored_days: dict[bytes, bytes | None] = {}
-    for row in returned:
-        member = bytes(row["member"])
-        numbers.setdefault(member, []).append(int(row["seq"]))
-        stored_days[member] = row["sealed_days"]
-    for seqs in numbers.values():
-        seqs.sort()
-    taken: dict[bytes, int] = {}
-    seen: dict[bytes, list[date]] = {}
-    results: list[InsertedEntry | None] = []
-    for row in rows:
-        seqs = numbers.get(row.member, [])
-        index = taken.get(row.member, 0)
-        if index >= len(seqs):
-            results.append(None)
-            continue
-        taken[row.member] = index + 1
-        if row.member not in seen:
-            seen[row.member] = list(open_days(row.member, stored_days.get(row.member)).values())
-        if row.infusion is not None:
-            seen[row.member].append(row.infusion)
-        results.append(InsertedEntry(seqs[index], tuple(seen[row.member])))
-    return results
+def _states_statement(members: Sequence[bytes]) -> tuple[str, list[object]]:
+    size = next(size for size in (1, *_BATCH_SIZES) if size >= len(members))
+    return _states_text(size), [*members, *([None] * (size - len(members)))]
 
 
-def _batch_statement(rows: Sequence[NewEntryRow], limit: int) -> tuple[str, list[object]]:
-    size = next(size for size in _BATCH_SIZES if size >= len(rows))
-    params: list[object] = []
-    for position, row in enumerate(rows):
-        params += (position, row.member, row.entry_date, row.sealed, row.stamp)
-    for _ in range(size - len(rows)):
-        params += _PAD_ROW
-    params.append(limit)
-    return _batch_insert_text(size), params
+def _numbered_inserts(rows: Sequence[tuple[object, ...]]) -> list[tuple[str, list[object]]]:
+    """Plain multi-row INSERTs of numbered rows, in chunks of the fixed sizes (largest first)."""
+    statements: list[tuple[str, list[object]]] = []
+    start = 0
+    for size in reversed((1, *_BATCH_SIZES)):
+        while len(rows) - start >= size:
+            chunk = rows[start : start + size]
+            statements.append((_numbered_text(size), [value for row in chunk for value in row]))
+            start += size
+    return statements
 
 
 def _ensure_statement(documents: dict[bytes, bytes]) -> tuple[str, list[object]]:
@@ -745,9 +735,15 @@ def _import_text(size: int) -> str:
 
 
 @functools.cache
-def _batch_insert_text(size: int) -> str:
+def _states_text(size: int) -> str:
     # Only "?" placeholders are spliced in; every value travels as a parameter.
-    return _BATCH_INSERT.format(rows=", ".join([_BATCH_ROW] * size))
+    return _SELECT_STATES.format(rows=", ".join([_STATE_ROW] * size))
+
+
+@functools.cache
+def _numbered_text(size: int) -> str:
+    # Only "?" placeholders are spliced in; every value travels as a parameter.
+    return _INSERT_NUMBERED.format(rows=", ".join([_INSERT_ROW] * size))
 
 
 # --- key rotation ---------------------------------------------------------------------------------
