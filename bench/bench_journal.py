@@ -31,6 +31,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import aiosqlite
 
@@ -55,6 +56,7 @@ from bot.services.journal import JournalService, load_journal_keys
 TARGET_RATIO = 2.0
 TARGET_LAG_MS = 20.0
 PER_PAGE = 10
+_Item = TypeVar("_Item")
 _WORDS = (
     *("tired", "fatigue", "legs", "numb", "tingling", "walked", "garden", "neurologist", "bloods"),
     *("neutrophils", "fever", "slept", "appetite", "nausea", "hair", "mobilisation", "apheresis"),
@@ -67,14 +69,14 @@ class Samples:
     """Latencies in seconds per operation, and the wall and CPU time of the phase that made them."""
 
     add: list[float] = field(default_factory=list)
-    list: list[float] = field(default_factory=list)
+    listing: list[float] = field(default_factory=list)
     wall: float = 0.0
     #: Process CPU time (event loop and the database thread together; they share one GIL).
     cpu: float = 0.0
 
     def extend(self, other: Samples) -> None:
         self.add += other.add
-        self.list += other.list
+        self.listing += other.listing
         self.wall += other.wall
         self.cpu += other.cpu
 
@@ -96,15 +98,20 @@ async def _timed(bucket: list[float], operation: Callable[[], Awaitable[object]]
 
 
 async def _run_members(
-    members: int, member_work: Callable[[int, random.Random, Samples], Awaitable[None]]
+    members: int,
+    prepare: Callable[[int, random.Random], list[_Item]],
+    add_one: Callable[[int, _Item, Samples], Awaitable[None]],
 ) -> Samples:
+    """Each member's adds one after another, all members at once. What they add is made first,
+    outside the measured time and CPU: only the adds (and listings) themselves are counted."""
     samples = Samples()
+    plans = [prepare(index, random.Random(index)) for index in range(members)]
     start_gate = asyncio.Event()
 
     async def member(index: int) -> None:
-        rng = random.Random(index)
         await start_gate.wait()
-        await member_work(index, rng, samples)
+        for item in plans[index]:
+            await add_one(index, item, samples)
 
     tasks = [asyncio.create_task(member(i)) for i in range(members)]
     await asyncio.sleep(0)
@@ -160,22 +167,23 @@ async def _floor_round(
     *,
     listing: bool,
 ) -> Samples:
-    async def work(index: int, rng: random.Random, samples: Samples) -> None:
-        user_id = base + index
-        for _ in range(entries):
-            row = (user_id, datetime.now(UTC).isoformat(), _note(rng))
-            await _timed(samples.add, lambda row=row: writer.add(row))
-            if listing:
-                await _timed(
-                    samples.list,
-                    lambda: connection.execute_fetchall(
-                        "SELECT id, created_at, body FROM raw_entries WHERE user_id = ? "
-                        "ORDER BY created_at DESC LIMIT ?",
-                        (user_id, PER_PAGE),
-                    ),
-                )
+    def prepare(index: int, rng: random.Random) -> list[str]:
+        return [_note(rng) for _ in range(entries)]
 
-    return await _run_members(members, work)
+    async def add_one(index: int, note: str, samples: Samples) -> None:
+        user_id = base + index
+        await _timed(samples.add, lambda: writer.add((user_id, datetime.now(UTC).isoformat(), note)))
+        if listing:
+            await _timed(
+                samples.listing,
+                lambda: connection.execute_fetchall(
+                    "SELECT id, created_at, body FROM raw_entries WHERE user_id = ? "
+                    "ORDER BY created_at DESC LIMIT ?",
+                    (user_id, PER_PAGE),
+                ),
+            )
+
+    return await _run_members(members, prepare, add_one)
 
 
 def _draft(rng: random.Random, number: int, today: date) -> EntryDraft:
@@ -198,15 +206,16 @@ async def _service_round(
 ) -> Samples:
     today = datetime.now(UTC).date()
 
-    async def work(index: int, rng: random.Random, samples: Samples) -> None:
-        user_id = base + index
-        for number in range(entries):
-            draft = _draft(rng, number, today)
-            await _timed(samples.add, lambda draft=draft: journal.add(user_id, draft))
-            if listing:
-                await _timed(samples.list, lambda: journal.list_page(user_id, 1, PER_PAGE))
+    def prepare(index: int, rng: random.Random) -> list[EntryDraft]:
+        return [_draft(rng, number, today) for number in range(entries)]
 
-    return await _run_members(members, work)
+    async def add_one(index: int, draft: EntryDraft, samples: Samples) -> None:
+        user_id = base + index
+        await _timed(samples.add, lambda: journal.add(user_id, draft))
+        if listing:
+            await _timed(samples.listing, lambda: journal.list_page(user_id, 1, PER_PAGE))
+
+    return await _run_members(members, prepare, add_one)
 
 
 async def _open_floor(path: Path) -> aiosqlite.Connection:
@@ -327,9 +336,10 @@ async def _big_journal(
     today = datetime.now(UTC).date()
     await _fill(repository, user_id, _big_drafts(count, today))
     results = []
-    started = time.perf_counter()
-    await journal.compare(user_id + 1)  # an empty journal: starts the worker process, nothing more
-    results.append(("(worker start)", time.perf_counter() - started, 0.0))
+    # The first heavy command after a start spawns the worker process: a one-entry journal's compare.
+    await journal.add(user_id + 1, EntryDraft(entry_date=today, kind=EntryKind.CHECKIN, feeling=5))
+    elapsed, lag = await _lag_of(lambda: journal.compare(user_id + 1))
+    results.append(("(worker start)", elapsed, lag))
     operations: tuple[tuple[str, Callable[[], Awaitable[object]]], ...] = (
         ("summary", lambda: journal.summary_with_chart(user_id)),
         ("timeline", lambda: journal.timeline(user_id)),
@@ -390,7 +400,7 @@ async def main(members: int, entries: int, rounds: int, big: int) -> int:
         verdict = "PASS" if ratio <= TARGET_RATIO else "FAIL"
         verdicts.append(verdict)
         print(f"Ratio {name:<12} {ratio:5.2f}x the floor (target <= {TARGET_RATIO:.1f}x) -> {verdict}")
-    service_p99, floor_p99 = _percentile(service_lists.list, 0.99), _percentile(floor_lists.list, 0.99)
+    service_p99, floor_p99 = _percentile(service_lists.listing, 0.99), _percentile(floor_lists.listing, 0.99)
     print(
         f"For information: list_page p99 {service_p99 * 1000:.3f} ms against a bare SELECT's "
         f"{floor_p99 * 1000:.3f} ms ({service_p99 / floor_p99:.2f}x)"
@@ -398,7 +408,10 @@ async def main(members: int, entries: int, rounds: int, big: int) -> int:
     print(f"A {big:,}-entry journal: each command's time, and the longest the event loop was held meanwhile")
     for name, elapsed, longest in lag:
         if name.startswith("("):
-            print(f"  {name:<22} {elapsed * 1000:9.0f} ms")
+            print(
+                f"  {name:<22} {elapsed * 1000:9.0f} ms   loop held at most {longest * 1000:6.1f} ms "
+                "(for information)"
+            )
             continue
         verdict = "PASS" if longest * 1000 <= TARGET_LAG_MS else "FAIL"
         verdicts.append(verdict)

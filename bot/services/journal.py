@@ -468,12 +468,12 @@ class JournalWriterStopped(Exception):
 class _EntryWriter:
     """Group commit for new entries: adds that arrive while a write runs go in together next.
 
-    Under load this turns many statements, commits and worker-thread hops into one; alone, an add
-    is written at once by the single-row statement. A statement that fails as a batch changed
-    nothing (SQLite undoes the whole statement), so its adds are retried one by one and only the
-    faulty one fails. An add cancelled before its batch starts is never written; one cancelled
-    after that still waits for its row and returns it (a saved entry its author never hears about
-    would be a silent duplicate when they retry). If the writer itself is stopped, waiting adds
+    Under load this turns many statements, commits and worker-thread hops into a few; alone, an
+    add is written at once by the single-row statement. A batch that fails changed nothing (its
+    transaction is rolled back), so its adds are retried one by one and only the faulty one fails.
+    An add cancelled before its batch starts is never written; one cancelled after that still
+    waits for its row and returns it (a saved entry its author never hears about would be a silent
+    duplicate when they retry). If the writer itself is stopped, waiting adds
     fail with `JournalWriterStopped`, never with a CancelledError that is not theirs.
     """
 

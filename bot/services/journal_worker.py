@@ -27,7 +27,9 @@ class JournalWorker:
     """One worker process, started lazily and shut down by `close`; a crashed one is replaced."""
 
     def __init__(self) -> None:
-        self._pool: ProcessPoolExecutor | None = None
+        #: The pool, once its process is up. Starting is shielded from the caller's cancellation and
+        #: kept here, so a start under way is never lost: the next job or `close` waits for it.
+        self._pool: asyncio.Future[ProcessPoolExecutor] | None = None
 
     @property
     def started(self) -> bool:
@@ -35,20 +37,44 @@ class JournalWorker:
 
     async def run(self, job: Callable[..., _T], *args: Any) -> _T:
         """`job(*args)` in the worker process; its exception is raised here."""
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-        pool = self._pool
+        pool = await self._started()
         try:
             return await asyncio.get_running_loop().run_in_executor(pool, job, *args)
         except BrokenProcessPool:
             log.warning("The journal's worker process stopped unexpectedly; a new one starts at the next job")
-            if self._pool is pool:
+            if self._pool is not None and self._pool.done() and self._pool.result() is pool:
                 self._pool = None
             await asyncio.to_thread(pool.shutdown, wait=False, cancel_futures=True)
             raise
 
     async def close(self) -> None:
-        """Stop the process (waiting for a job still running), off the event loop."""
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
+        """Stop the process (waiting for a start or a job still running), off the event loop."""
+        starting, self._pool = self._pool, None
+        if starting is None:
+            return
+        try:
+            pool = await starting
+        except Exception:  # it never started: nothing to stop (the start's caller heard why)
+            return
+        await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
+
+    async def _started(self) -> ProcessPoolExecutor:
+        """The pool with its process running. Spawning writes the new interpreter's start-up data
+        through a pipe, tens of milliseconds: that happens in a thread, so the event loop never waits."""
+        if self._pool is None:
+            self._pool = asyncio.ensure_future(asyncio.to_thread(_started_pool))
+        starting = self._pool
+        try:
+            return await asyncio.shield(starting)
+        except asyncio.CancelledError:
+            raise
+        except BaseException:
+            if self._pool is starting:
+                self._pool = None  # the next job tries again
+            raise
+
+
+def _started_pool() -> ProcessPoolExecutor:
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    pool.submit(int).result()  # a job that needs nothing: it returns once the process is up
+    return pool

@@ -92,13 +92,17 @@ _INSERT_ENTRY = (
 )
 # Adds waiting together go in as one transaction: the members' numbers, counts and day-0 dates are
 # read once (one statement for the whole batch), numbers are given in the order the adds arrived, and
-# the rows go in as plain multi-row INSERTs (a few fixed sizes, so few texts are ever compiled). The
-# transaction keeps anything else from numbering in between; UNIQUE (member, seq) stands behind it.
+# the rows go in as one plain INSERT of numbered rows. Rows of NULLs pad both statements to a few fixed
+# sizes (so few texts are ever compiled) and are skipped. The transaction keeps anything else from
+# numbering in between; UNIQUE (member, seq) stands behind it.
 _STATE_ROW = "?"
 _SELECT_STATES = "SELECT member, last_seq, entries, sealed_days FROM journal_members WHERE member IN ({rows})"
 _INSERT_ROW = "(?, ?, ?, ?, ?, ?)"
+_PAD_ROW = (None,) * 6
 _INSERT_NUMBERED = (
-    "INSERT INTO journal_entries (member, seq, entry_date, sealed, created_at, updated_at) VALUES {rows}"
+    "INSERT INTO journal_entries (member, seq, entry_date, sealed, created_at, updated_at) "
+    "SELECT column1, column2, column3, column4, column5, column6 FROM (VALUES {rows}) "
+    "WHERE column1 IS NOT NULL RETURNING seq"
 )
 _BATCH_SIZES = (2, 4, 8, 16, 32, 64, 128)
 #: The most new entries one `insert_entries` statement takes.
@@ -301,6 +305,8 @@ class JournalRepository:
         (None). New members' sealed ids are written first; new day-0 dates with the entries, in one
         transaction.
         """
+        if len(rows) > MAX_ROWS_PER_INSERT:
+            raise ValueError(f"at most {MAX_ROWS_PER_INSERT} entries are stored at once")
         return await self._store(rows, limit)
 
     async def _store(self, rows: Sequence[NewEntryRow], limit: int) -> list[InsertedEntry | None]:
@@ -361,8 +367,9 @@ class JournalRepository:
                 seen[member].append(row.infusion)
             results.append(InsertedEntry(last[member], tuple(seen[member])))
             params.append((member, last[member], row.entry_date, row.sealed, row.stamp, row.stamp))
-        for text, chunk in _numbered_inserts(params):
-            await self._db.execute(text, chunk)
+        if params:
+            # Read as rows: one trip to the database thread (the numbers are already known).
+            await self._db.fetch_all(*_numbered_insert(params))
         return results
 
     async def _record_infusions(
@@ -701,16 +708,11 @@ def _states_statement(members: Sequence[bytes]) -> tuple[str, list[object]]:
     return _states_text(size), [*members, *([None] * (size - len(members)))]
 
 
-def _numbered_inserts(rows: Sequence[tuple[object, ...]]) -> list[tuple[str, list[object]]]:
-    """Plain multi-row INSERTs of numbered rows, in chunks of the fixed sizes (largest first)."""
-    statements: list[tuple[str, list[object]]] = []
-    start = 0
-    for size in reversed((1, *_BATCH_SIZES)):
-        while len(rows) - start >= size:
-            chunk = rows[start : start + size]
-            statements.append((_numbered_text(size), [value for row in chunk for value in row]))
-            start += size
-    return statements
+def _numbered_insert(rows: Sequence[tuple[object, ...]]) -> tuple[str, list[object]]:
+    size = next(size for size in _BATCH_SIZES if size >= len(rows))
+    params = [value for row in rows for value in row]
+    params += _PAD_ROW * (size - len(rows))
+    return _numbered_text(size), params
 
 
 def _ensure_statement(documents: dict[bytes, bytes]) -> tuple[str, list[object]]:
