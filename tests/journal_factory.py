@@ -24,7 +24,7 @@ from bot.core.journal.kinds import (
     Scorer,
     VaccinationDetails,
 )
-from bot.core.journal.model import EntryKind, EntrySource, JournalEntry
+from bot.core.journal.model import RATINGS, EntryDraft, EntryKind, EntrySource, JournalEntry, Phase, Therapy
 
 WHEN = datetime(2026, 2, 1, 9, 30, 15, 123456, tzinfo=UTC)
 
@@ -65,3 +65,19 @@ def typed_entries(first_seq: int = 1) -> list[JournalEntry]:
         make_entry(first_seq + index, kind=kind, details=details, notes=f"{kind.label} notes")
         for index, (kind, details) in enumerate(TYPED_DETAILS.items())
     ]
+
+
+def draft_with_every_field() -> EntryDraft:
+    """A typed entry's draft with every field set, each to a value no other field holds."""
+    return EntryDraft(
+        entry_date=date(2026, 1, 2),
+        kind=EntryKind.SCORE,
+        source=EntrySource.DM_QUICK,
+        therapy=Therapy.OTHER,
+        therapy_other="a trial",
+        phase=Phase.RECOVERY,
+        **{name: number for number, name in enumerate(RATINGS, start=1)},
+        side_effects="tired",
+        notes="notes",
+        details=TYPED_DETAILS[EntryKind.SCORE],
+    )

@@ -179,3 +179,22 @@ def test_a_file_that_is_not_an_export_is_refused_kindly() -> None:
     for data in (b"", b"{}", b"PK\x03\x04 broken zip", "é".encode("latin-1")):
         with pytest.raises(InvalidInput, match="not a journal export"):
             read_import(data, DAY)
+
+
+def test_the_readmes_sample_timeline_is_drawn_from_invented_entries_that_still_build() -> None:
+    """docs/make_sample_timeline.py makes the README's picture; it must keep working as the code changes."""
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).parents[2] / "docs" / "make_sample_timeline.py"
+    spec = importlib.util.spec_from_file_location("make_sample_timeline", script)
+    assert spec is not None and spec.loader is not None
+    sample = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sample)
+    entries = sample.sample_entries()
+    assert {entry.user_id for entry in entries} == {1}  # nobody's journal
+    timeline = build_timeline(entries, sample.TODAY)
+    assert timeline.day_zero == sample.DAY_ZERO and timeline.weekly
+    assert (len(timeline.relapses), len(timeline.mris), len(timeline.milestones)) == (2, 3, len(Milestone))
+    assert {band.phase for band in timeline.bands} >= {Phase.MOBILISATION, Phase.INFUSION, Phase.RECOVERY}
+    assert (script.parent / "sample-timeline.png").read_bytes().startswith(b"\x89PNG")

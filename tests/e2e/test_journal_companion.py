@@ -42,7 +42,7 @@ from bot.core.journal.kinds import (
     Scorer,
     VaccinationDetails,
 )
-from bot.core.journal.model import EntryDraft, EntryKind, Phase
+from bot.core.journal.model import DETAILS_OF_KIND, EntryDraft, EntryKind, Phase
 
 pytestmark = pytest.mark.usefixtures("journal_leaves_nothing_readable")
 
@@ -97,6 +97,10 @@ KINDS: list[tuple[str, dict[str, Any], dict[str, Any], object]] = [
         AppointmentDetails("transplant clinic follow-up"),
     ),
 ]
+
+
+def test_every_typed_kind_is_added_end_to_end_below() -> None:
+    assert {type(expected) for *_, expected in KINDS} == set(DETAILS_OF_KIND.values())
 
 
 @pytest.mark.parametrize(("command", "options", "typed", "expected"), KINDS, ids=[k[0] for k in KINDS])

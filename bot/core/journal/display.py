@@ -11,6 +11,7 @@ from bot.core import limits
 from bot.core.journal.kinds import (
     BLOOD_COUNTS,
     Answer,
+    AppointmentDetails,
     BloodCountDetails,
     EntryDetails,
     MedicineDetails,
@@ -116,7 +117,9 @@ def detail_fields(details: EntryDetails | None) -> list[tuple[str, str]]:
     if isinstance(details, VaccinationDetails):
         dose = [] if details.dose is None else [("Dose", str(details.dose))]
         return [("Vaccine", details.vaccine), *dose]
-    return [("With", details.with_whom)]
+    if isinstance(details, AppointmentDetails):
+        return [("With", details.with_whom)]
+    raise TypeError(f"no display for {type(details).__name__}")  # a new kind lists its fields above
 
 
 def details_summary(details: EntryDetails | None) -> str:
