@@ -7,7 +7,8 @@ heavy commands. Printed, not asserted.
    (validation, sealing with AES-GCM under a pseudonym, numbering, day N, the group-commit writer).
    The floor does the same adds at the same concurrency with bare aiosqlite and the same batching: a
    writer task that takes every add waiting (up to the same 128) into one multi-row INSERT of the
-   plain text, on a connection with the same pragmas. Rounds alternate floor and service so drift on
+   plain text, on a connection with the same pragmas. What each member adds is made before the
+   measured time, so CPU per add is the adds' own. Rounds alternate floor and service so drift on
    the machine hits both alike. Targets: add p50, add p99 and CPU per add each at most 2x the floor.
    `list_page` against a bare SELECT of the newest ten rows is printed for information.
 2. Event-loop lag. One member's journal of `--big` entries (notes, ratings, milestones, every typed

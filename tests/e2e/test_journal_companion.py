@@ -346,6 +346,8 @@ async def test_the_report_is_an_a4_pdf_with_milestones_tables_and_the_footer(
         "ocrelizumab MS medicine (DMT) Stopped",
         "Vaccinations",
         "pneumococcal 1",
+        "Appointments",
+        "neurologist follow-up",
         "Side effects",
         "hair thinning",
     ):
