@@ -13,7 +13,8 @@ from discord import app_commands
 from bot.app import StemcellBot, build_bot
 from bot.core.autoresponse import AnswerKind, ImportMode, MatchMode
 from bot.core.content.loader import load_content
-from bot.core.journal.model import EntryKind, Phase
+from bot.core.journal.kinds import MedicineAction, MedicineKind, Milestone
+from bot.core.journal.model import DETAILS_OF_KIND, EntryKind, Phase
 from bot.core.scanning import Sensitivity, WordKind
 from bot.core.trials import INTERVENTION_OPTIONS
 from bot.db.database import Database
@@ -107,6 +108,9 @@ ENUM_OPTIONS = {
     ("autoresponse import", "mode"): ImportMode,
     ("journal add", "phase"): Phase,
     ("journal add", "kind"): EntryKind,
+    ("journal milestone", "which"): Milestone,
+    ("journal medicine", "action"): MedicineAction,
+    ("journal medicine", "kind"): MedicineKind,
 }
 
 
@@ -132,3 +136,30 @@ def test_every_help_field_fits_discord() -> None:
     fields = [*WHAT_IT_DOES, ("What I store", WHAT_IT_STORES), ("Your privacy", PRIVACY)]
     assert all(0 < len(value) <= limits.EMBED_FIELD_VALUE_CHARS for _, value in fields)
     assert sum(len(name) + len(value) for name, value in fields) < limits.EMBED_TOTAL_CHARS
+
+
+async def test_help_and_the_readme_name_every_journal_command(loaded_bot: StemcellBot) -> None:
+    """A new /journal subcommand is listed in /help and in the README's command table, or this fails."""
+    from bot.cogs.help import WHAT_IT_DOES
+
+    journal = loaded_bot.tree.get_command("journal")
+    assert isinstance(journal, app_commands.Group)
+    subcommands = {command.name for command in journal.commands}
+    help_text = dict(WHAT_IT_DOES)["Your journal"]
+    listed_in_help = {
+        name for group in re.findall(r"`/journal ([\w|]+)`", help_text) for name in group.split("|")
+    }
+    assert listed_in_help == subcommands
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    [table_row] = re.findall(r"^\| `/journal ([^`]+)` \| everyone", readme, flags=re.MULTILINE)
+    assert set(table_row.replace("\\|", "|").split("|")) == subcommands
+
+
+@pytest.mark.parametrize("kind", list(DETAILS_OF_KIND))
+async def test_every_typed_kind_has_its_own_form_within_discords_limit(kind: EntryKind) -> None:
+    from bot.cogs.journal_views import TypedEntryModal
+    from bot.core import limits
+    from bot.core.journal.drafts import TypedEntryForm
+
+    modal = TypedEntryModal(1, TypedEntryForm(kind, "today"))
+    assert 2 <= len(modal.children) <= limits.MODAL_COMPONENTS  # the date and at least one field

@@ -32,8 +32,13 @@ WHAT_IT_DOES: tuple[tuple[str, str], ...] = (
         "Your journal",
         "`/journal add|list|view|edit|delete`: your private therapy diary. You can also just send me a "
         "direct message and I'll save it as a note, with an Undo button.\n"
-        "`/journal summary|export|remind|forget`: a chart of your ratings, a download of everything, "
-        "a gentle DM reminder, or deleting it all.",
+        "`/journal milestone|relapse|mri|score|bloods|medicine|vaccination|appointment`: the steps of "
+        "your treatment (reinfusion is day 0) and what happens around it, each with its own short form.\n"
+        "`/journal summary|timeline|compare`: your ratings in a chart, a picture of your months around "
+        "day 0, and your averages before treatment next to the months after.\n"
+        "`/journal report`: a PDF of your journal (1 to 3 pages) to take to your neurologist.\n"
+        "`/journal export|import|remind|timezone|forget`: a download of everything and bringing it "
+        "back, a gentle DM reminder, your time zone, or deleting it all.",
     ),
     (
         "In servers",
@@ -56,7 +61,8 @@ WHAT_IT_STORES = (
     "I keep no message text, and no record of who got a private auto-response. If moderators ask "
     "auto-responses to leave you alone, your Discord id is kept for that.\n"
     "**Your journal**, until you delete it: each entry's type, therapy, phase, ratings, side effects "
-    "and notes; your time zone; your reminder settings; and your Discord id, only to send you "
+    "and notes, and what you entered for milestones, results, medicines, vaccinations and "
+    "appointments; your time zone; your reminder settings; and your Discord id, only to send you "
     "reminders. All of it is **sealed** (encrypted) on disk.\n"
     "**Readable** on disk, and nothing more: a code name that can't be traced to you without the "
     "bot's key, entry numbers and dates, when entries were written or changed, how many you have, "

@@ -9,7 +9,6 @@ member names their short pseudonym (`JournalService.log_tag`).
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 from contextlib import aclosing
@@ -32,20 +31,41 @@ from bot.cogs.journal_views import (
     EntryModal,
     ForgetButton,
     LiveForms,
+    TypedEntryModal,
     UndoQuickNoteButton,
+    edit_form,
     entry_embed,
     list_message,
     open_form,
     reply,
+    saved_entry_reply,
     summary_embed,
 )
 from bot.core import limits
 from bot.core.journal import reminders, rules
-from bot.core.journal.chart import render_ratings_chart
-from bot.core.journal.drafts import EntryForm, EntryOptions
-from bot.core.journal.export import ExportPart, ExportTooLarge, export_parts
-from bot.core.journal.model import Cadence, EntryKind, ForgottenItems, Phase, ReminderSettings
-from bot.core.journal.summary import summarise
+from bot.core.journal.compare import NO_DAY_ZERO
+from bot.core.journal.drafts import EntryOptions, TypedEntryForm
+from bot.core.journal.export import ExportPart, ExportTooLarge
+from bot.core.journal.importing import MAX_IMPORT_BYTES
+from bot.core.journal.kind_rules import EDSS_KEY, PDDS_KEY
+from bot.core.journal.kinds import (
+    EDSS_STEPS,
+    PDDS_LEVELS,
+    Answer,
+    CountUnit,
+    MedicineAction,
+    MedicineKind,
+    Milestone,
+    Scorer,
+)
+from bot.core.journal.model import (
+    Cadence,
+    EntryKind,
+    EntrySource,
+    ForgottenItems,
+    Phase,
+    ReminderSettings,
+)
 from bot.core.text import snippet
 from bot.errors import UserFacingError
 
@@ -72,6 +92,29 @@ EXPORT_TOO_LARGE = (
     "journal is bigger than that, so I can't send an export in this place. Nothing was changed. "
     "Please try `/journal export` in a direct message with me."
 )
+TIMELINE_FILENAME = "journal-timeline.png"
+TIMELINE_TEXT = (
+    "Your timeline: your ratings as lines, relapses (▼) and MRIs (■) as markers, the phases of your "
+    "treatment as shaded bands and your milestones labelled, counted in months from day 0 when you "
+    "have recorded your reinfusion. It shows what you wrote down, nothing more."
+)
+REPORT_TEXT = (
+    "Here is your report for {first} to {last}, a PDF to take to your neurologist or MS team. Every "
+    "page says it is self-reported by you, not a medical record. It holds what you entered, so keep "
+    "it somewhere safe."
+)
+REPORT_WITHOUT_NOTES = " Your notes are not in it; add `include_notes: True` to put them in."
+REPORT_TOO_LARGE = (
+    "I'm sorry: the report is bigger than Discord lets me send here ({limit}). Please try a shorter "
+    "period with `from` and `to`, or ask in a direct message with me."
+)
+IMPORT_TOO_LARGE = (
+    "That file is {size}, bigger than any journal export ({limit} at most), so I didn't read it. "
+    "Nothing was imported. Please attach the zip file that `/journal export` sent you."
+)
+IMPORT_UNREADABLE = (
+    "I couldn't fetch that file from Discord just now. Nothing was imported; please try again in a moment."
+)
 FORGET_QUESTION = (
     "This deletes **everything** the journal holds about you: {entries}, your reminder if you have "
     "one, and your journal settings (time zone and entry numbering). It can't be undone.\n"
@@ -84,6 +127,15 @@ def _entries(count: int) -> str:
     return f"{count} journal {'entry' if count == 1 else 'entries'}"
 
 
+NOTES = "Anything you want to remember (up to 4,000 characters)"
+
+
+def _answer_choices(unknown: str) -> list[app_commands.Choice[str]]:
+    """Yes, no, and the words for 'not known' that suit the question."""
+    names = {Answer.YES: "Yes", Answer.NO: "No", Answer.UNKNOWN: unknown}
+    return [app_commands.Choice(name=name, value=answer.value) for answer, name in names.items()]
+
+
 def _cadence_choices() -> list[app_commands.Choice[str]]:
     every = [app_commands.Choice(name=cadence.value.capitalize(), value=cadence.value) for cadence in Cadence]
     return [*every, app_commands.Choice(name="Off", value="off")]
@@ -92,6 +144,29 @@ def _cadence_choices() -> list[app_commands.Choice[str]]:
 def _weekday_choices() -> list[app_commands.Choice[str]]:
     names = [reminders.weekday_name(weekday) for weekday in range(7)]
     return [app_commands.Choice(name=name, value=name.lower()) for name in names]
+
+
+def _edss_choices() -> list[app_commands.Choice[str]]:
+    return [app_commands.Choice(name=f"{step:.1f}", value=f"{step:.1f}") for step in EDSS_STEPS]
+
+
+def _pdds_choices() -> list[app_commands.Choice[str]]:
+    return [
+        app_commands.Choice(name=f"{level} · {words}", value=str(level))
+        for level, words in PDDS_LEVELS.items()
+    ]
+
+
+def _clinician_choices() -> list[app_commands.Choice[str]]:
+    return [
+        app_commands.Choice(name=scorer.label.capitalize(), value=scorer.value)
+        for scorer in Scorer
+        if scorer is not Scorer.SELF
+    ]
+
+
+def _number(value: float | None) -> str | None:
+    return None if value is None else f"{value:g}"
 
 
 def _size(limit: int) -> str:
@@ -180,21 +255,213 @@ class JournalCog(commands.Cog, name=JOURNAL_COG_NAME):
         if options.opens_form:
             await open_form(interaction, EntryModal(user_id, options.form()))
             return
+        typed = options.typed_form()
+        if typed is not None:  # a typed kind and nothing else: its own form
+            await open_form(interaction, TypedEntryModal(user_id, typed))
+            return
         saved = await self.service.add_from_options(user_id, options)
         log.info("Journal entry added (source=slash)")
         await reply(
             interaction,
             f"Saved to your journal as entry #{saved.entry.seq}." + views.timezone_hint(saved.day, date),
-            embed=entry_embed(saved.entry),
+            **saved_entry_reply(saved.entry),
         )
 
     @journal.command(name="edit", description="Change one of your entries (opens the form, filled in)")
     @app_commands.describe(entry="The entry's number, e.g. 3 (see /journal list)")
     async def edit(self, interaction: discord.Interaction, entry: str) -> None:
         stored = await self.service.get(interaction.user.id, rules.parse_entry_number(entry))
-        await open_form(
-            interaction, EntryModal(interaction.user.id, EntryForm.from_entry(stored), ref=stored.ref)
+        await open_form(interaction, edit_form(interaction.user.id, stored))
+
+    # --- typed entries: each kind with its own options, or its own form when none is given ------
+
+    async def add_typed(
+        self,
+        interaction: discord.Interaction,
+        kind: EntryKind,
+        date: str | None,
+        values: dict[str, str | None],
+        notes: str | None,
+    ) -> None:
+        """A typed entry from its command's options; with nothing but a date, its form opens."""
+        user_id = interaction.user.id
+        given = {name: value for name, value in values.items() if value is not None}
+        if not given and notes is None:
+            form = TypedEntryForm(kind, (date or "").strip() or "today")
+            await open_form(interaction, TypedEntryModal(user_id, form))
+            return
+        form = TypedEntryForm(kind, date or "today", given, notes or "", source=EntrySource.SLASH)
+        saved = await self.service.save_form(user_id, form, None)
+        log.info("Journal entry added (source=slash)")
+        await reply(
+            interaction,
+            f"Saved to your journal as entry #{saved.entry.seq}." + views.timezone_hint(saved.day, date),
+            **saved_entry_reply(saved.entry),
         )
+
+    @journal.command(name="milestone", description="A step of your treatment; reinfusion is day 0")
+    @app_commands.describe(
+        which="Which milestone", date="YYYY-MM-DD, 'today' or 'yesterday' (default: today)", notes=NOTES
+    )
+    @app_commands.choices(which=choices_of(Milestone, label="label"))
+    async def milestone(
+        self,
+        interaction: discord.Interaction,
+        which: str | None = None,
+        date: str | None = None,
+        notes: str | None = None,
+    ) -> None:
+        await self.add_typed(interaction, EntryKind.MILESTONE, date, {"milestone": which}, notes)
+
+    @journal.command(name="relapse", description="A relapse: when it started, what changed, steroids")
+    @app_commands.describe(
+        date="The day it started: YYYY-MM-DD, 'today' or 'yesterday'",
+        what_changed="New or worse symptoms, in your own words",
+        steroids="Was it treated with steroids?",
+        notes=NOTES,
+    )
+    @app_commands.choices(steroids=_answer_choices("Not sure"))
+    async def relapse(
+        self,
+        interaction: discord.Interaction,
+        date: str | None = None,
+        what_changed: app_commands.Range[str, 1, rules.MAX_WHAT_CHANGED_CHARS] | None = None,
+        steroids: str | None = None,
+        notes: str | None = None,
+    ) -> None:
+        values = {"what_changed": what_changed, "steroids": steroids}
+        await self.add_typed(interaction, EntryKind.RELAPSE, date, values, notes)
+
+    @journal.command(name="mri", description="An MRI result, in the report's own words")
+    @app_commands.describe(
+        date="The day of the scan: YYYY-MM-DD, 'today' or 'yesterday'",
+        new_lesions="New or enlarging lesions, as the report gives them (leave out if it does not say)",
+        enhancing="Gadolinium-enhancing lesions, as the report says",
+        report="The report's own words",
+    )
+    @app_commands.choices(enhancing=_answer_choices("Not stated"))
+    async def mri(
+        self,
+        interaction: discord.Interaction,
+        date: str | None = None,
+        new_lesions: app_commands.Range[int, 0, rules.MAX_NEW_LESIONS] | None = None,
+        enhancing: str | None = None,
+        report: str | None = None,
+    ) -> None:
+        values = {"new_lesions": None if new_lesions is None else str(new_lesions), "enhancing": enhancing}
+        await self.add_typed(interaction, EntryKind.MRI, date, values, report)
+
+    @journal.command(
+        name="score", description="A disability score: EDSS from your clinician, or your own level"
+    )
+    @app_commands.describe(
+        edss="The EDSS your neurologist or another clinician told you (0 to 10)",
+        scored_by="Who gave you the EDSS (default: your neurologist)",
+        level="Or your own PDDS-style level: how MS affects you, in your view",
+        date="YYYY-MM-DD, 'today' or 'yesterday' (default: today)",
+        notes=NOTES,
+    )
+    @app_commands.choices(edss=_edss_choices(), scored_by=_clinician_choices(), level=_pdds_choices())
+    async def score(
+        self,
+        interaction: discord.Interaction,
+        edss: str | None = None,
+        scored_by: str | None = None,
+        level: str | None = None,
+        date: str | None = None,
+        notes: str | None = None,
+    ) -> None:
+        values = {EDSS_KEY: edss, "scored_by": scored_by, PDDS_KEY: level}
+        await self.add_typed(interaction, EntryKind.SCORE, date, values, notes)
+
+    @journal.command(name="bloods", description="Blood counts as your report gives them, with their unit")
+    @app_commands.describe(
+        neutrophils="Neutrophils, as on your report",
+        platelets="Platelets, as on your report",
+        lymphocytes="Lymphocytes, as on your report",
+        unit="The unit your report uses (default ×10⁹/L)",
+        date="The day of the test: YYYY-MM-DD, 'today' or 'yesterday'",
+        notes=NOTES,
+    )
+    @app_commands.choices(unit=[app_commands.Choice(name=u.hint, value=u.value) for u in CountUnit])
+    async def bloods(
+        self,
+        interaction: discord.Interaction,
+        neutrophils: app_commands.Range[float, 0] | None = None,
+        platelets: app_commands.Range[float, 0] | None = None,
+        lymphocytes: app_commands.Range[float, 0] | None = None,
+        unit: str | None = None,
+        date: str | None = None,
+        notes: str | None = None,
+    ) -> None:
+        values = {
+            "neutrophils": _number(neutrophils),
+            "platelets": _number(platelets),
+            "lymphocytes": _number(lymphocytes),
+            "count_unit": unit,
+        }
+        await self.add_typed(interaction, EntryKind.BLOOD_COUNT, date, values, notes)
+
+    @journal.command(name="medicine", description="A medicine started or stopped (an MS medicine or another)")
+    @app_commands.describe(
+        name="The medicine's name",
+        action="Started or stopped",
+        kind="An MS medicine (DMT) or another (default: MS medicine)",
+        date="YYYY-MM-DD, 'today' or 'yesterday' (default: today)",
+        notes=NOTES,
+    )
+    @app_commands.choices(
+        action=choices_of(MedicineAction, label="label"), kind=choices_of(MedicineKind, label="label")
+    )
+    async def medicine(
+        self,
+        interaction: discord.Interaction,
+        name: app_commands.Range[str, 1, rules.MAX_NAME_CHARS] | None = None,
+        action: str | None = None,
+        kind: str | None = None,
+        date: str | None = None,
+        notes: str | None = None,
+    ) -> None:
+        given = name is not None or action is not None
+        values = {
+            "medicine": name,
+            "medicine_action": action,
+            "medicine_kind": kind or ("dmt" if given else None),
+        }
+        await self.add_typed(interaction, EntryKind.MEDICINE, date, values, notes)
+
+    @journal.command(name="vaccination", description="A vaccination: which, which dose, when")
+    @app_commands.describe(
+        vaccine="The vaccine, as your centre names it",
+        dose="Which dose: 1 for the first",
+        date="YYYY-MM-DD, 'today' or 'yesterday' (default: today)",
+        notes=NOTES,
+    )
+    async def vaccination(
+        self,
+        interaction: discord.Interaction,
+        vaccine: app_commands.Range[str, 1, rules.MAX_NAME_CHARS] | None = None,
+        dose: app_commands.Range[int, 1, rules.MAX_DOSE] | None = None,
+        date: str | None = None,
+        notes: str | None = None,
+    ) -> None:
+        values = {"vaccine": vaccine, "dose": None if dose is None else str(dose)}
+        await self.add_typed(interaction, EntryKind.VACCINATION, date, values, notes)
+
+    @journal.command(name="appointment", description="An appointment: with whom, when, and a note")
+    @app_commands.describe(
+        with_whom="For example: neurologist, MS nurse, transplant clinic",
+        date="YYYY-MM-DD, 'today' or 'yesterday' (default: today)",
+        notes=NOTES,
+    )
+    async def appointment(
+        self,
+        interaction: discord.Interaction,
+        with_whom: app_commands.Range[str, 1, rules.MAX_NAME_CHARS] | None = None,
+        date: str | None = None,
+        notes: str | None = None,
+    ) -> None:
+        await self.add_typed(interaction, EntryKind.APPOINTMENT, date, {"with_whom": with_whom}, notes)
 
     # --- read ---------------------------------------------------------------------------------
 
@@ -247,25 +514,24 @@ class JournalCog(commands.Cog, name=JOURNAL_COG_NAME):
     @journal.command(name="export", description="Download your whole journal as JSON and CSV files")
     async def export(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=views.is_private(interaction), thinking=True)
-        entries = await self.service.all_entries(interaction.user.id)
-        if not entries:
-            await reply(interaction, EMPTY_JOURNAL)
-            return
         limit = interaction.filesize_limit  # what Discord lets this interaction upload, per file
         try:
-            parts = await asyncio.to_thread(export_parts, entries, self.clock.now(), limit)
+            parts, count = await self.service.export(interaction.user.id, limit)
         except ExportTooLarge:
             await reply(interaction, EXPORT_TOO_LARGE.format(limit=_size(limit)))
             return
-        log.info("Journal exported (entries=%d parts=%d)", len(entries), len(parts))
+        if not parts:
+            await reply(interaction, EMPTY_JOURNAL)
+            return
+        log.info("Journal exported (entries=%d parts=%d)", count, len(parts))
         intro = (
-            f"Here is your whole journal ({_entries(len(entries))}) in a zip file: the same entries as "
+            f"Here is your whole journal ({_entries(count)}) in a zip file: the same entries as "
             "JSON and as CSV, which opens in any spreadsheet program. The files hold your notes as "
             "plain text, so keep them somewhere safe."
         )
         if len(parts) > 1:
             intro = (
-                f"Here is your whole journal ({_entries(len(entries))}). It is bigger than Discord lets "
+                f"Here is your whole journal ({_entries(count)}). It is bigger than Discord lets "
                 f"me send in one file here ({_size(limit)}), so it comes in {len(parts)} zip files, one "
                 "per message, each with the same entries as JSON and as CSV (which opens in any "
                 "spreadsheet program). The files hold your notes as plain text, so keep them "
@@ -278,17 +544,97 @@ class JournalCog(commands.Cog, name=JOURNAL_COG_NAME):
     @journal.command(name="summary", description="Counts, monthly averages and a chart of your ratings")
     async def summary(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=views.is_private(interaction), thinking=True)
-        points = await self.service.rating_points(interaction.user.id)
-        if not points:
+        made = await self.service.summary_with_chart(interaction.user.id)
+        if made is None:
             await reply(interaction, EMPTY_JOURNAL)
             return
-        result = summarise(points)
-        chart = await asyncio.to_thread(render_ratings_chart, points)
+        result, chart = made
         await reply(
             interaction,
             embed=summary_embed(result),
             file=discord.File(io.BytesIO(chart), filename=CHART_FILENAME),
         )
+
+    # --- the companion's views: timeline, compare, report ------------------------------------
+
+    @journal.command(
+        name="timeline", description="A picture of your months around day 0: ratings, events and phases"
+    )
+    async def timeline(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=views.is_private(interaction), thinking=True)
+        image = await self.service.timeline(interaction.user.id)
+        if image is None:
+            await reply(interaction, EMPTY_JOURNAL)
+            return
+        await reply(
+            interaction,
+            TIMELINE_TEXT,
+            file=discord.File(io.BytesIO(image), filename=TIMELINE_FILENAME),
+        )
+
+    @journal.command(
+        name="compare", description="Your ratings before treatment and 3, 6, 12, 24 months after"
+    )
+    async def compare(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=views.is_private(interaction), thinking=True)
+        if not await self.service.count(interaction.user.id):
+            await reply(interaction, EMPTY_JOURNAL)
+            return
+        comparison = await self.service.compare(interaction.user.id)
+        if comparison is None:
+            await reply(interaction, NO_DAY_ZERO)
+            return
+        today = await self.service.member_today(interaction.user.id)
+        await reply(interaction, embed=views.comparison_embed(comparison, today))
+
+    @journal.command(name="report", description="A PDF of your journal for your neurologist (1 to 3 pages)")
+    @app_commands.describe(
+        date_from="First day: YYYY-MM-DD (default: 12 months before the last day)",
+        date_to="Last day: YYYY-MM-DD, 'today' or 'yesterday' (default: today)",
+        include_notes="Put your notes in too (default: no)",
+    )
+    @app_commands.rename(date_from="from", date_to="to")
+    async def report(
+        self,
+        interaction: discord.Interaction,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        include_notes: bool = False,
+    ) -> None:
+        await interaction.response.defer(ephemeral=views.is_private(interaction), thinking=True)
+        made = await self.service.report(interaction.user.id, date_from, date_to, include_notes=include_notes)
+        if made is None:
+            await reply(interaction, EMPTY_JOURNAL)
+            return
+        pdf, first, last = made
+        if len(pdf) > interaction.filesize_limit:
+            await reply(interaction, REPORT_TOO_LARGE.format(limit=_size(interaction.filesize_limit)))
+            return
+        log.info("Journal report made (notes=%s)", include_notes)
+        await reply(
+            interaction,
+            REPORT_TEXT.format(first=first.isoformat(), last=last.isoformat())
+            + ("" if include_notes else REPORT_WITHOUT_NOTES),
+            file=discord.File(io.BytesIO(pdf), filename=f"journal-report-{last.isoformat()}.pdf"),
+        )
+
+    @journal.command(name="import", description="Bring your own journal export back in (checked whole first)")
+    @app_commands.describe(file="The zip file (or the .json inside it) that /journal export sent you")
+    async def import_(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
+        await interaction.response.defer(ephemeral=views.is_private(interaction), thinking=True)
+        if file.size > MAX_IMPORT_BYTES:
+            await reply(
+                interaction, IMPORT_TOO_LARGE.format(size=_size(file.size), limit=_size(MAX_IMPORT_BYTES))
+            )
+            return
+        try:
+            data = await file.read()
+        except discord.HTTPException as error:
+            log.warning("Could not fetch an import attachment (status=%s)", error.status)
+            await reply(interaction, IMPORT_UNREADABLE)
+            return
+        plan = await self.service.import_file(interaction.user.id, data)
+        await reply(interaction, plan.describe())
 
     # --- reminders ----------------------------------------------------------------------------
 

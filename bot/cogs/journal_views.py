@@ -16,20 +16,52 @@ import logging
 import re
 import secrets
 import weakref
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 import discord
 
 from bot.cogs._context import context_of
 from bot.cogs._replies import send_ephemeral
-from bot.cogs._ui import VIEW_TIMEOUT_SECONDS, OwnedItem, SafeModal, dynamic_buttons
+from bot.cogs._ui import VIEW_TIMEOUT_SECONDS, ItemT, OwnedItem, SafeModal, dynamic_buttons
 from bot.core import limits
 from bot.core.clock import Clock
 from bot.core.journal import display, reminders, rules
-from bot.core.journal.drafts import EntryForm, symptoms_text, therapy_text
-from bot.core.journal.model import RATING_HINTS, EntryRef, JournalEntry, JournalPage, ReminderSettings
+from bot.core.journal.compare import NOT_PROOF, Comparison, comparison_lines
+from bot.core.journal.drafts import (
+    DetailsForm,
+    DraftForm,
+    EntryForm,
+    TypedEntryForm,
+    symptoms_text,
+    therapy_text,
+)
+from bot.core.journal.kind_rules import EDSS_KEY, PDDS_KEY
+from bot.core.journal.kinds import (
+    BLOOD_COUNTS,
+    EDSS_STEPS,
+    PDDS_LEVELS,
+    Answer,
+    CountUnit,
+    MedicineAction,
+    MedicineKind,
+    Milestone,
+    Scorer,
+)
+from bot.core.journal.model import (
+    DETAILS_OF_KIND,
+    RATING_HINTS,
+    EntryKind,
+    EntryRef,
+    JournalEntry,
+    JournalPage,
+    Phase,
+    ReminderSettings,
+    Therapy,
+)
 from bot.core.journal.sealed import ENTRY_KEY_PATTERN
 from bot.core.journal.summary import JournalSummary
 from bot.core.text import escape_markdown, snippet
@@ -125,7 +157,7 @@ def live_forms(interaction: discord.Interaction) -> LiveForms:
     return forms
 
 
-async def open_form(interaction: discord.Interaction, form: EntryModal) -> None:
+async def open_form(interaction: discord.Interaction, form: JournalModal) -> None:
     """Show the entry form and keep it in the registry, so `forget` can close it."""
     await interaction.response.send_modal(form)
     live_forms(interaction).opened(form)
@@ -143,7 +175,7 @@ MAX_KEPT_FORMS = 5
 class KeptForm:
     """A refused form's text, kept for "Try again" until it expires."""
 
-    form: EntryForm
+    form: DraftForm
     ref: EntryRef | None
     expires_at: datetime
 
@@ -159,15 +191,15 @@ class LiveForms:
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
-        self._forms: dict[int, weakref.WeakSet[EntryModal]] = {}
+        self._forms: dict[int, weakref.WeakSet[JournalModal]] = {}
         self._kept: dict[int, dict[str, KeptForm]] = {}
 
-    def opened(self, form: EntryModal) -> None:
+    def opened(self, form: JournalModal) -> None:
         owner = form.owner_id
         if owner is not None:
             self._forms.setdefault(owner, weakref.WeakSet()).add(form)
 
-    def keep(self, owner_id: int, form: EntryForm, ref: EntryRef | None) -> str:
+    def keep(self, owner_id: int, form: DraftForm, ref: EntryRef | None) -> str:
         """Keep a refused form's text; returns the token its "Try again" button carries."""
         now = self._prune()
         kept = self._kept.setdefault(owner_id, {})
@@ -221,6 +253,8 @@ def entry_embed(entry: JournalEntry) -> discord.Embed:
     only what still does not fit is shortened, with a pointer to `/journal export`.
     """
     details: list[tuple[str, str, bool]] = [("Type", entry.kind.label, True)]
+    for name, value in display.detail_fields(entry.details):
+        details.append((name, escape_markdown(value)[: limits.EMBED_FIELD_VALUE_CHARS], True))
     if entry.feeling is not None:
         details.append(("How I feel", f"{entry.feeling}/10", True))
     symptoms = symptoms_text(entry, " · ")
@@ -268,6 +302,9 @@ def entry_embed(entry: JournalEntry) -> discord.Embed:
 
 def entry_line(entry: JournalEntry) -> str:
     parts = [f"**#{entry.seq}**", entry.entry_date.isoformat(), entry.kind.label]
+    summary = display.details_summary(entry.details)
+    if summary:
+        parts.append(escape_markdown(snippet(summary, SNIPPET_CHARS) or ""))
     if entry.feeling is not None:
         parts.append(f"feeling {entry.feeling}/10")
     if entry.phase is not None:
@@ -336,6 +373,23 @@ def summary_embed(summary: JournalSummary) -> discord.Embed:
     return embed
 
 
+def comparison_embed(comparison: Comparison, today: date) -> discord.Embed:
+    """Each rating before treatment and at months +3, +6, +12 and +24, with the entries behind each
+    figure, and the words that this is the member's own record, not proof of a cause."""
+    intro, fields = comparison_lines(comparison, today)
+    embed = discord.Embed(
+        title="Before and after, in your own journal",
+        description=f"{intro}\n\n{NOT_PROOF}",
+        colour=discord.Colour(JOURNAL_COLOUR),
+    )
+    for name, value in fields[: limits.EMBED_FIELDS]:
+        embed.add_field(name=name, value=value[: limits.EMBED_FIELD_VALUE_CHARS], inline=False)
+    if not fields:
+        embed.add_field(name="No ratings yet", value="Add 'how I feel' or symptom ratings to compare them.")
+    embed.set_footer(text="Averages of your ratings, 0-10. For symptoms, 0 means no trouble.")
+    return embed
+
+
 def timezone_hint(day: rules.MemberDay, date_text: str | None) -> str:
     """A gentle line when 'today' was read in UTC because the member's time zone is not known yet."""
     if not rules.today_read_in_utc(day, date_text):
@@ -354,7 +408,7 @@ def reminder_text(settings: ReminderSettings) -> str:
 # --- the entry form ---------------------------------------------------------------------------
 
 
-def kept_file(form: EntryForm) -> discord.File | None:
+def kept_file(form: DraftForm) -> discord.File | None:
     """The typed text as a file attached to a refusal, so it outlives the Try again button."""
     text = form.kept_text()
     if not text:
@@ -362,75 +416,84 @@ def kept_file(form: EntryForm) -> discord.File | None:
     return discord.File(io.BytesIO(text.encode("utf-8")), filename=KEPT_TEXT_FILENAME)
 
 
-class EntryModal(SafeModal):
-    """The entry form, new or prefilled for an edit of one entry (`ref`): five text inputs, Discord's
-    maximum."""
+def _text(
+    custom_id: str,
+    default: str | None,
+    *,
+    placeholder: str | None = None,
+    max_length: int = 100,
+    paragraph: bool = False,
+) -> discord.ui.TextInput[Any]:
+    return discord.ui.TextInput(
+        custom_id=custom_id,
+        style=discord.TextStyle.paragraph if paragraph else discord.TextStyle.short,
+        default=default or None,
+        placeholder=placeholder,
+        required=False,
+        max_length=max_length,
+    )
+
+
+def _menu(
+    custom_id: str,
+    options: Sequence[tuple[str, str]],
+    chosen: str | None,
+    *,
+    required: bool = False,
+    descriptions: Mapping[str, str] | None = None,
+) -> discord.ui.Select[Any]:
+    """A one-choice menu of (label, value) options with `chosen` shown as picked."""
+    return discord.ui.Select(
+        custom_id=custom_id,
+        options=[
+            discord.SelectOption(
+                label=label,
+                value=value,
+                default=value == chosen,
+                description=(descriptions or {}).get(value),
+            )
+            for label, value in options
+        ],
+        required=required,
+        min_values=1 if required else 0,
+        max_values=1,
+    )
+
+
+def _labelled(enum: type[StrEnum]) -> list[tuple[str, str]]:
+    return [(str(getattr(member, "label", member.value)), member.value) for member in enum]
+
+
+def _notes(default: str, placeholder: str = "Anything you want to remember.") -> discord.ui.TextInput[Any]:
+    return _text("notes", default, placeholder=placeholder, max_length=rules.MAX_NOTES_CHARS, paragraph=True)
+
+
+def _date(default: str) -> discord.ui.TextInput[Any]:
+    return _text("date", default, placeholder="today", max_length=20)
+
+
+class JournalModal(SafeModal):
+    """A journal form: owner-only, its log lines name nobody, and a refused save hands back what was
+    typed ("Try again" while it lasts, and a file). Subclasses lay out their fields with `field` and
+    say what was typed in `typed`."""
 
     not_yours = NOT_YOURS
     private = True
+    #: Whether the saved entry's reply offers "More details" (the second step).
+    offers_more = True
 
-    def __init__(self, owner_id: int, form: EntryForm, *, ref: EntryRef | None = None) -> None:
-        super().__init__(title=f"Edit entry #{ref.seq}" if ref else "New journal entry")
+    def __init__(self, owner_id: int, *, title: str, ref: EntryRef | None) -> None:
+        super().__init__(title=title[: limits.MODAL_TITLE_CHARS])
         self.owner_id = owner_id
         self.ref = ref
-        self.date_input: discord.ui.TextInput[EntryModal] = discord.ui.TextInput(
-            label="Date (YYYY-MM-DD, today or yesterday)",
-            custom_id="date",
-            default=form.entry_date,
-            placeholder="today",
-            required=False,
-            max_length=20,
-        )
-        self.feeling_input: discord.ui.TextInput[EntryModal] = discord.ui.TextInput(
-            label="How I feel, 0 (very bad) to 10 (very good)",
-            custom_id="feeling",
-            default=form.feeling or None,
-            placeholder="for example 6 (leave empty to skip)",
-            required=False,
-            max_length=5,
-        )
-        self.symptoms_input: discord.ui.TextInput[EntryModal] = discord.ui.TextInput(
-            label="Symptoms 0-10 (e.g. fatigue 6, pain 3)",
-            custom_id="symptoms",
-            default=form.symptoms or None,
-            placeholder="fatigue, mobility, pain, cognition, mood (0 = none)",
-            required=False,
-            max_length=rules.MAX_SYMPTOMS_CHARS,
-        )
-        self.therapy_phase_input: discord.ui.TextInput[EntryModal] = discord.ui.TextInput(
-            label="Therapy, phase (e.g. aHSCT, recovery)",
-            custom_id="therapy_phase",
-            default=form.therapy_phase or None,
-            placeholder="aHSCT, MSC or your own words; then a phase such as mobilisation",
-            required=False,
-            max_length=rules.MAX_THERAPY_OTHER_CHARS + 40,
-        )
-        self.notes_input: discord.ui.TextInput[EntryModal] = discord.ui.TextInput(
-            label="Notes",
-            custom_id="notes",
-            style=discord.TextStyle.paragraph,
-            default=form.notes or None,
-            placeholder="How was today? Anything you want to remember.",
-            required=False,
-            max_length=rules.MAX_NOTES_CHARS,
-        )
-        for item in (
-            self.date_input,
-            self.feeling_input,
-            self.symptoms_input,
-            self.therapy_phase_input,
-            self.notes_input,
-        ):
-            self.add_item(item)
 
-    def typed(self) -> EntryForm:
-        return EntryForm(
-            entry_date=self.date_input.value or "",
-            feeling=self.feeling_input.value or "",
-            symptoms=self.symptoms_input.value or "",
-            therapy_phase=self.therapy_phase_input.value or "",
-            notes=self.notes_input.value or "",
-        )
+    def field(self, text: str, description: str | None, component: ItemT) -> ItemT:
+        """Add `component` under a label (and its description); return it, to read on submit."""
+        self.add_item(discord.ui.Label(text=text, description=description, component=component))
+        return component
+
+    def typed(self) -> DraftForm:
+        raise NotImplementedError
 
     async def submitted(self, interaction: discord.Interaction) -> None:
         member = interaction.user.id  # the form's owner: nobody else gets past `allowed`
@@ -447,11 +510,11 @@ class EntryModal(SafeModal):
         else:
             log.info("Journal entry edited")
             message = f"Entry #{entry.seq} is updated."
-        hint = timezone_hint(saved.day, form.entry_date)
-        await reply(interaction, message + hint, embed=entry_embed(entry))
+        hint = timezone_hint(saved.day, getattr(form, "entry_date", None))
+        await reply(interaction, message + hint, **saved_entry_reply(entry, more=self.offers_more))
 
     async def _refused(
-        self, interaction: discord.Interaction, form: EntryForm, error: UserFacingError
+        self, interaction: discord.Interaction, form: DraftForm, error: UserFacingError
     ) -> None:
         """Hand the typed text back, so a long note is never lost to a typo in a rating: "Try again"
         reopens the form while it lasts, the attached file keeps the words after that too. An edit
@@ -468,6 +531,277 @@ class EntryModal(SafeModal):
         token = live_forms(interaction).keep(interaction.user.id, form, self.ref)
         retry = dynamic_buttons(RetryButton(interaction.user.id, token))
         await send_private(interaction, content, view=retry, files=files)
+
+
+class EntryModal(JournalModal):
+    """The entry form (a note or check-in), new or prefilled for an edit of one entry (`ref`): date,
+    how I feel, symptoms, the phase as a menu, and notes. Therapy and side effects are its second
+    step, "More details"."""
+
+    def __init__(self, owner_id: int, form: EntryForm, *, ref: EntryRef | None = None) -> None:
+        super().__init__(owner_id, title=f"Edit entry #{ref.seq}" if ref else "New journal entry", ref=ref)
+        self.date_input = self.field("Date", "YYYY-MM-DD, today or yesterday", _date(form.entry_date))
+        self.feeling_input = self.field(
+            "How I feel",
+            "0 = very bad, 10 = very good (leave empty to skip)",
+            _text("feeling", form.feeling, placeholder="for example 6", max_length=5),
+        )
+        self.symptoms_input = self.field(
+            "Symptoms 0-10 (0 = none)",
+            "fatigue, mobility, pain, cognition, mood",
+            _text(
+                "symptoms",
+                form.symptoms,
+                placeholder="for example: fatigue 6, pain 3",
+                max_length=rules.MAX_SYMPTOMS_CHARS,
+            ),
+        )
+        self.phase_select = self.field(
+            "Phase", "Where you are in your therapy (optional)", _menu("phase", _labelled(Phase), form.phase)
+        )
+        self.notes_input = self.field(
+            "Notes", None, _notes(form.notes, "How was today? Anything you want to remember.")
+        )
+
+    def typed(self) -> EntryForm:
+        return EntryForm(
+            entry_date=self.date_input.value or "",
+            feeling=self.feeling_input.value or "",
+            symptoms=self.symptoms_input.value or "",
+            phase=self.phase_select.values[0] if self.phase_select.values else "",
+            notes=self.notes_input.value or "",
+        )
+
+
+class TypedEntryModal(JournalModal):
+    """A typed entry's own form (a milestone, relapse, MRI, score, blood counts, medicine, vaccination
+    or appointment): the date, its kind's fields (choices as menus), and notes where they fit."""
+
+    def __init__(self, owner_id: int, form: TypedEntryForm, *, ref: EntryRef | None = None) -> None:
+        kind = form.kind
+        title = f"Edit entry #{ref.seq}: {kind.label}" if ref else f"New entry: {kind.label}"
+        super().__init__(owner_id, title=title, ref=ref)
+        self.kind = kind
+        self.form = form
+        date_label = "Date it started" if kind is EntryKind.RELAPSE else "Date"
+        self.date_input = self.field(date_label, "YYYY-MM-DD, today or yesterday", _date(form.entry_date))
+        self.inputs: dict[str, discord.ui.TextInput[Any] | discord.ui.Select[Any]] = {}
+        for name, (label, description, component) in _kind_fields(form).items():
+            self.inputs[name] = self.field(label, description, component)
+        self.notes_input: discord.ui.TextInput[Any] | None = None
+        if len(self.children) < limits.MODAL_COMPONENTS:
+            notes_label = "The report's own words" if kind is EntryKind.MRI else "Notes"
+            self.notes_input = self.field(notes_label, None, _notes(form.notes))
+
+    def typed(self) -> TypedEntryForm:
+        values: dict[str, str] = {}
+        for name, component in self.inputs.items():
+            if isinstance(component, discord.ui.Select):
+                values[name] = component.values[0] if component.values else ""
+            else:
+                values[name] = component.value or ""
+        notes = self.notes_input.value or "" if self.notes_input is not None else self.form.notes
+        return TypedEntryForm(self.kind, self.date_input.value or "", values, notes)
+
+
+_ANSWERS = [("Yes", Answer.YES.value), ("No", Answer.NO.value), ("Not stated", Answer.UNKNOWN.value)]
+_STEROIDS = [("Yes", Answer.YES.value), ("No", Answer.NO.value), ("Not sure", Answer.UNKNOWN.value)]
+_Field = tuple[str, str | None, discord.ui.TextInput[Any] | discord.ui.Select[Any]]
+
+
+def _kind_fields(form: TypedEntryForm) -> dict[str, _Field]:
+    """The fields of a kind's form after the date, in order: label, description, component."""
+    value = form.value
+    if form.kind is EntryKind.MILESTONE:
+        menu = _menu("milestone", _labelled(Milestone), value("milestone"), required=True)
+        return {"milestone": ("Which milestone", "Reinfusion is day 0 of your timeline", menu)}
+    if form.kind is EntryKind.RELAPSE:
+        return {
+            "what_changed": (
+                "What changed",
+                "In your own words: new or worse symptoms",
+                _text(
+                    "what_changed",
+                    value("what_changed"),
+                    max_length=rules.MAX_WHAT_CHANGED_CHARS,
+                    paragraph=True,
+                ),
+            ),
+            "steroids": (
+                "Treated with steroids?",
+                None,
+                _menu("steroids", _STEROIDS, value("steroids") or "unknown"),
+            ),
+        }
+    if form.kind is EntryKind.MRI:
+        return {
+            "new_lesions": (
+                "New or enlarging lesions",
+                "A number as the report gives it; leave empty if it does not say",
+                _text("new_lesions", value("new_lesions"), placeholder="for example 0 or 2", max_length=12),
+            ),
+            "enhancing": (
+                "Gadolinium-enhancing lesions?",
+                "As the report says",
+                _menu("enhancing", _ANSWERS, value("enhancing") or "unknown"),
+            ),
+        }
+    if form.kind is EntryKind.SCORE:
+        return _score_fields(form)
+    if form.kind is EntryKind.BLOOD_COUNT:
+        counts: dict[str, _Field] = {
+            name: (
+                name.capitalize(),
+                "As your report shows it (leave empty if not measured)",
+                _text(name, value(name), placeholder="for example 1.5", max_length=12),
+            )
+            for name in BLOOD_COUNTS
+        }
+        units = [(unit.hint, unit.value) for unit in CountUnit]
+        counts["count_unit"] = (
+            "Unit",
+            "The unit your report uses",
+            _menu("count_unit", units, value("count_unit") or CountUnit.PER_LITRE.value, required=True),
+        )
+        return counts
+    if form.kind is EntryKind.MEDICINE:
+        return {
+            "medicine": (
+                "Medicine",
+                None,
+                _text("medicine", value("medicine"), max_length=rules.MAX_NAME_CHARS),
+            ),
+            "medicine_kind": (
+                "Kind",
+                None,
+                _menu(
+                    "medicine_kind", _labelled(MedicineKind), value("medicine_kind") or "dmt", required=True
+                ),
+            ),
+            "medicine_action": (
+                "Started or stopped",
+                None,
+                _menu("medicine_action", _labelled(MedicineAction), value("medicine_action"), required=True),
+            ),
+        }
+    if form.kind is EntryKind.VACCINATION:
+        return {
+            "vaccine": (
+                "Vaccine",
+                "As your centre names it",
+                _text("vaccine", value("vaccine"), max_length=rules.MAX_NAME_CHARS),
+            ),
+            "dose": (
+                "Dose number",
+                "1 for the first dose (optional)",
+                _text("dose", value("dose"), placeholder="1", max_length=4),
+            ),
+        }
+    if form.kind is EntryKind.APPOINTMENT:
+        return {
+            "with_whom": (
+                "With whom",
+                "For example: neurologist, MS nurse, transplant clinic",
+                _text("with_whom", value("with_whom"), max_length=rules.MAX_NAME_CHARS),
+            ),
+        }
+    raise ValueError(f"no form for entries of kind {form.kind.value}")
+
+
+def _score_fields(form: TypedEntryForm) -> dict[str, _Field]:
+    """The EDSS as a clinician gave it, or the member's own PDDS-style level: one of the two."""
+    edss = [(f"{step:.1f}", f"{step:.1f}") for step in EDSS_STEPS]
+    pdds = [(f"{level} · {words}", str(level)) for level, words in PDDS_LEVELS.items()]
+    clinicians = [(scorer.label.capitalize(), scorer.value) for scorer in Scorer if scorer is not Scorer.SELF]
+    scored_by = form.value("scored_by")
+    return {
+        EDSS_KEY: (
+            "EDSS, as your clinician told you",
+            "0 to 10; leave empty for your own level",
+            _menu(EDSS_KEY, edss, form.value(EDSS_KEY)),
+        ),
+        "scored_by": (
+            "Who gave the EDSS",
+            None,
+            _menu(
+                "scored_by",
+                clinicians,
+                scored_by if scored_by != Scorer.SELF.value else Scorer.NEUROLOGIST.value,
+            ),
+        ),
+        PDDS_KEY: (
+            "Or your own level (PDDS-style)",
+            "How MS affects you, in your view",
+            _menu(PDDS_KEY, pdds, form.value(PDDS_KEY)),
+        ),
+    }
+
+
+class DetailsModal(JournalModal):
+    """The second step of an entry, "More details": therapy (a menu, with your own words for
+    'Other'), phase (not for milestones, which carry their own), side effects and notes."""
+
+    offers_more = False
+
+    def __init__(self, owner_id: int, form: DetailsForm, *, ref: EntryRef, kind: EntryKind) -> None:
+        super().__init__(owner_id, title=f"More details for entry #{ref.seq}", ref=ref)
+        therapies = [(therapy.label, therapy.value) for therapy in Therapy]
+        self.therapy_select = self.field("Therapy", None, _menu("therapy", therapies, form.therapy))
+        self.therapy_other_input = self.field(
+            "Therapy in your own words",
+            "For 'Other', e.g. a medicine or a trial's name",
+            _text("therapy_other", form.therapy_other, max_length=rules.MAX_THERAPY_OTHER_CHARS),
+        )
+        self.phase_select: discord.ui.Select[Any] | None = None
+        self.phase = form.phase
+        if kind is not EntryKind.MILESTONE:
+            self.phase_select = self.field("Phase", None, _menu("phase", _labelled(Phase), form.phase))
+        self.side_effects_input = self.field(
+            "Side effects",
+            None,
+            _text("side_effects", form.side_effects, max_length=rules.MAX_SIDE_EFFECTS_CHARS, paragraph=True),
+        )
+        self.notes_input = self.field("Notes", None, _notes(form.notes))
+
+    def typed(self) -> DetailsForm:
+        phase = self.phase
+        if self.phase_select is not None:
+            phase = self.phase_select.values[0] if self.phase_select.values else ""
+        return DetailsForm(
+            therapy=self.therapy_select.values[0] if self.therapy_select.values else "",
+            therapy_other=self.therapy_other_input.value or "",
+            phase=phase,
+            side_effects=self.side_effects_input.value or "",
+            notes=self.notes_input.value or "",
+        )
+
+
+def form_for(
+    owner_id: int, form: DraftForm, ref: EntryRef | None, kind: EntryKind | None = None
+) -> JournalModal:
+    """The modal that shows `form` (for a new entry, an edit or Try again)."""
+    if isinstance(form, TypedEntryForm):
+        return TypedEntryModal(owner_id, form, ref=ref)
+    if isinstance(form, DetailsForm) and ref is not None:
+        return DetailsModal(owner_id, form, ref=ref, kind=kind or EntryKind.NOTE)
+    if isinstance(form, EntryForm):
+        return EntryModal(owner_id, form, ref=ref)
+    raise ValueError(f"no form for {type(form).__name__}")
+
+
+def edit_form(owner_id: int, entry: JournalEntry) -> JournalModal:
+    """The form an entry is edited in: its kind's own, or the entry form for notes and check-ins."""
+    if entry.kind in DETAILS_OF_KIND:
+        return TypedEntryModal(owner_id, TypedEntryForm.from_entry(entry), ref=entry.ref)
+    return EntryModal(owner_id, EntryForm.from_entry(entry), ref=entry.ref)
+
+
+def saved_entry_reply(entry: JournalEntry, *, more: bool = True) -> dict[str, Any]:
+    """The embed of an entry just saved and, for its owner, the "More details" button (step two)."""
+    message: dict[str, Any] = {"embed": entry_embed(entry)}
+    if more:
+        message["view"] = dynamic_buttons(MoreDetailsButton(entry.user_id, entry.seq, entry.key))
+    return message
 
 
 # --- buttons that survive restarts ------------------------------------------------------------
@@ -507,7 +841,7 @@ class RetryButton(JournalButton, template=r"journal:retry:(?P<owner>\d+):(?P<tok
         if kept is None:
             await send_ephemeral(interaction, RETRY_EXPIRED)
             return
-        await open_form(interaction, EntryModal(self.owner_id, kept.form, ref=kept.ref))
+        await open_form(interaction, form_for(self.owner_id, kept.form, kept.ref))
 
 
 class ListPageButton(
@@ -692,6 +1026,40 @@ class UndoQuickNoteButton(
         await interaction.response.edit_message(content=content, view=None)
 
 
+class MoreDetailsButton(JournalButton, template=rf"journal:more:(?P<owner>\d+):{_ENTRY_IN_ID}"):
+    """ "More details" on an entry just saved: the second step (therapy, phase, side effects, notes),
+    for exactly that entry (by key), prefilled with what it holds now."""
+
+    def __init__(self, owner_id: int, seq: int, key: str | None) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="More details",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"journal:more:{owner_id}:{seq}.{key}",
+            )
+        )
+        self.owner_id = owner_id
+        self.seq = seq
+        self.key = key
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> MoreDetailsButton:
+        return cls(int(match["owner"]), int(match["seq"]), match["key"])
+
+    async def pressed(self, interaction: discord.Interaction) -> None:
+        try:
+            stored = await journal_service(interaction).get(self.owner_id, self.seq)
+        except NotFound:
+            stored = None
+        if stored is None or self.key is None or stored.key != self.key:
+            await send_ephemeral(interaction, rules.entry_gone(self.seq).message)
+            return
+        form = DetailsModal(self.owner_id, DetailsForm.from_entry(stored), ref=stored.ref, kind=stored.kind)
+        await open_form(interaction, form)
+
+
 class AddEntryButton(JournalButton, template=r"journal:add:(?P<owner>\d+)"):
     """'Write an entry' on a reminder: opens the entry form straight away."""
 
@@ -720,4 +1088,5 @@ DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     UndoQuickNoteButton,
     AddEntryButton,
     RetryButton,
+    MoreDetailsButton,
 )

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock
 from bot.core.journal import reminders, rules
+from bot.core.journal.compare import Comparison
 from bot.core.journal.crypto import (
     JournalIntegrityError,
     JournalKeyError,
@@ -37,7 +38,19 @@ from bot.core.journal.crypto import (
     rotation_paths,
     write_key_file,
 )
-from bot.core.journal.drafts import EntryForm, EntryOptions
+from bot.core.journal.drafts import DraftForm, EntryOptions
+from bot.core.journal.export import ExportPart
+from bot.core.journal.importing import ImportPlan
+from bot.core.journal.jobs import (
+    Packed,
+    compare_job,
+    export_job,
+    import_job,
+    pack,
+    report_job,
+    summary_job,
+    timeline_job,
+)
 from bot.core.journal.model import (
     Cadence,
     DeletionReport,
@@ -52,6 +65,7 @@ from bot.core.journal.model import (
     new_entry,
     page_count,
 )
+from bot.core.journal.report import ReportRequest, report_period
 from bot.core.journal.summary import JournalSummary, summarise
 from bot.db.database import Database
 from bot.db.migrate import MigrationInputs
@@ -65,8 +79,15 @@ from bot.db.repositories.journal import (
     RotationReport,
     reseal_journal,
 )
+from bot.services.journal_worker import JournalWorker
 
 log = logging.getLogger(__name__)
+
+#: Entries read and opened per step of a long read (summary, timeline, export...): a few milliseconds
+#: of the event loop each, with other members' work let in between (`bench/bench_journal.py`).
+ENTRIES_PER_STEP = 250
+#: An import planned while the journal changed (an add came in) is planned again, this many times.
+_IMPORT_ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +115,13 @@ class ReminderChange:
 class JournalService:
     """Every journal action, for one member at a time; the entry writer's one owner."""
 
-    def __init__(self, repository: JournalRepository, clock: Clock) -> None:
+    def __init__(
+        self, repository: JournalRepository, clock: Clock, worker: JournalWorker | None = None
+    ) -> None:
         self._repository = repository
         self._clock = clock
+        #: Charts, the report and export files are made in this worker process, off the event loop.
+        self._worker = worker or JournalWorker()
         self._writer = _EntryWriter(repository)
         self._quick_notes = rules.QuickNoteRate()
         self._forget_hooks: list[ForgetHook] = []
@@ -104,8 +129,10 @@ class JournalService:
         self._known_members: set[int] = set()
 
     async def close(self) -> None:
-        """At shutdown, before the database closes: let every add made so far be written."""
+        """At shutdown, before the database closes: let every add made so far be written, and stop the
+        worker process (if one was started)."""
         await self._writer.stop()
+        await self._worker.close()
 
     def log_tag(self, user_id: int) -> str:
         """A short pseudonym for a warning about this member: never their Discord id."""
@@ -152,9 +179,9 @@ class JournalService:
         entry = await self.add(user_id, rules.quick_note(text, day.today))
         return SavedEntry(entry, day)
 
-    async def save_form(self, user_id: int, form: EntryForm, ref: EntryRef | None) -> SavedEntry:
-        """The entry form: a new entry (`ref` None) or an edit of that entry, read against the
-        member's day. An edit of an entry deleted since is refused (`rules.entry_gone`)."""
+    async def save_form(self, user_id: int, form: DraftForm, ref: EntryRef | None) -> SavedEntry:
+        """A form (or a typed entry's options): a new entry (`ref` None) or an edit of that entry, read
+        against the member's day. An edit of an entry deleted since is refused (`rules.entry_gone`)."""
         day = await self.member_day(user_id)
         if ref is None:
             return SavedEntry(await self.add(user_id, form.to_draft(day, None)), day)
@@ -242,6 +269,87 @@ class JournalService:
 
     async def summary(self, user_id: int) -> JournalSummary:
         return summarise(await self.rating_points(user_id))
+
+    # --- a whole journal at once, off the event loop ----------------------------------------------
+
+    async def packed_entries(self, user_id: int) -> tuple[Packed, int]:
+        """Every entry of the member, oldest first, opened a step at a time and packed for the worker;
+        and how many there are. Between steps other work runs, so a long journal stalls nothing."""
+        chunks: list[bytes] = []
+        count = 0
+        async for page in self._repository.entry_pages(user_id, ENTRIES_PER_STEP):
+            chunks.append(pack(page))
+            count += len(page)
+            await asyncio.sleep(0)
+        return tuple(chunks), count
+
+    async def summary_with_chart(self, user_id: int) -> tuple[JournalSummary, bytes] | None:
+        """Counts, monthly averages and the chart of the ratings (PNG); None for an empty journal."""
+        chunks, count = await self.packed_entries(user_id)
+        return await self._worker.run(summary_job, chunks) if count else None
+
+    async def timeline(self, user_id: int) -> bytes | None:
+        """The timeline PNG: months around day 0, ratings, events, phases; None for an empty journal."""
+        chunks, count = await self.packed_entries(user_id)
+        if not count:
+            return None
+        return await self._worker.run(timeline_job, chunks, (await self.member_day(user_id)).today)
+
+    async def compare(self, user_id: int) -> Comparison | None:
+        """Each rating before treatment against months +3, +6, +12 and +24 after day 0; None when the
+        journal holds no day 0."""
+        chunks, count = await self.packed_entries(user_id)
+        return await self._worker.run(compare_job, chunks) if count else None
+
+    async def report(
+        self, user_id: int, start: str | None, end: str | None, *, include_notes: bool
+    ) -> tuple[bytes, date, date] | None:
+        """The PDF for the neurologist over the period asked for (`report.report_period`), and that
+        period; None for an empty journal."""
+        day = await self.member_day(user_id)
+        first, last = report_period(start, end, day)
+        chunks, count = await self.packed_entries(user_id)
+        if not count:
+            return None
+        request = ReportRequest(first, last, include_notes, day.today)
+        return await self._worker.run(report_job, chunks, request), first, last
+
+    async def import_file(self, user_id: int, data: bytes) -> ImportPlan:
+        """The member's own export back in: read and checked whole in the worker, planned against the
+        journal as it stands, sealed a step at a time and written in one transaction, or nothing is.
+        Refused kindly (`InvalidInput`) when the file is not an export, an entry breaks a rule, or the
+        journal would grow past `MAX_ENTRIES_PER_MEMBER`."""
+        await self._writer.settle()  # adds made before the import are part of what it is planned against
+        for _ in range(_IMPORT_ATTEMPTS):
+            state = await self._repository.member_state(user_id)
+            existing, _ = await self.packed_entries(user_id)
+            day = await self.member_day(user_id)
+            plan = await self._worker.run(
+                import_job, data, existing, day, state[0], rules.MAX_ENTRIES_PER_MEMBER
+            )
+            rows = []
+            for index, entry in enumerate(plan.entries, start=1):
+                rows.append(
+                    self._repository.import_row(
+                        user_id, entry.seq, entry.draft, entry.created_at, entry.updated_at
+                    )
+                )
+                if index % ENTRIES_PER_STEP == 0:
+                    await asyncio.sleep(0)
+            if await self._repository.import_entries(user_id, rows, state):
+                if rows:
+                    self._known_members.add(user_id)
+                log.info("Journal imported (entries=%d duplicates=%d)", len(rows), plan.duplicates)
+                return plan
+        raise rules.journal_busy()
+
+    async def export(self, user_id: int, limit: int) -> tuple[list[ExportPart], int]:
+        """The whole journal as zip parts of at most `limit` bytes, and how many entries it holds
+        (`export.ExportTooLarge` when one entry alone is bigger)."""
+        chunks, count = await self.packed_entries(user_id)
+        if not count:
+            return [], 0
+        return await self._worker.run(export_job, chunks, self._clock.now(), limit), count
 
     # --- the member's time zone -------------------------------------------------------------------
 
@@ -361,12 +469,12 @@ class JournalWriterStopped(Exception):
 class _EntryWriter:
     """Group commit for new entries: adds that arrive while a write runs go in together next.
 
-    Under load this turns many statements, commits and worker-thread hops into one; alone, an add
-    is written at once by the single-row statement. A statement that fails as a batch changed
-    nothing (SQLite undoes the whole statement), so its adds are retried one by one and only the
-    faulty one fails. An add cancelled before its batch starts is never written; one cancelled
-    after that still waits for its row and returns it (a saved entry its author never hears about
-    would be a silent duplicate when they retry). If the writer itself is stopped, waiting adds
+    Under load this turns many statements, commits and worker-thread hops into a few; alone, an
+    add is written at once by the single-row statement. A batch that fails changed nothing (its
+    transaction is rolled back), so its adds are retried one by one and only the faulty one fails.
+    An add cancelled before its batch starts is never written; one cancelled after that still
+    waits for its row and returns it (a saved entry its author never hears about would be a silent
+    duplicate when they retry). If the writer itself is stopped, waiting adds
     fail with `JournalWriterStopped`, never with a CancelledError that is not theirs.
     """
 

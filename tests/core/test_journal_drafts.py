@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -10,14 +11,33 @@ from journal_factory import make_entry
 from bot.core.journal import rules
 from bot.core.journal.drafts import (
     NOTHING_TO_SAVE,
+    DetailsForm,
     EntryForm,
     EntryOptions,
+    TypedEntryForm,
     entry_kind,
     has_content,
     symptoms_text,
     therapy_text,
 )
-from bot.core.journal.model import EntryDraft, EntryKind, EntrySource, Phase, Therapy
+from bot.core.journal.kinds import (
+    Answer,
+    AppointmentDetails,
+    BloodCountDetails,
+    CountUnit,
+    MedicineAction,
+    MedicineDetails,
+    MedicineKind,
+    Milestone,
+    MilestoneDetails,
+    MriDetails,
+    RelapseDetails,
+    Scale,
+    ScoreDetails,
+    Scorer,
+    VaccinationDetails,
+)
+from bot.core.journal.model import DETAILS_OF_KIND, EntryDraft, EntryKind, EntrySource, Phase, Therapy
 from bot.errors import InvalidInput
 
 TODAY = date(2026, 3, 2)
@@ -105,12 +125,11 @@ def test_options_decide_when_the_form_opens_instead() -> None:
 
 
 def test_the_form_makes_a_new_entry() -> None:
-    form = EntryForm(feeling="7/10", symptoms="fat 5", therapy_phase="aHSCT, recovery", notes="Home!")
+    form = EntryForm(feeling="7/10", symptoms="fat 5", phase="recovery", notes="Home!")
     assert form.to_draft(DAY, None) == EntryDraft(
         entry_date=TODAY,
         kind=EntryKind.CHECKIN,
         source=EntrySource.MODAL,
-        therapy=Therapy.AHSCT,
         phase=Phase.RECOVERY,
         feeling=7,
         fatigue=5,
@@ -167,10 +186,124 @@ def test_a_stored_entry_fills_the_form_and_saves_back_unchanged() -> None:
         entry_date="2026-02-14",
         feeling="8",
         symptoms="fatigue 2, cognition 1",
-        therapy_phase="ocrelizumab, 600 mg, Follow-up",
+        phase="follow_up",
         notes="Clinic visit",
     )
     assert form.to_draft(DAY, stored.to_draft()) == stored.to_draft()
+    details = DetailsForm.from_entry(stored)
+    assert (details.therapy, details.therapy_other, details.phase) == (
+        "other",
+        "ocrelizumab, 600 mg",
+        "follow_up",
+    )
+    assert details.to_draft(DAY, stored.to_draft()) == stored.to_draft()
+
+
+def test_more_details_set_therapy_side_effects_and_phase_of_a_stored_entry() -> None:
+    stored = EntryDraft(entry_date=TODAY, kind=EntryKind.CHECKIN, feeling=5, notes="x")
+    form = DetailsForm(therapy="ahsct", phase="recovery", side_effects=" fever ", notes="x")
+    assert form.to_draft(DAY, stored) == replace(
+        stored, therapy=Therapy.AHSCT, phase=Phase.RECOVERY, side_effects="fever"
+    )
+    own_words = DetailsForm(therapy_other="BEAT-MS trial", notes="x").to_draft(DAY, stored)
+    assert (own_words.therapy, own_words.therapy_other) == (Therapy.OTHER, "BEAT-MS trial")
+    with pytest.raises(InvalidInput, match="only goes with the therapy 'Other'"):
+        DetailsForm(therapy="msc", therapy_other="words", notes="x").to_draft(DAY, stored)
+    with pytest.raises(InvalidInput, match="saved first"):
+        DetailsForm(notes="x").to_draft(DAY, None)
+
+
+@pytest.mark.parametrize(
+    ("kind", "values", "expected"),
+    [
+        (EntryKind.MILESTONE, {"milestone": "reinfusion"}, MilestoneDetails(Milestone.REINFUSION)),
+        (EntryKind.MILESTONE, {"milestone": "Back home"}, MilestoneDetails(Milestone.BACK_HOME)),
+        (
+            EntryKind.RELAPSE,
+            {"what_changed": " left leg numb ", "steroids": "yes"},
+            RelapseDetails("left leg numb", Answer.YES),
+        ),
+        (EntryKind.RELAPSE, {}, RelapseDetails()),
+        (EntryKind.MRI, {"new_lesions": "2", "enhancing": "no"}, MriDetails(2, Answer.NO)),
+        (EntryKind.MRI, {"new_lesions": "not stated"}, MriDetails(None, Answer.UNKNOWN)),
+        (EntryKind.SCORE, {"edss": "3.5"}, ScoreDetails(Scale.EDSS, 3.5, Scorer.NEUROLOGIST)),
+        (
+            EntryKind.SCORE,
+            {"edss": "2,0", "scored_by": "clinician"},
+            ScoreDetails(Scale.EDSS, 2.0, Scorer.CLINICIAN),
+        ),
+        (EntryKind.SCORE, {"pdds": "3"}, ScoreDetails(Scale.PDDS, 3, Scorer.SELF)),
+        (
+            EntryKind.BLOOD_COUNT,
+            {"neutrophils": "1,2", "platelets": "150"},
+            BloodCountDetails(1.2, 150, None, CountUnit.PER_LITRE),
+        ),
+        (
+            EntryKind.BLOOD_COUNT,
+            {"lymphocytes": "1,200", "count_unit": "per_ul"},
+            BloodCountDetails(None, None, 1200, CountUnit.PER_MICROLITRE),
+        ),
+        (
+            EntryKind.MEDICINE,
+            {"medicine": "ocrelizumab", "medicine_kind": "dmt", "medicine_action": "stopped"},
+            MedicineDetails("ocrelizumab", MedicineKind.DMT, MedicineAction.STOPPED),
+        ),
+        (EntryKind.VACCINATION, {"vaccine": "MMR", "dose": "2"}, VaccinationDetails("MMR", 2)),
+        (EntryKind.APPOINTMENT, {"with_whom": "MS nurse"}, AppointmentDetails("MS nurse")),
+    ],
+)
+def test_each_kind_reads_its_own_fields(kind: EntryKind, values: dict[str, str], expected: object) -> None:
+    draft = TypedEntryForm(kind, "2026-02-01", values, notes="n").to_draft(DAY)
+    assert (draft.kind, draft.details, draft.notes, draft.source) == (kind, expected, "n", EntrySource.MODAL)
+
+
+@pytest.mark.parametrize(
+    ("kind", "values", "expected"),
+    [
+        (EntryKind.MILESTONE, {}, "which milestone"),
+        (EntryKind.MILESTONE, {"milestone": "moon landing"}, "I don't know the milestone"),
+        (EntryKind.MRI, {"new_lesions": "a few"}, "whole number"),
+        (EntryKind.SCORE, {}, "Please give the score"),
+        (EntryKind.SCORE, {"edss": "3", "pdds": "2"}, "not both"),
+        (EntryKind.SCORE, {"edss": "0.5"}, "is not on the scale"),
+        (EntryKind.SCORE, {"edss": "11"}, "is not on the scale"),
+        (EntryKind.SCORE, {"edss": "4", "scored_by": "self"}, "scored by a clinician"),
+        (EntryKind.SCORE, {"pdds": "9"}, "whole number from 0 to 8"),
+        (EntryKind.SCORE, {"pdds": "2", "scored_by": "neurologist"}, "always kept as self-rated"),
+        (EntryKind.BLOOD_COUNT, {}, "at least one count"),
+        (EntryKind.BLOOD_COUNT, {"platelets": "lots"}, "should be a number"),
+        (EntryKind.BLOOD_COUNT, {"platelets": "99999"}, "does not look like a count"),
+        (EntryKind.MEDICINE, {"medicine": "x"}, "started or stopped"),
+        (EntryKind.VACCINATION, {"vaccine": "MMR", "dose": "40"}, "from 1 to 20"),
+        (EntryKind.APPOINTMENT, {"with_whom": "x" * 101}, "the limit is 100"),
+    ],
+)
+def test_each_kind_refuses_what_it_cannot_keep_kindly(
+    kind: EntryKind, values: dict[str, str], expected: str
+) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        TypedEntryForm(kind, "today", values).to_draft(DAY)
+    assert expected in refused.value.message and "Nothing was saved" in refused.value.message
+
+
+def test_a_typed_form_fills_in_from_its_entry_and_saves_back_unchanged() -> None:
+    for details in (
+        ScoreDetails(Scale.EDSS, 6.5, Scorer.CLINICIAN),
+        ScoreDetails(Scale.PDDS, 4, Scorer.SELF),
+        BloodCountDetails(0.5, None, 1.25, CountUnit.PER_LITRE),
+        MriDetails(None, Answer.YES),
+    ):
+        kind = next(k for k, shape in DETAILS_OF_KIND.items() if isinstance(details, shape))
+        stored = make_entry(2, kind=kind, details=details, notes="words", therapy=Therapy.AHSCT)
+        form = TypedEntryForm.from_entry(stored)
+        assert form.to_draft(DAY, stored.to_draft()) == stored.to_draft()
+
+
+def test_a_milestone_carries_its_phase_so_reinfusion_is_day_0() -> None:
+    draft = TypedEntryForm(EntryKind.MILESTONE, "today", {"milestone": "reinfusion"}).to_draft(DAY)
+    assert draft.phase is Phase.INFUSION
+    moved = TypedEntryForm(EntryKind.MILESTONE, "today", {"milestone": "back_home"}).to_draft(DAY, draft)
+    assert moved.phase is Phase.RECOVERY
 
 
 def test_the_words_for_therapy_and_symptoms() -> None:

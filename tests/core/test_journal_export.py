@@ -7,7 +7,7 @@ import io
 import json
 
 import pytest
-from journal_factory import WHEN, make_entry
+from journal_factory import WHEN, make_entry, typed_entries
 
 from bot.core.journal.export import (
     EXPORT_FIELDS,
@@ -46,6 +46,7 @@ ENTRIES = [
     make_entry(3, kind=EntryKind.RELAPSE, notes='=HYPERLINK("http://x")', side_effects="-dizzy"),
     make_entry(4, kind=EntryKind.MILESTONE, notes="'quoted' start", therapy=Therapy.AHSCT, infusion_day=-3),
     make_entry(5, source=EntrySource.DM_QUICK),
+    *typed_entries(6),
 ]
 
 
@@ -59,7 +60,7 @@ def test_csv_reads_back_to_the_same_entries() -> None:
 
 def test_json_and_csv_share_fields_and_order() -> None:
     document = json.loads(export_json(ENTRIES, WHEN))
-    assert document["format"] == "stemcell-bot journal" and document["version"] == 1
+    assert document["format"] == "stemcell-bot journal" and document["version"] == 2
     assert all(tuple(record) == EXPORT_FIELDS for record in document["entries"])
     rows = list(csv.reader(io.StringIO(export_csv(ENTRIES).decode("utf-8-sig"))))
     assert tuple(rows[0]) == EXPORT_FIELDS
@@ -103,3 +104,27 @@ def test_every_rating_survives_both_exports() -> None:
     assert set(RATINGS) <= set(EXPORT_FIELDS)
     assert entries_from_json(export_json([rated], WHEN), USER) == [rated]
     assert entries_from_csv(export_csv([rated]), USER) == [rated]
+
+
+def test_every_kind_of_typed_entry_survives_both_exports_with_its_own_columns() -> None:
+    typed = typed_entries()
+    assert entries_from_json(export_json(typed, WHEN), USER) == typed
+    assert entries_from_csv(export_csv(typed), USER) == typed
+    [score] = [e for e in typed if e.kind is EntryKind.SCORE]
+    record = entry_record(score)
+    assert (record["scale"], record["score"], record["scored_by"]) == ("edss", 3.5, "neurologist")
+    assert record["medicine"] is None and record["milestone"] is None
+
+
+def test_an_export_from_before_typed_entries_still_reads() -> None:
+    """Version 1 files (no typed columns) come back as the entries they were."""
+    old = [make_entry(1, notes="old"), make_entry(2, kind=EntryKind.RELAPSE, notes="relapse")]
+    document = json.loads(export_json(old, WHEN))
+    document["version"] = 1
+    for record in document["entries"]:
+        for name in EXPORT_FIELDS[EXPORT_FIELDS.index("updated_at") + 1 :]:
+            del record[name]
+    assert entries_from_json(json.dumps(document).encode(), USER) == old
+    rows = list(csv.reader(io.StringIO(export_csv(old).decode("utf-8-sig"))))
+    v1 = "\r\n".join(",".join(f'"{cell}"' for cell in row[:18]) for row in rows).encode()
+    assert entries_from_csv(v1, USER) == old

@@ -35,3 +35,47 @@ def test_a_new_entry_holds_the_draft_and_its_number() -> None:
 
 def test_an_empty_journal_still_has_one_page() -> None:
     assert [model.page_count(total, 10) for total in (0, 1, 10, 11, 25)] == [1, 1, 1, 2, 3]
+
+
+def test_a_new_entry_keeps_every_field_of_the_draft_in_its_place() -> None:
+    """`new_entry` builds the entry positionally (it runs at every add): each field, set to a value of
+    its own, must land in the field of the same name."""
+    from journal_factory import draft_with_every_field
+
+    draft = draft_with_every_field()
+    assert all(getattr(draft, f.name) is not None for f in fields(EntryDraft))  # every field set
+    entry = new_entry(
+        draft, user_id=5, seq=4, created_at=datetime(2026, 1, 2, tzinfo=UTC), infusion_day=9, key="k"
+    )
+    assert entry.to_draft() == draft
+    assert (entry.infusion_day, entry.key) == (9, "k")
+
+
+def test_every_typed_kind_is_handled_wherever_typed_entries_go() -> None:
+    """A new typed kind fails here until it has an example, a reader for its form and options, a
+    display, a short name for each field inside a sealed entry, and (except milestones) a report table."""
+    from journal_factory import TYPED_DETAILS
+
+    from bot.core.journal import kind_rules, sealed
+    from bot.core.journal.display import detail_fields
+    from bot.core.journal.kinds import DETAIL_CLASSES, DETAIL_FIELDS
+    from bot.core.journal.report import tables
+
+    assert set(TYPED_DETAILS) == set(model.DETAILS_OF_KIND)
+    assert set(model.DETAILS_OF_KIND.values()) == set(DETAIL_CLASSES)
+    assert set(kind_rules._READERS) == set(model.DETAILS_OF_KIND)
+    assert set(sealed.DETAIL_NAMES) == set(DETAIL_FIELDS)
+    for kind, details in TYPED_DETAILS.items():
+        assert detail_fields(details), kind
+    entries = [
+        new_entry(
+            EntryDraft(entry_date=date(2026, 1, 2), kind=kind, details=details),
+            user_id=5,
+            seq=seq,
+            created_at=datetime(2026, 1, 2, tzinfo=UTC),
+            infusion_day=None,
+        )
+        for seq, (kind, details) in enumerate(TYPED_DETAILS.items(), start=1)
+    ]
+    filled = [table.title for table in tables(entries, (), include_notes=False) if table.rows]
+    assert len(filled) == len(TYPED_DETAILS) - 1  # milestones are the report's treatment timeline

@@ -7,6 +7,8 @@ from datetime import time as clock_time
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from journal_factory import make_entry
 
 from bot.core.journal import rules
@@ -93,6 +95,60 @@ def test_text_is_cleaned_and_blank_is_nothing() -> None:
     assert rules.clean_text("  hello\r\nthere\x00 ") == "hello\nthere"
     assert rules.clean_text(" \n ") is None
     assert rules.clean_text(None) is None
+
+
+def _cleaned_the_long_way(text: str) -> str | None:
+    """What clean_text promises, without its shortcut for text that needs nothing done."""
+    normalised = text.replace("\r\n", "\n").replace("\r", "\n")
+    return rules._CONTROL_CHARACTERS.sub("", normalised).strip() or None
+
+
+def test_no_printable_character_is_taken_for_a_control_character() -> None:
+    """The shortcut returns printable text untouched: so nothing printable may be one the long way strips."""
+    printable_controls = [
+        hex(point)
+        for point in range(0x110000)
+        if chr(point).isprintable() and rules._CONTROL_CHARACTERS.match(chr(point))
+    ]
+    assert printable_controls == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        " ",
+        "a",
+        " a",
+        "a ",
+        "a b",
+        "\x00",
+        "a\x00b",
+        "\r",
+        "a\rb",
+        "a\r\nb",
+        "\t",
+        "a\tb",
+        "\x85a",
+        "\xa0a",
+        "a\u2028",
+        "\u200b",
+        "e\u0301",
+        "\U0001f600",
+        "\x7f",
+        "\x9f",
+        "\ufeff",
+        "x" * 4000,
+    ],
+)
+def test_clean_text_matches_the_long_way_on_edge_cases(text: str) -> None:
+    assert rules.clean_text(text) == _cleaned_the_long_way(text)
+
+
+@given(st.text(st.characters(exclude_categories=("Cs",)), max_size=200))
+@settings(max_examples=400, deadline=None)
+def test_clean_text_matches_the_long_way_on_any_text(text: str) -> None:
+    assert rules.clean_text(text) == _cleaned_the_long_way(text)
 
 
 def test_a_draft_with_several_problems_lists_them_all() -> None:

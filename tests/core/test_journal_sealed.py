@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time
 from itertools import zip_longest
 
 import pytest
+from journal_factory import TYPED_DETAILS
 
 from bot.core.journal import sealed
 from bot.core.journal.model import (
@@ -127,3 +128,31 @@ def test_every_field_of_an_entry_has_its_own_short_name() -> None:
     """A field added to the entry without a name in ENTRY_NAMES fails here (and at import)."""
     assert set(sealed.ENTRY_NAMES) == {"key", *sealed.CONTENT_FIELDS}
     assert len(set(sealed.ENTRY_NAMES.values())) == len(sealed.ENTRY_NAMES)
+
+
+@pytest.mark.parametrize("kind", list(TYPED_DETAILS))
+def test_every_typed_entry_round_trips_its_own_fields(kind: EntryKind) -> None:
+    draft = EntryDraft(entry_date=DAY, kind=kind, details=TYPED_DETAILS[kind], notes="n")
+    content = sealed.read_entry(sealed.entry_document(draft, "k" * 12))
+    assert dict(zip(sealed.CONTENT_FIELDS, content.values, strict=True))["details"] == TYPED_DETAILS[kind]
+
+
+def test_every_typed_field_has_its_own_short_name() -> None:
+    from bot.core.journal.kinds import DETAIL_FIELDS
+
+    assert set(sealed.DETAIL_NAMES) == set(DETAIL_FIELDS)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        b'{"k": "k", "kd": "note", "s": "slash", "d": {"m": "reinfusion"}}',
+        b'{"k": "k", "kd": "milestone", "s": "slash", "d": {"m": "moon"}}',
+        b'{"k": "k", "kd": "mri", "s": "slash", "d": {"nl": "two"}}',
+        b'{"k": "k", "kd": "score", "s": "slash", "d": {"sc": "edss"}}',
+        b'{"k": "k", "kd": "blood_count", "s": "slash", "d": {"ne": "high"}}',
+    ],
+)
+def test_typed_fields_that_are_not_what_they_should_be_are_refused(document: bytes) -> None:
+    with pytest.raises(sealed.SealedFormatError):
+        sealed.read_entry(document)

@@ -118,6 +118,15 @@ async def test_no_entry_is_written_past_the_limit(repository: JournalRepository)
     results = await repository.insert_entries(rows, 2)
     assert [row.seq if row else None for row in results] == [1, None, 2, None]
     assert (await repository.count(ALICE), await repository.count(BOB)) == (3, 2)
+    assert await repository.insert_entries([repository.new_row(ALICE, draft(), WHEN)] * 2, 3) == [None, None]
+    assert await repository.count(ALICE) == 3
+
+
+async def test_more_rows_than_one_insert_takes_are_refused_whole(repository: JournalRepository) -> None:
+    rows = [repository.new_row(ALICE, draft(), WHEN)] * (MAX_ROWS_PER_INSERT + 1)
+    with pytest.raises(ValueError, match="at most"):
+        await repository.insert_entries(rows, LIMIT)
+    assert await repository.count(ALICE) == 0
 
 
 async def test_another_members_number_reads_as_nothing(repository: JournalRepository) -> None:

@@ -62,6 +62,22 @@ def modal_fields(response: dict[str, Any]) -> dict[str, str | None]:
     return found
 
 
+def modal_menus(response: dict[str, Any]) -> dict[str, list[str]]:
+    """custom_id -> values shown as chosen, of every select menu in a modal response."""
+    found: dict[str, list[str]] = {}
+
+    def walk(components: list[dict[str, Any]]) -> None:
+        for component in components:
+            if component.get("type") == 3:
+                found[component["custom_id"]] = [o["value"] for o in component["options"] if o.get("default")]
+            walk(component.get("components") or [])
+            if isinstance(component.get("component"), dict):
+                walk([component["component"]])
+
+    walk(response["data"]["components"])
+    return found
+
+
 def dm_post(fake: FakeDiscord, channel_id: int) -> Callable[[RestCall], bool]:
     return lambda c: (
         c.method == "POST" and c.route == MESSAGES_ROUTE and c.params["channel_id"] == str(channel_id)
@@ -90,18 +106,28 @@ async def test_add_modal_then_list_shows_the_entry_privately_in_a_server(
     response = await handle.wait_response()
     assert response["type"] == MODAL
     assert modal_fields(response)["date"] == "today"
-    assert len(modal_fields(response)) == 5
+    assert len(modal_fields(response)) == 4 and modal_menus(response) == {"phase": []}
     submitted = await fake_discord.submit_modal(
         handle,
         {
             "feeling": "6",
             "symptoms": "fatigue 6, pain 3",
-            "therapy_phase": "aHSCT, recovery",
+            "phase": ["recovery"],
             "notes": "Walked to the corner shop today",
         },
     )
     saved = (await submitted.wait_response())["data"]
     assert saved["flags"] & EPHEMERAL and "entry #1" in saved["content"]
+
+    # The second step: therapy (a menu), side effects, and the rest as they were.
+    more = await fake_discord.click(
+        submitted, button_id(saved, f"journal:more:{user_id(fake_discord.member)}:1.")
+    )
+    details = await more.wait_response()
+    assert details["type"] == MODAL and modal_menus(details)["phase"] == ["recovery"]
+    assert modal_fields(details)["notes"] == "Walked to the corner shop today"
+    step_two = await fake_discord.submit_modal(more, {"therapy": ["ahsct"], "side_effects": "tired"})
+    assert "entry #1 is updated" in (await step_two.wait_response())["data"]["content"].lower()
 
     listed = await (await fake_discord.invoke("journal list")).wait_response()
     assert listed["data"]["flags"] & EPHEMERAL
@@ -340,7 +366,7 @@ async def test_edit_opens_the_form_prefilled_and_saves_changes(
     assert response["type"] == MODAL
     fields = modal_fields(response)
     assert fields["notes"] == "Before" and fields["feeling"] == "5" and fields["symptoms"] == "pain 4"
-    assert fields["therapy_phase"] == "Infusion (day 0)"
+    assert modal_menus(response)["phase"] == ["infusion"]
     submitted = await fake_discord.submit_modal(handle, {"notes": "After", "feeling": "7"})
     assert "updated" in (await submitted.wait_response())["data"]["content"]
     entry = await journal_of(bot).get(member, 1)

@@ -12,11 +12,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from journal_factory import TYPED_DETAILS
 
 from bot.core.clock import FakeClock
 from bot.core.journal import rules
 from bot.core.journal.crypto import JournalKeyError, JournalKeys, default_key_path, generate_key
-from bot.core.journal.drafts import EntryForm, EntryOptions
+from bot.core.journal.drafts import EntryForm, EntryOptions, TypedEntryForm
 from bot.core.journal.model import (
     RATINGS,
     Cadence,
@@ -928,3 +929,72 @@ async def test_the_database_holds_no_discord_id_and_nothing_entered_in_the_clear
         b"weekly",
     ):
         assert clear not in raw, clear
+
+
+async def test_every_typed_entry_is_stored_sealed_and_read_back(
+    db: Database, journal: JournalService
+) -> None:
+    for kind, details in TYPED_DETAILS.items():
+        added = await journal.add(ALICE, note(f"{kind.value} notes", kind=kind, details=details))
+        assert await journal.get(ALICE, added.seq) == added
+        assert added.details == details
+    raw, _ = _raw_database_bytes(db.path)
+    assert b"ocrelizumab" not in raw and b"MS nurse" not in raw and b"reinfusion" not in raw
+
+
+async def test_a_reinfusion_milestone_is_day_0_for_the_entries_around_it(journal: JournalService) -> None:
+    before = await journal.add(ALICE, note("bloods", date(2025, 11, 25)))
+    day0 = await journal.save_form(
+        ALICE, TypedEntryForm(EntryKind.MILESTONE, "2025-12-01", {"milestone": "reinfusion"}), None
+    )
+    after = await journal.add(ALICE, note("home", date(2025, 12, 31)))
+    assert day0.entry.phase is Phase.INFUSION and day0.entry.day_label == "day 0"
+    assert (await journal.get(ALICE, before.seq)).day_label == "day -6"
+    assert after.day_label == "day +30"
+    moved = await journal.save_form(
+        ALICE, TypedEntryForm(EntryKind.MILESTONE, "2025-12-01", {"milestone": "back_home"}), day0.entry.ref
+    )
+    assert moved.entry.phase is Phase.RECOVERY
+    assert (await journal.get(ALICE, after.seq)).infusion_day is None
+
+
+# --- import -------------------------------------------------------------------------------------
+
+
+async def test_an_import_past_the_entry_limit_is_refused_whole(
+    journal: JournalService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.core.journal.export import export_json
+
+    monkeypatch.setattr(rules, "MAX_ENTRIES_PER_MEMBER", 3)
+    try:
+        for text in ("b1", "b2"):
+            await journal.add(BOB, note(text))
+        bobs_file = export_json(await journal.all_entries(BOB), datetime(2026, 1, 2, tzinfo=UTC))
+        for text in ("a1", "a2"):
+            await journal.add(ALICE, note(text))
+        with pytest.raises(InvalidInput, match="Nothing was imported"):
+            await journal.import_file(ALICE, bobs_file)
+        assert [entry.notes for entry in await journal.all_entries(ALICE)] == ["a1", "a2"]
+        plan = await journal.import_file(BOB, bobs_file)  # all already there: nothing new, within the limit
+        assert (len(plan.entries), plan.duplicates) == (0, 2)
+    finally:
+        await journal.close()
+
+
+async def test_an_import_planned_before_the_journal_changed_writes_nothing(
+    db: Database, keys: JournalKeys, journal: JournalService
+) -> None:
+    """The import is planned against the journal as it stood; if an entry went in meanwhile, the
+    write is refused whole (the service plans again) rather than clash or duplicate."""
+    repository = JournalRepository(db, keys)
+    await journal.add(ALICE, note("one"))
+    planned = await repository.member_state(ALICE)
+    await journal.add(ALICE, note("added meanwhile"))
+    row = repository.import_row(
+        ALICE, 3, note("imported"), datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC)
+    )
+    assert await repository.import_entries(ALICE, [row], planned) is False
+    assert [entry.notes for entry in await journal.all_entries(ALICE)] == ["one", "added meanwhile"]
+    assert await repository.import_entries(ALICE, [row], await repository.member_state(ALICE)) is True
+    assert (await journal.get(ALICE, 3)).notes == "imported"

@@ -21,10 +21,10 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-#: Colour-blind-safe palette (Okabe-Ito), one per rating in `RATINGS` order.
-_COLOURS = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2")
-_STYLES = ("-", "--", "-.", ":", "--", "-.")
-_MARKERS = ("o", "s", "^", "D", "v", "P")
+#: Colour-blind-safe palette (Okabe-Ito), one per rating in `RATINGS` order (the timeline shares them).
+RATING_COLOURS = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2")
+RATING_STYLES = ("-", "--", "-.", ":", "--", "-.")
+RATING_MARKERS = ("o", "s", "^", "D", "v", "P")
 _WIDTH_PX, _HEIGHT_PX, _DPI = 1000, 560, 100
 
 
@@ -69,7 +69,7 @@ def render_ratings_chart(points: Sequence[RatingPoint], title: str = "My journal
             wrap=True,
             transform=axes.transAxes,
         )
-        return _png(figure)
+        return png_bytes(figure)
 
     all_days = [day for values in series.values() for day, _ in values]
     first, last = min(all_days), max(all_days)
@@ -82,9 +82,9 @@ def render_ratings_chart(points: Sequence[RatingPoint], title: str = "My journal
             days,
             values,
             label=RATING_HINTS[name].split(":")[0],
-            color=_COLOURS[index],
-            linestyle=_STYLES[index],
-            marker=_MARKERS[index],
+            color=RATING_COLOURS[index],
+            linestyle=RATING_STYLES[index],
+            marker=RATING_MARKERS[index],
             linewidth=3.0 if name == "feeling" else 2.0,
             markersize=7,
         )
@@ -102,7 +102,7 @@ def render_ratings_chart(points: Sequence[RatingPoint], title: str = "My journal
     axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
     axes.tick_params(labelsize=12)
     axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=12, frameon=False)
-    return _png(figure)
+    return png_bytes(figure)
 
 
 def _mark_events(axes: Axes, points: Sequence[RatingPoint], first: date, last: date) -> None:
@@ -130,7 +130,7 @@ def _mark_events(axes: Axes, points: Sequence[RatingPoint], first: date, last: d
             )
 
 
-def _png(figure: Figure) -> bytes:
+def png_bytes(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()

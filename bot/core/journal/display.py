@@ -8,6 +8,21 @@ with a visible pointer to the full text. Pure text: no Discord objects here.
 from __future__ import annotations
 
 from bot.core import limits
+from bot.core.journal.kinds import (
+    BLOOD_COUNTS,
+    Answer,
+    AppointmentDetails,
+    BloodCountDetails,
+    EntryDetails,
+    MedicineDetails,
+    MilestoneDetails,
+    MriDetails,
+    RelapseDetails,
+    ScoreDetails,
+    VaccinationDetails,
+    format_count,
+    format_score,
+)
 from bot.core.text import escape_markdown
 
 #: Shown where a text had to be cut; our own markdown, so it is not escaped.
@@ -69,3 +84,51 @@ def _cut(text: str, limit: int) -> tuple[str, str]:
     if len(escape_markdown(head)) > limit:  # escaping is not strictly monotone (links); be sure
         head, end = text[:low].rstrip(), low
     return head, text[end:].lstrip()
+
+
+def detail_fields(details: EntryDetails | None) -> list[tuple[str, str]]:
+    """A typed entry's fields as (name, value) pairs in plain words, as the member gave them (the
+    member's own words unescaped: the caller escapes for Discord); nothing is interpreted."""
+    if details is None:
+        return []
+    if isinstance(details, MilestoneDetails):
+        return [("Milestone", details.milestone.label)]
+    if isinstance(details, RelapseDetails):
+        steroids = "Not sure" if details.steroids is Answer.UNKNOWN else details.steroids.label
+        changed = [("What changed", details.what_changed)] if details.what_changed else []
+        return [*changed, ("Treated with steroids", steroids)]
+    if isinstance(details, MriDetails):
+        lesions = "Not stated" if details.new_lesions is None else str(details.new_lesions)
+        return [("New or enlarging lesions", lesions), ("Gadolinium-enhancing", details.enhancing.label)]
+    if isinstance(details, ScoreDetails):
+        return [("Score", format_score(details))]
+    if isinstance(details, BloodCountDetails):
+        return [
+            (name.capitalize(), format_count(getattr(details, name), details.count_unit))
+            for name in BLOOD_COUNTS
+            if getattr(details, name) is not None
+        ]
+    if isinstance(details, MedicineDetails):
+        return [
+            ("Medicine", details.medicine),
+            ("Kind", details.medicine_kind.label),
+            ("Started or stopped", details.medicine_action.label),
+        ]
+    if isinstance(details, VaccinationDetails):
+        dose = [] if details.dose is None else [("Dose", str(details.dose))]
+        return [("Vaccine", details.vaccine), *dose]
+    if isinstance(details, AppointmentDetails):
+        return [("With", details.with_whom)]
+    raise TypeError(f"no display for {type(details).__name__}")  # a new kind lists its fields above
+
+
+def details_summary(details: EntryDetails | None) -> str:
+    """One short line of a typed entry, for lists and tables: 'Reinfusion (day 0)', 'EDSS 3.5 (...)'."""
+    return "; ".join(
+        value if name in _SUMMARY_BARE else f"{name.lower()} {value}"
+        for name, value in detail_fields(details)
+    )
+
+
+#: Fields whose value reads well alone in a one-line summary.
+_SUMMARY_BARE = frozenset({"Milestone", "Score", "Medicine", "Vaccine", "Started or stopped", "Kind"})

@@ -14,14 +14,24 @@ import json
 import math
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from typing import Any
 
-from bot.core.journal.model import EntryKind, EntrySource, JournalEntry, Phase, Therapy
+from bot.core.journal.kinds import (
+    DETAIL_ENUMS,
+    DETAIL_FIELDS,
+    DETAIL_FLOAT_FIELDS,
+    DETAIL_INT_FIELDS,
+    DETAIL_TEXT_FIELDS,
+    EntryDetails,
+)
+from bot.core.journal.model import DETAILS_OF_KIND, EntryKind, EntrySource, JournalEntry, Phase, Therapy
 
 EXPORT_FORMAT = "stemcell-bot journal"
-EXPORT_VERSION = 1
+#: Version 2 added the typed entries' columns (`kinds.DETAIL_FIELDS`); version 1 files still read.
+EXPORT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 #: Column order of the CSV and key order of each JSON entry; new fields are only ever appended.
 EXPORT_FIELDS: tuple[str, ...] = (
@@ -43,11 +53,16 @@ EXPORT_FIELDS: tuple[str, ...] = (
     "source",
     "created_at",
     "updated_at",
+    *DETAIL_FIELDS,
 )
+#: The columns of a version 1 export (before typed entries).
+EXPORT_FIELDS_V1 = EXPORT_FIELDS[: EXPORT_FIELDS.index("updated_at") + 1]
 _INT_FIELDS = frozenset(
     {"number", "infusion_day", "feeling", "fatigue", "mobility", "pain", "cognition", "mood"}
+    | set(DETAIL_INT_FIELDS)
 )
-_TEXT_FIELDS = frozenset({"therapy_other", "side_effects", "notes"})
+_FLOAT_FIELDS = frozenset(DETAIL_FLOAT_FIELDS)
+_TEXT_FIELDS = frozenset({"therapy_other", "side_effects", "notes", *DETAIL_TEXT_FIELDS})
 # Spreadsheet programs run a cell starting with these as a formula; a leading apostrophe stops that.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 
@@ -77,7 +92,22 @@ def entry_record(entry: JournalEntry) -> dict[str, Any]:
         "source": entry.source.value,
         "created_at": entry.created_at.astimezone(UTC).isoformat(),
         "updated_at": entry.updated_at.astimezone(UTC).isoformat(),
+        **_detail_columns(entry.details),
     }
+
+
+def _detail_columns(details: EntryDetails | None) -> dict[str, Any]:
+    """Every typed-entry column: this entry's own fields filled in, the others empty."""
+    columns: dict[str, Any] = dict.fromkeys(DETAIL_FIELDS)
+    if details is not None:
+        for name in columns.keys() & set(_detail_names(type(details))):
+            value = getattr(details, name)
+            columns[name] = value.value if name in DETAIL_ENUMS and value is not None else value
+    return columns
+
+
+def _detail_names(shape: type[EntryDetails]) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(shape))
 
 
 def export_json(entries: Iterable[JournalEntry], exported_at: datetime) -> bytes:
@@ -183,6 +213,10 @@ def entries_from_json(data: bytes, user_id: int) -> list[JournalEntry]:
         raise ExportFormatError(f"not a JSON journal export: {exc}") from None
     if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
         raise ExportFormatError("not a journal export (the 'format' header is missing)")
+    if document.get("version") not in READABLE_VERSIONS:
+        raise ExportFormatError(
+            f"a journal export of a version this bot cannot read: {document.get('version')!r}"
+        )
     return [_entry(record, user_id) for record in document.get("entries", [])]
 
 
@@ -192,7 +226,7 @@ def entries_from_csv(data: bytes, user_id: int) -> list[JournalEntry]:
     except UnicodeDecodeError as exc:
         raise ExportFormatError(f"not a UTF-8 CSV export: {exc}") from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    if tuple(reader.fieldnames or ()) != EXPORT_FIELDS:
+    if tuple(reader.fieldnames or ()) not in (EXPORT_FIELDS, EXPORT_FIELDS_V1):
         raise ExportFormatError("not a journal CSV export (unexpected columns)")
     return [_entry(_typed_row(row), user_id) for row in reader]
 
@@ -214,6 +248,8 @@ def _typed_row(row: Mapping[str, str]) -> dict[str, Any]:
             typed[name] = None
         elif name in _INT_FIELDS:
             typed[name] = int(cell)
+        elif name in _FLOAT_FIELDS:
+            typed[name] = float(cell)
         elif name in _TEXT_FIELDS and cell.startswith("'") and cell[1:].startswith(_FORMULA_STARTS):
             typed[name] = cell[1:]
         else:
@@ -224,11 +260,12 @@ def _typed_row(row: Mapping[str, str]) -> dict[str, Any]:
 def _entry(record: Mapping[str, Any], user_id: int) -> JournalEntry:
     try:
         entry_date = date.fromisoformat(record["entry_date"])
+        kind = EntryKind(record["kind"])
         entry = JournalEntry(
             user_id=user_id,
             seq=int(record["number"]),
             entry_date=entry_date,
-            kind=EntryKind(record["kind"]),
+            kind=kind,
             source=EntrySource(record["source"]),
             therapy=Therapy(record["therapy"]) if record.get("therapy") else None,
             therapy_other=record.get("therapy_other"),
@@ -241,6 +278,7 @@ def _entry(record: Mapping[str, Any], user_id: int) -> JournalEntry:
             mood=record.get("mood"),
             side_effects=record.get("side_effects"),
             notes=record.get("notes"),
+            details=details_from_record(kind, record),
             created_at=datetime.fromisoformat(record["created_at"]).astimezone(UTC),
             updated_at=datetime.fromisoformat(record["updated_at"]).astimezone(UTC),
             infusion_day=record.get("infusion_day"),
@@ -248,3 +286,33 @@ def _entry(record: Mapping[str, Any], user_id: int) -> JournalEntry:
     except (KeyError, TypeError, ValueError) as exc:
         raise ExportFormatError(f"an entry could not be read: {exc}") from None
     return entry
+
+
+def details_from_record(kind: EntryKind, record: Mapping[str, Any]) -> EntryDetails | None:
+    """A typed entry's fields from its export columns; None when its kind has none or all are empty.
+
+    Values are converted to their type here; whether they make sense is for `rules.check_draft`.
+    """
+    shape = DETAILS_OF_KIND.get(kind)
+    if shape is None:
+        return None
+    values: dict[str, Any] = {}
+    for name in _detail_names(shape):
+        raw = record.get(name)
+        if raw is None or raw == "":
+            continue
+        if name in DETAIL_ENUMS:
+            values[name] = DETAIL_ENUMS[name](raw)
+        elif name in DETAIL_FLOAT_FIELDS:
+            if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+                raise ValueError(f"{name} is not a number")
+            values[name] = float(raw)
+        elif name in DETAIL_INT_FIELDS:
+            if isinstance(raw, bool) or not isinstance(raw, int):
+                raise ValueError(f"{name} is not a whole number")
+            values[name] = raw
+        else:
+            values[name] = str(raw)
+    if not values:
+        return None
+    return shape(**values)

@@ -8,6 +8,19 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from bot.core.journal.kinds import (
+    AppointmentDetails,
+    BloodCountDetails,
+    EntryDetails,
+    MedicineDetails,
+    Milestone,
+    MilestoneDetails,
+    MriDetails,
+    RelapseDetails,
+    ScoreDetails,
+    VaccinationDetails,
+)
+
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
@@ -59,12 +72,20 @@ _PHASE_LABELS = {
 
 
 class EntryKind(StrEnum):
-    """Why the member wrote: a free note, a rated check-in, a milestone or a relapse to remember."""
+    """Why the member wrote: a free note, a rated check-in, or one of the typed entries of a
+    treatment (a milestone, a relapse, an MRI, a score, blood counts, a medicine, a vaccination, an
+    appointment), each with its own fields (`bot.core.journal.kinds`)."""
 
     NOTE = "note"
     CHECKIN = "checkin"
     MILESTONE = "milestone"
     RELAPSE = "relapse"
+    MRI = "mri"
+    SCORE = "score"
+    BLOOD_COUNT = "blood_count"
+    MEDICINE = "medicine"
+    VACCINATION = "vaccination"
+    APPOINTMENT = "appointment"
 
     @property
     def label(self) -> str:
@@ -76,6 +97,34 @@ _KIND_LABELS = {
     EntryKind.CHECKIN: "Check-in",
     EntryKind.MILESTONE: "Milestone",
     EntryKind.RELAPSE: "Relapse",
+    EntryKind.MRI: "MRI",
+    EntryKind.SCORE: "Disability score",
+    EntryKind.BLOOD_COUNT: "Blood counts",
+    EntryKind.MEDICINE: "Medicine",
+    EntryKind.VACCINATION: "Vaccination",
+    EntryKind.APPOINTMENT: "Appointment",
+}
+
+#: The fields each typed kind carries (`JournalEntry.details`); notes and check-ins have none.
+DETAILS_OF_KIND: dict[EntryKind, type[EntryDetails]] = {
+    EntryKind.MILESTONE: MilestoneDetails,
+    EntryKind.RELAPSE: RelapseDetails,
+    EntryKind.MRI: MriDetails,
+    EntryKind.SCORE: ScoreDetails,
+    EntryKind.BLOOD_COUNT: BloodCountDetails,
+    EntryKind.MEDICINE: MedicineDetails,
+    EntryKind.VACCINATION: VaccinationDetails,
+    EntryKind.APPOINTMENT: AppointmentDetails,
+}
+#: The phase a milestone begins (a reinfusion is the infusion phase, so it is day 0 for "day +N").
+MILESTONE_PHASES: dict[Milestone, Phase] = {
+    Milestone.MOBILISATION_START: Phase.MOBILISATION,
+    Milestone.COLLECTION: Phase.COLLECTION,
+    Milestone.CONDITIONING_START: Phase.CONDITIONING,
+    Milestone.REINFUSION: Phase.INFUSION,
+    Milestone.ENGRAFTMENT: Phase.IN_HOSPITAL,
+    Milestone.DISCHARGE: Phase.RECOVERY,
+    Milestone.BACK_HOME: Phase.RECOVERY,
 }
 
 
@@ -132,6 +181,8 @@ class EntryDraft:
     mood: int | None = None
     side_effects: str | None = None
     notes: str | None = None
+    #: A typed entry's own fields (its kind's class in `DETAILS_OF_KIND`); None for notes and check-ins.
+    details: EntryDetails | None = None
 
     def ratings(self) -> dict[str, int | None]:
         """Every rating by name, unset ones as None."""
@@ -158,6 +209,7 @@ class JournalEntry:
     mood: int | None
     side_effects: str | None
     notes: str | None
+    details: EntryDetails | None
     created_at: datetime
     updated_at: datetime
     #: Days since the member's infusion ("day +30"); derived on read, never typed or stored.
@@ -170,6 +222,11 @@ class JournalEntry:
     def ratings(self) -> dict[str, int | None]:
         """Every rating by name, unset ones as None."""
         return {name: getattr(self, name) for name in RATINGS}
+
+    @property
+    def milestone(self) -> Milestone | None:
+        """Which treatment milestone this entry marks, if it is one."""
+        return self.details.milestone if isinstance(self.details, MilestoneDetails) else None
 
     @property
     def ref(self) -> EntryRef:
@@ -208,15 +265,12 @@ def new_entry(
     key: str = "",
 ) -> JournalEntry:
     """A draft just stored as entry #seq, as the member sees it (created and updated at once)."""
+    d = draft  # positional, in JournalEntry's field order (every add builds one; keywords cost more)
     return JournalEntry(
-        user_id=user_id,
-        seq=seq,
-        created_at=created_at,
-        updated_at=created_at,
-        infusion_day=infusion_day,
-        key=key,
-        **_fields_of(draft, EntryDraft),
-    )
+        user_id, seq, d.entry_date, d.kind, d.source, d.therapy, d.therapy_other, d.phase, d.feeling,
+        d.fatigue, d.mobility, d.pain, d.cognition, d.mood, d.side_effects, d.notes, d.details,
+        created_at, created_at, infusion_day, key,
+    )  # fmt: skip
 
 
 _T = TypeVar("_T", bound="DataclassInstance")

@@ -16,7 +16,28 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo, available_timezones
 
 from bot.core import limits
+from bot.core.journal.kinds import (
+    BLOOD_COUNTS,
+    DETAIL_TEXT_FIELDS,
+    EDSS_STEPS,
+    PDDS_MAX,
+    PDDS_MIN,
+    AppointmentDetails,
+    BloodCountDetails,
+    CountUnit,
+    EntryDetails,
+    MedicineDetails,
+    MilestoneDetails,
+    MriDetails,
+    RelapseDetails,
+    Scale,
+    ScoreDetails,
+    Scorer,
+    VaccinationDetails,
+)
 from bot.core.journal.model import (
+    DETAILS_OF_KIND,
+    MILESTONE_PHASES,
     RATINGS,
     SYMPTOMS,
     Cadence,
@@ -34,6 +55,14 @@ from bot.errors import InvalidInput, NotFound, UserFacingError
 MAX_NOTES_CHARS = limits.TEXT_INPUT_VALUE_CHARS
 MAX_SIDE_EFFECTS_CHARS = 1000
 MAX_THERAPY_OTHER_CHARS = 100
+#: What changed in a relapse: a few sentences (the notes hold the rest).
+MAX_WHAT_CHANGED_CHARS = 1000
+#: A medicine's or vaccine's name, or who an appointment is with.
+MAX_NAME_CHARS = 100
+MAX_NEW_LESIONS = 999
+MAX_DOSE = 20
+#: Far above any count a report gives, in each unit; only typing slips are refused, nothing is judged.
+MAX_COUNT = {CountUnit.PER_LITRE: 10_000.0, CountUnit.PER_MICROLITRE: 10_000_000.0}
 #: No zone name is longer than this; a longer search text is cut to it.
 MAX_TIMEZONE_QUERY_CHARS = 64
 #: The symptoms field of the form and the `symptoms` option both hold this much.
@@ -77,6 +106,27 @@ _FIELD_NAMES = {
     "notes": "notes",
     "side_effects": "side effects",
     "therapy_other": "therapy description",
+    "what_changed": "description of what changed",
+    "medicine": "medicine's name",
+    "vaccine": "vaccine's name",
+    "with_whom": "appointment's 'with whom'",
+}
+_DETAIL_LIMITS = {
+    "what_changed": MAX_WHAT_CHANGED_CHARS,
+    "medicine": MAX_NAME_CHARS,
+    "vaccine": MAX_NAME_CHARS,
+    "with_whom": MAX_NAME_CHARS,
+}
+#: What a typed entry must say, for kinds that cannot be saved without it.
+MISSING_DETAILS = {
+    EntryKind.MILESTONE: "Please choose which milestone this is (for example Reinfusion, day 0).",
+    EntryKind.SCORE: (
+        "Please give the score: the EDSS your neurologist told you, or your own PDDS-style level."
+    ),
+    EntryKind.BLOOD_COUNT: "Please give at least one count: neutrophils, platelets or lymphocytes.",
+    EntryKind.MEDICINE: "Please name the medicine and say whether you started or stopped it.",
+    EntryKind.VACCINATION: "Please name the vaccine.",
+    EntryKind.APPOINTMENT: "Please say who the appointment is with.",
 }
 
 _THERAPY_WORDS: dict[str, Therapy] = {
@@ -390,6 +440,8 @@ def clean_text(text: str | None) -> str | None:
     """Trimmed text without invisible control characters; blank becomes None (nothing to store)."""
     if text is None:
         return None
+    if text.isprintable() and text == text.strip() and text:  # the usual case: nothing to clean
+        return text
     normalised = text.replace("\r\n", "\n").replace("\r", "\n")
     return _CONTROL_CHARACTERS.sub("", normalised).strip() or None
 
@@ -600,6 +652,13 @@ def journal_full() -> InvalidInput:
     )
 
 
+def journal_busy() -> InvalidInput:
+    return InvalidInput(
+        "Your journal kept changing while I was importing (new entries were arriving), so I stopped "
+        "and nothing was imported. Please try the import again in a moment."
+    )
+
+
 class SlowDown(UserFacingError):
     """Quick notes came faster than a person writes; `quiet` once the member was already told."""
 
@@ -667,14 +726,105 @@ def check_draft(draft: EntryDraft, today: date | MemberDay) -> EntryDraft:
     `today` is the member's day (a plain date: their local today); without a time zone, pass
     `member_day(now, None)`, which allows any date that is today somewhere.
     """
-    cleaned = replace(
-        draft,
-        therapy_other=clean_text(draft.therapy_other),
-        side_effects=clean_text(draft.side_effects),
-        notes=clean_text(draft.notes),
-    )
+    details = _cleaned_details(draft.details)
+    phase = draft.phase
+    if isinstance(details, MilestoneDetails):
+        phase = MILESTONE_PHASES.get(details.milestone, phase)  # a milestone starts its phase
+    changes = {
+        "therapy_other": clean_text(draft.therapy_other),
+        "side_effects": clean_text(draft.side_effects),
+        "notes": clean_text(draft.notes),
+        "details": details,
+        "phase": phase,
+    }
+    # Most drafts arrive clean (every add passes here): copy only when something changed.
+    changed = {name: value for name, value in changes.items() if value != getattr(draft, name)}
+    cleaned = replace(draft, **changed) if changed else draft
     raise_problems(list(_draft_problems(cleaned, today)))
     return cleaned
+
+
+def _cleaned_details(details: EntryDetails | None) -> EntryDetails | None:
+    """The typed fields with their text cleaned like notes (a blank name becomes None)."""
+    if details is None:
+        return None
+    texts = {
+        name: clean_text(getattr(details, name)) for name in DETAIL_TEXT_FIELDS if hasattr(details, name)
+    }
+    return replace(details, **texts) if texts else details
+
+
+def details_problems(kind: EntryKind, details: EntryDetails | None) -> Iterable[str]:
+    """Why a typed entry's fields cannot be saved: each kind's own rules (none when they can)."""
+    shape = DETAILS_OF_KIND.get(kind)
+    if details is None:
+        # A milestone may leave out which one: entries written before milestones had types did.
+        if kind in MISSING_DETAILS and kind is not EntryKind.MILESTONE:
+            yield MISSING_DETAILS[kind]
+        return
+    if shape is None or not isinstance(details, shape):
+        yield f"A {kind.label.lower()} entry cannot hold these details."
+        return
+    for name, limit in _DETAIL_LIMITS.items():
+        if hasattr(details, name):
+            problem = text_problem(name, getattr(details, name), limit)
+            if problem:
+                yield problem
+    if isinstance(details, MriDetails) and details.new_lesions is not None:
+        if not 0 <= details.new_lesions <= MAX_NEW_LESIONS:
+            yield f"The number of new or enlarging lesions should be from 0 to {MAX_NEW_LESIONS}."
+    elif isinstance(details, ScoreDetails):
+        yield from _score_problems(details)
+    elif isinstance(details, BloodCountDetails):
+        yield from _count_problems(details)
+    elif isinstance(details, MedicineDetails | VaccinationDetails | AppointmentDetails):
+        yield from _named_problems(details)
+    elif isinstance(details, RelapseDetails | MilestoneDetails | MriDetails):
+        return
+
+
+def _score_problems(details: ScoreDetails) -> Iterable[str]:
+    if details.scale is Scale.EDSS:
+        if details.score not in EDSS_STEPS:
+            yield (
+                f"An EDSS of {details.score:g} is not on the scale: it is 0, or 1.0 to 10 in steps of 0.5 "
+                "(1.0, 1.5, 2.0 ...). Please check the number your neurologist gave."
+            )
+        if details.scored_by is Scorer.SELF:
+            yield (
+                "The EDSS is scored by a clinician, so I keep it only as your neurologist or another "
+                "clinician told it. For your own rating, use the PDDS-style level."
+            )
+    else:
+        if details.score != int(details.score) or not PDDS_MIN <= details.score <= PDDS_MAX:
+            yield f"A PDDS-style level is a whole number from {PDDS_MIN} to {PDDS_MAX}."
+        if details.scored_by is not Scorer.SELF:
+            yield "A PDDS-style level is your own rating, so it is always kept as self-rated."
+
+
+def _count_problems(details: BloodCountDetails) -> Iterable[str]:
+    counts = {name: getattr(details, name) for name in BLOOD_COUNTS}
+    if all(value is None for value in counts.values()):
+        yield MISSING_DETAILS[EntryKind.BLOOD_COUNT]
+    most = MAX_COUNT[details.count_unit]
+    for name, value in counts.items():
+        if value is not None and not 0 <= value <= most:
+            yield (
+                f"{name.capitalize()} {value:g} {details.count_unit.label} does not look like a count from a "
+                "report; please check the number and the unit."
+            )
+
+
+def _named_problems(details: MedicineDetails | VaccinationDetails | AppointmentDetails) -> Iterable[str]:
+    if isinstance(details, MedicineDetails) and not details.medicine:
+        yield MISSING_DETAILS[EntryKind.MEDICINE]
+    if isinstance(details, VaccinationDetails):
+        if not details.vaccine:
+            yield MISSING_DETAILS[EntryKind.VACCINATION]
+        if details.dose is not None and not 1 <= details.dose <= MAX_DOSE:
+            yield f"The dose number should be from 1 to {MAX_DOSE}."
+    if isinstance(details, AppointmentDetails) and not details.with_whom:
+        yield MISSING_DETAILS[EntryKind.APPOINTMENT]
 
 
 def _draft_problems(draft: EntryDraft, today: date | MemberDay) -> Iterable[str]:
@@ -708,6 +858,8 @@ def _draft_problems(draft: EntryDraft, today: date | MemberDay) -> Iterable[str]
         problem = text_problem(name, getattr(draft, name), limit)
         if problem:
             yield problem
+    if isinstance(draft.kind, EntryKind):
+        yield from details_problems(draft.kind, draft.details)
 
 
 def quick_note(text: str, today: date) -> EntryDraft:

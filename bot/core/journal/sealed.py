@@ -19,12 +19,20 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time
 from typing import Any, NamedTuple
 
 from bot.core.journal.crypto import random_bytes
+from bot.core.journal.kinds import (
+    DETAIL_ENUMS,
+    DETAIL_FLOAT_FIELDS,
+    DETAIL_INT_FIELDS,
+    EntryDetails,
+)
 from bot.core.journal.model import (
+    DETAILS_OF_KIND,
     RATINGS,
     Cadence,
     EntryDraft,
@@ -57,6 +65,7 @@ CONTENT_FIELDS: tuple[str, ...] = (
     *RATINGS,
     "side_effects",
     "notes",
+    "details",
 )
 if CONTENT_FIELDS != tuple(f.name for f in fields(JournalEntry))[3 : 3 + len(CONTENT_FIELDS)]:
     raise ImportError("sealed.CONTENT_FIELDS no longer follows JournalEntry's fields; update read_entry")
@@ -117,6 +126,28 @@ ENTRY_NAMES: dict[str, str] = {
     "mood": "md",
     "side_effects": "se",
     "notes": "n",
+    "details": "d",
+}
+#: The name each typed entry's field has inside the sealed entry's "d" (`bot.core.journal.kinds`).
+DETAIL_NAMES: dict[str, str] = {
+    "milestone": "m",
+    "what_changed": "wc",
+    "steroids": "st",
+    "new_lesions": "nl",
+    "enhancing": "ge",
+    "scale": "sc",
+    "score": "v",
+    "scored_by": "by",
+    "neutrophils": "ne",
+    "platelets": "pl",
+    "lymphocytes": "ly",
+    "count_unit": "u",
+    "medicine": "md",
+    "medicine_kind": "mk",
+    "medicine_action": "ma",
+    "vaccine": "vc",
+    "dose": "ds",
+    "with_whom": "ww",
 }
 #: The fields stored as they are (numbers and text), with their names inside a sealed entry.
 _PLAIN_FIELDS = (*RATINGS, *_TEXT_FIELDS)
@@ -125,9 +156,12 @@ _KEY, _KIND, _SOURCE, _THERAPY, _PHASE = (
     ENTRY_NAMES[name] for name in ("key", "kind", "source", "therapy", "phase")
 )
 _THERAPY_OTHER, _SIDE_EFFECTS, _NOTES = (ENTRY_NAMES[name] for name in _TEXT_FIELDS)
+_DETAILS = ENTRY_NAMES["details"]
 _RATING_NAMES = tuple(ENTRY_NAMES[name] for name in RATINGS)
 if len(set(ENTRY_NAMES.values())) != len(ENTRY_NAMES):
     raise ImportError("sealed.ENTRY_NAMES gives two fields the same name")
+if len(set(DETAIL_NAMES.values())) != len(DETAIL_NAMES):
+    raise ImportError("sealed.DETAIL_NAMES gives two fields the same name")
 
 
 def entry_document(draft: EntryDraft, key: str) -> bytes:
@@ -140,7 +174,55 @@ def entry_document(draft: EntryDraft, key: str) -> bytes:
     for name, value in zip(_PLAIN_NAMES, _plain_values(draft), strict=True):
         if value is not None:
             document[name] = value
+    if draft.details is not None:
+        document[_DETAILS] = details_document(draft.details)
     return _dump(document)
+
+
+def details_document(details: EntryDetails) -> dict[str, Any]:
+    """A typed entry's fields under their short names; unset ones left out."""
+    document: dict[str, Any] = {}
+    for field in fields(details):
+        value = getattr(details, field.name)
+        if value is not None:
+            document[DETAIL_NAMES[field.name]] = value.value if field.name in DETAIL_ENUMS else value
+    return document
+
+
+def read_details(kind: EntryKind, document: object) -> EntryDetails | None:
+    """The typed fields of an entry of `kind`, as `details_document` wrote them (None: none stored)."""
+    if document is None:
+        return None
+    shape = DETAILS_OF_KIND.get(kind)
+    if shape is None or not isinstance(document, dict):
+        raise SealedFormatError(f"a sealed journal entry of kind {kind.value} holds details it cannot have")
+    values: dict[str, Any] = {}
+    for field in fields(shape):
+        raw = document.get(DETAIL_NAMES[field.name])
+        if raw is not None:
+            values[field.name] = _detail_value(field.name, raw)
+    try:
+        return shape(**values)
+    except TypeError as exc:
+        raise SealedFormatError(f"a sealed journal entry lacks a field of its kind ({exc})") from None
+
+
+def _detail_value(name: str, raw: Any) -> Any:
+    enum = DETAIL_ENUMS.get(name)
+    try:
+        if enum is not None:
+            return enum(raw)
+    except ValueError as exc:
+        raise SealedFormatError(f"a sealed journal entry holds an unknown choice ({exc})") from None
+    if name in DETAIL_INT_FIELDS and (isinstance(raw, bool) or not isinstance(raw, int)):
+        raise SealedFormatError(f"a sealed journal entry's {name} is not a whole number")
+    if name in DETAIL_FLOAT_FIELDS:
+        if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
+            raise SealedFormatError(f"a sealed journal entry's {name} is not a number")
+        return float(raw)
+    if name not in DETAIL_INT_FIELDS and not isinstance(raw, str):
+        raise SealedFormatError(f"a sealed journal entry's {name} is not text")
+    return raw
 
 
 def _plain_values(draft: EntryDraft) -> tuple[Any, ...]:
@@ -171,8 +253,9 @@ def read_entry(data: bytes) -> EntryContent:
     get = document.get
     try:
         therapy, phase = get(_THERAPY), get(_PHASE)
+        kind = _KINDS[document[_KIND]]
         values = (
-            _KINDS[document[_KIND]],
+            kind,
             _SOURCES[document[_SOURCE]],
             None if therapy is None else _THERAPIES[therapy],
             get(_THERAPY_OTHER),
@@ -180,6 +263,7 @@ def read_entry(data: bytes) -> EntryContent:
             *[get(name) for name in _RATING_NAMES],
             get(_SIDE_EFFECTS),
             get(_NOTES),
+            read_details(kind, get(_DETAILS)),
         )
         return EntryContent(str(document[_KEY]), values)
     except (KeyError, TypeError) as exc:

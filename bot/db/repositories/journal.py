@@ -62,6 +62,20 @@ _SELECT_ALL = (
     "(SELECT sealed_days FROM journal_members WHERE member = ?) AS sealed_days "
     "FROM journal_entries WHERE member = ? ORDER BY entry_date, seq"
 )
+# One page of a member's entries, oldest first, after a (date, number) position: long journals are read
+# a page at a time, so no single read or opening holds the event loop for long.
+_SELECT_PAGE_AFTER = (
+    "SELECT seq, entry_date, sealed, created_at, updated_at, "
+    "(SELECT sealed_days FROM journal_members WHERE member = ?) AS sealed_days "
+    "FROM journal_entries WHERE member = ? AND (entry_date, seq) > (?, ?) ORDER BY entry_date, seq LIMIT ?"
+)
+_SELECT_MEMBER_STATE = "SELECT last_seq, entries FROM journal_members WHERE member = ?"
+# Imported entries keep their number and times; the triggers move the member's counter and count.
+_IMPORT_ROW = "(?, ?, ?, ?, ?, ?)"
+_IMPORT_ENTRIES = (
+    "INSERT INTO journal_entries (member, seq, entry_date, sealed, created_at, updated_at) VALUES {rows}"
+)
+_IMPORT_ROWS_PER_STATEMENT = 100
 _SELECT_MEMBER = "SELECT sealed_member FROM journal_members WHERE member = ?"
 _SELECT_RATINGS = "SELECT entry_date, sealed FROM journal_entries WHERE member = ? ORDER BY entry_date, seq"
 # The number is allocated inside the inserting statement: max of the member's counter (numbers
@@ -76,33 +90,23 @@ _INSERT_ENTRY = (
     "RETURNING member, seq, (SELECT sealed_days FROM journal_members AS m "
     "WHERE m.member = journal_entries.member) AS sealed_days"
 )
-# Adds waiting together go in as one statement (one commit). Each member's numbers continue from
-# their base, read once before any row is written (MATERIALIZED), in the order the adds arrived;
-# a member's adds past the limit are left out. Rows with a NULL position pad the statement to a
-# few fixed sizes, so few texts are ever compiled.
-_BATCH_ROW = "(?, ?, ?, ?, ?)"
-_BATCH_INSERT = (
-    "WITH batch (pos, member, entry_date, sealed, created_at) AS (VALUES {rows}), "
-    "base (member, last_seq, entries) AS MATERIALIZED (SELECT b.member, "
-    "(SELECT coalesce(max(n), 0) FROM (SELECT last_seq AS n FROM journal_members AS m "
-    "WHERE m.member = b.member UNION ALL SELECT max(seq) FROM journal_entries AS e "
-    "WHERE e.member = b.member)), "
-    "coalesce((SELECT c.entries FROM journal_members AS c WHERE c.member = b.member), 0) "
-    "FROM (SELECT DISTINCT member FROM batch WHERE pos IS NOT NULL) AS b) "
+# Adds waiting together go in as one transaction: the members' numbers, counts and day-0 dates are
+# read once (one statement for the whole batch), numbers are given in the order the adds arrived, and
+# the rows go in as one plain INSERT of numbered rows. Rows of NULLs pad both statements to a few fixed
+# sizes (so few texts are ever compiled) and are skipped. The transaction keeps anything else from
+# numbering in between; UNIQUE (member, seq) stands behind it.
+_STATE_ROW = "?"
+_SELECT_STATES = "SELECT member, last_seq, entries, sealed_days FROM journal_members WHERE member IN ({rows})"
+_INSERT_ROW = "(?, ?, ?, ?, ?, ?)"
+_PAD_ROW = (None,) * 6
+_INSERT_NUMBERED = (
     "INSERT INTO journal_entries (member, seq, entry_date, sealed, created_at, updated_at) "
-    "SELECT member, seq, entry_date, sealed, created_at, created_at FROM ("
-    "SELECT b.pos, b.member, b.entry_date, b.sealed, b.created_at, "
-    "base.last_seq + row_number() OVER mine AS seq, base.entries + row_number() OVER mine AS nth "
-    "FROM batch AS b JOIN base USING (member) WHERE b.pos IS NOT NULL "
-    "WINDOW mine AS (PARTITION BY b.member ORDER BY b.pos)) "
-    "WHERE nth <= ? ORDER BY pos "
-    "RETURNING member, seq, (SELECT sealed_days FROM journal_members AS m "
-    "WHERE m.member = journal_entries.member) AS sealed_days"
+    "SELECT column1, column2, column3, column4, column5, column6 FROM (VALUES {rows}) "
+    "WHERE column1 IS NOT NULL RETURNING seq"
 )
 _BATCH_SIZES = (2, 4, 8, 16, 32, 64, 128)
 #: The most new entries one `insert_entries` statement takes.
 MAX_ROWS_PER_INSERT = _BATCH_SIZES[-1]
-_PAD_ROW = (None,) * 5
 # New members' sealed ids are written (one statement for a whole batch) before their first entries,
 # so a member row with entries always names its member; padding rows (NULL) are skipped.
 _ENSURE_ROW = "(?, ?)"
@@ -180,6 +184,18 @@ class NewEntryRow:
     def created_at(self) -> datetime:
         """The creation time exactly as a later read returns it."""
         return _from_ts(self.stamp)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRow:
+    """An imported entry, sealed, with the number and times it keeps."""
+
+    seq: int
+    entry_date: str
+    sealed: bytes
+    created_at: str
+    updated_at: str
+    infusion: date | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,6 +305,8 @@ class JournalRepository:
         (None). New members' sealed ids are written first; new day-0 dates with the entries, in one
         transaction.
         """
+        if len(rows) > MAX_ROWS_PER_INSERT:
+            raise ValueError(f"at most {MAX_ROWS_PER_INSERT} entries are stored at once")
         return await self._store(rows, limit)
 
     async def _store(self, rows: Sequence[NewEntryRow], limit: int) -> list[InsertedEntry | None]:
@@ -296,22 +314,63 @@ class JournalRepository:
         new_members = {row.member: row.member_document for row in rows if row.member_document is not None}
         if new_members:
             await self._db.execute(*_ensure_statement(new_members))
-        if not any(row.infusion is not None for row in rows):
-            return _matched(rows, await self._insert(rows, limit), self._open_days)
+        infusions = any(row.infusion is not None for row in rows)
+        if len(rows) == 1 and not infusions:
+            return [await self._insert_one(rows[0], limit)]
         async with self.atomic():  # the day-0 dates change with the entries, or neither does
-            results = _matched(rows, await self._insert(rows, limit), self._open_days)
-            await self._record_infusions(rows, results)
+            if len(rows) == 1:
+                results = [await self._insert_one(rows[0], limit)]
+            else:
+                results = await self._insert_numbered(rows, limit)
+            if infusions:
+                await self._record_infusions(rows, results)
         return results
 
-    async def _insert(self, rows: Sequence[NewEntryRow], limit: int) -> list[sqlite3.Row]:
-        if len(rows) == 1:
-            [row] = rows
+    async def _insert_one(self, row: NewEntryRow, limit: int) -> InsertedEntry | None:
+        """One entry, numbered inside its own statement (an add alone, or one retried on its own)."""
+        member = row.member
+        returned = await self._db.fetch_all(
+            _INSERT_ENTRY,
+            (member, row.entry_date, row.sealed, row.stamp, row.stamp, member, member, member, limit),
+        )
+        if not returned:
+            return None
+        dates = list(self._open_days(member, returned[0]["sealed_days"]).values())
+        if row.infusion is not None:
+            dates.append(row.infusion)
+        return InsertedEntry(int(returned[0]["seq"]), tuple(dates))
+
+    async def _insert_numbered(self, rows: Sequence[NewEntryRow], limit: int) -> list[InsertedEntry | None]:
+        """Several entries, inside the caller's transaction: numbered here from the members' counters."""
+        members = list(dict.fromkeys(row.member for row in rows))
+        states = {
+            bytes(state["member"]): state for state in await self._db.fetch_all(*_states_statement(members))
+        }
+        last: dict[bytes, int] = {}
+        count: dict[bytes, int] = {}
+        seen: dict[bytes, list[date]] = {}
+        results: list[InsertedEntry | None] = []
+        params: list[tuple[object, ...]] = []
+        for row in rows:
             member = row.member
-            return await self._db.fetch_all(
-                _INSERT_ENTRY,
-                (member, row.entry_date, row.sealed, row.stamp, row.stamp, member, member, member, limit),
-            )
-        return await self._db.fetch_all(*_batch_statement(rows, limit))
+            if member not in last:
+                state = states.get(member)
+                last[member] = int(state["last_seq"]) if state else 0
+                count[member] = int(state["entries"]) if state else 0
+                seen[member] = list(self._open_days(member, state["sealed_days"] if state else None).values())
+            if count[member] >= limit:
+                results.append(None)
+                continue
+            last[member] += 1
+            count[member] += 1
+            if row.infusion is not None:
+                seen[member].append(row.infusion)
+            results.append(InsertedEntry(last[member], tuple(seen[member])))
+            params.append((member, last[member], row.entry_date, row.sealed, row.stamp, row.stamp))
+        if params:
+            # Read as rows: one trip to the database thread (the numbers are already known).
+            await self._db.fetch_all(*_numbered_insert(params))
+        return results
 
     async def _record_infusions(
         self, rows: Sequence[NewEntryRow], results: list[InsertedEntry | None]
@@ -323,6 +382,52 @@ class JournalRepository:
                 added.setdefault(row.member, {})[result.seq] = row.infusion
         for member, infusions in added.items():
             await self._change_days(member, lambda days, infusions=infusions: days.update(infusions))
+
+    # --- importing ------------------------------------------------------------------------------
+
+    async def member_state(self, user_id: int) -> tuple[int, int]:
+        """The member's highest number used so far and how many entries they have (0, 0 for nobody)."""
+        row = await self._db.fetch_one(_SELECT_MEMBER_STATE, (self._keys.pseudonym(user_id),))
+        return (int(row["last_seq"]), int(row["entries"])) if row else (0, 0)
+
+    def import_row(
+        self, user_id: int, seq: int, draft: EntryDraft, created_at: datetime, updated_at: datetime
+    ) -> ImportRow:
+        """An imported entry sealed to the member, with a fresh entry key (keys are never exported)."""
+        member = self._keys.pseudonym(user_id)
+        document = sealed.entry_document(draft, sealed.new_entry_key())
+        return ImportRow(
+            seq=seq,
+            entry_date=draft.entry_date.isoformat(),
+            sealed=self._cipher.seal(document, sealed.context(member, sealed.ENTRY)),
+            created_at=_ts(created_at),
+            updated_at=_ts(updated_at),
+            infusion=draft.entry_date if draft.phase is Phase.INFUSION else None,
+        )
+
+    async def import_entries(
+        self, user_id: int, rows: Sequence[ImportRow], expected: tuple[int, int]
+    ) -> bool:
+        """Write every row in one transaction, if the member's journal is still as `expected` (its
+        `member_state` when the import was planned); False, writing nothing, when it changed since."""
+        member = self._keys.pseudonym(user_id)
+        async with self.atomic():
+            if await self.member_state(user_id) != expected:
+                return False
+            document = self._cipher.seal(
+                sealed.member_document(user_id, None), sealed.context(member, sealed.MEMBER)
+            )
+            await self._db.execute(*_ensure_statement({member: document}))
+            for start in range(0, len(rows), _IMPORT_ROWS_PER_STATEMENT):
+                batch = rows[start : start + _IMPORT_ROWS_PER_STATEMENT]
+                params: list[object] = []
+                for row in batch:
+                    params += (member, row.seq, row.entry_date, row.sealed, row.created_at, row.updated_at)
+                await self._db.execute(_import_text(len(batch)), params)
+            infusions = {row.seq: row.infusion for row in rows if row.infusion is not None}
+            if infusions:
+                await self._change_days(member, lambda days: days.update(infusions))
+        return True
 
     # --- reading and changing entries -----------------------------------------------------------
 
@@ -386,6 +491,20 @@ class JournalRepository:
             if entry.phase is Phase.INFUSION:
                 await self._change_days(member, lambda days: _set_day(days, ref.seq, None))
         return entry
+
+    async def entry_pages(self, user_id: int, per_page: int) -> AsyncIterator[list[JournalEntry]]:
+        """Every entry of the member, oldest first, `per_page` at a time (each page read and opened on
+        its own, so a caller can let other work run in between)."""
+        member = self._keys.pseudonym(user_id)
+        after: tuple[str, int] = ("", 0)
+        while True:
+            rows = await self._db.fetch_all(_SELECT_PAGE_AFTER, (member, member, *after, per_page))
+            if not rows:
+                return
+            yield self._entries(user_id, member, rows)
+            if len(rows) < per_page:
+                return
+            after = (rows[-1]["entry_date"], int(rows[-1]["seq"]))
 
     async def all_entries(self, user_id: int) -> list[JournalEntry]:
         """Every entry of the member, oldest first (for export)."""
@@ -536,7 +655,7 @@ class JournalRepository:
             day = date.fromisoformat(row["entry_date"])
             # Positional, in JournalEntry's field order (sealed.CONTENT_FIELDS is kind ... notes).
             (kind, source, therapy, therapy_other, phase, feeling, fatigue, mobility, pain, cognition, mood,
-             side_effects, notes) = content.values  # fmt: skip
+             side_effects, notes, details) = content.values  # fmt: skip
             entries.append(
                 JournalEntry(
                     user_id,
@@ -555,6 +674,7 @@ class JournalRepository:
                     mood,
                     side_effects,
                     notes,
+                    details,
                     _from_ts(row["created_at"]),
                     _from_ts(row["updated_at"]),
                     rules.infusion_day(day, infusions),
@@ -583,57 +703,16 @@ def _same_key(stored: str, given: str) -> bool:
     return hmac.compare_digest(stored.encode(), given.encode())
 
 
-def _matched(
-    rows: Sequence[NewEntryRow],
-    returned: Sequence[sqlite3.Row],
-    open_days: Callable[[bytes, bytes | None], dict[int, date]],
-) -> list[InsertedEntry | None]:
-    """Each row's result, in `rows` order: a member's numbers rise in the order their rows came, and
-    rows past the member's limit got none. Each sees the day-0 dates stored and added before it."""
-    if len(rows) == 1:  # the common case, alone: no grouping needed
-        [row] = rows
-        if not returned:
-            return [None]
-        [stored] = returned
-        dates = list(open_days(row.member, stored["sealed_days"]).values())
-        if row.infusion is not None:
-            dates.append(row.infusion)
-        return [InsertedEntry(int(stored["seq"]), tuple(dates))]
-    numbers: dict[bytes, list[int]] = {}
-    stored_days: dict[bytes, bytes | None] = {}
-    for row in returned:
-        member = bytes(row["member"])
-        numbers.setdefault(member, []).append(int(row["seq"]))
-        stored_days[member] = row["sealed_days"]
-    for seqs in numbers.values():
-        seqs.sort()
-    taken: dict[bytes, int] = {}
-    seen: dict[bytes, list[date]] = {}
-    results: list[InsertedEntry | None] = []
-    for row in rows:
-        seqs = numbers.get(row.member, [])
-        index = taken.get(row.member, 0)
-        if index >= len(seqs):
-            results.append(None)
-            continue
-        taken[row.member] = index + 1
-        if row.member not in seen:
-            seen[row.member] = list(open_days(row.member, stored_days.get(row.member)).values())
-        if row.infusion is not None:
-            seen[row.member].append(row.infusion)
-        results.append(InsertedEntry(seqs[index], tuple(seen[row.member])))
-    return results
+def _states_statement(members: Sequence[bytes]) -> tuple[str, list[object]]:
+    size = next(size for size in (1, *_BATCH_SIZES) if size >= len(members))
+    return _states_text(size), [*members, *([None] * (size - len(members)))]
 
 
-def _batch_statement(rows: Sequence[NewEntryRow], limit: int) -> tuple[str, list[object]]:
+def _numbered_insert(rows: Sequence[tuple[object, ...]]) -> tuple[str, list[object]]:
     size = next(size for size in _BATCH_SIZES if size >= len(rows))
-    params: list[object] = []
-    for position, row in enumerate(rows):
-        params += (position, row.member, row.entry_date, row.sealed, row.stamp)
-    for _ in range(size - len(rows)):
-        params += _PAD_ROW
-    params.append(limit)
-    return _batch_insert_text(size), params
+    params = [value for row in rows for value in row]
+    params += _PAD_ROW * (size - len(rows))
+    return _numbered_text(size), params
 
 
 def _ensure_statement(documents: dict[bytes, bytes]) -> tuple[str, list[object]]:
@@ -652,9 +731,21 @@ def _ensure_text(size: int) -> str:
 
 
 @functools.cache
-def _batch_insert_text(size: int) -> str:
+def _import_text(size: int) -> str:
     # Only "?" placeholders are spliced in; every value travels as a parameter.
-    return _BATCH_INSERT.format(rows=", ".join([_BATCH_ROW] * size))
+    return _IMPORT_ENTRIES.format(rows=", ".join([_IMPORT_ROW] * size))
+
+
+@functools.cache
+def _states_text(size: int) -> str:
+    # Only "?" placeholders are spliced in; every value travels as a parameter.
+    return _SELECT_STATES.format(rows=", ".join([_STATE_ROW] * size))
+
+
+@functools.cache
+def _numbered_text(size: int) -> str:
+    # Only "?" placeholders are spliced in; every value travels as a parameter.
+    return _INSERT_NUMBERED.format(rows=", ".join([_INSERT_ROW] * size))
 
 
 # --- key rotation ---------------------------------------------------------------------------------
