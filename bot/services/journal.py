@@ -65,7 +65,7 @@ from bot.core.journal.model import (
     new_entry,
     page_count,
 )
-from bot.core.journal.report import ReportRequest, report_period
+from bot.core.journal.report_request import ReportRequest, report_period
 from bot.core.journal.summary import JournalSummary, summarise
 from bot.db.database import Database
 from bot.db.migrate import MigrationInputs
@@ -304,7 +304,7 @@ class JournalService:
     async def report(
         self, user_id: int, start: str | None, end: str | None, *, include_notes: bool
     ) -> tuple[bytes, date, date] | None:
-        """The PDF for the neurologist over the period asked for (`report.report_period`), and that
+        """The PDF for the neurologist over the period asked for (`report_request.report_period`), and that
         period; None for an empty journal."""
         day = await self.member_day(user_id)
         first, last = report_period(start, end, day)

@@ -16,7 +16,8 @@ from bot.core.journal.export import export_json
 from bot.core.journal.importing import ImportedEntry, plan_import, read_import
 from bot.core.journal.kinds import Milestone, MilestoneDetails
 from bot.core.journal.model import MILESTONE_PHASES, EntryKind, JournalEntry, Phase
-from bot.core.journal.report import FOOTER, MAX_PAGES, ReportRequest, build_report, report_period, tables
+from bot.core.journal.report import FOOTER, MAX_PAGES, build_report, tables
+from bot.core.journal.report_request import ReportRequest, report_period
 from bot.core.journal.timeline import build_timeline
 from bot.errors import InvalidInput
 

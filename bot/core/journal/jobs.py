@@ -16,7 +16,7 @@ from bot.core.journal.compare import Comparison, compare
 from bot.core.journal.export import ExportPart, export_parts
 from bot.core.journal.importing import ImportPlan, plan_import, read_import
 from bot.core.journal.model import JournalEntry
-from bot.core.journal.report import ReportRequest
+from bot.core.journal.report_request import ReportRequest
 from bot.core.journal.rules import MemberDay
 from bot.core.journal.summary import JournalSummary, summarise
 

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from bot.core.journal.compare import add_months
 from bot.core.journal.display import detail_fields
 from bot.core.journal.kinds import (
     BLOOD_COUNTS,
@@ -34,9 +33,9 @@ from bot.core.journal.kinds import (
     VaccinationDetails,
 )
 from bot.core.journal.model import EntryKind, JournalEntry, Phase, format_infusion_day
-from bot.core.journal.rules import MemberDay, attempt, infusion_day, infusion_starts, parse_entry_date
+from bot.core.journal.report_request import ReportRequest
+from bot.core.journal.rules import infusion_day, infusion_starts
 from bot.core.journal.timeline import build_timeline, draw_timeline
-from bot.errors import InvalidInput
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -52,16 +51,6 @@ _BODY, _SMALL, _HEADING, _TITLE = 9.0, 8.0, 11.5, 16.0
 _CHART_HEIGHT = 3.9
 #: Average glyph width of DejaVu Sans, in em, to fit text to a column without measuring it.
 _EM_WIDTH = 0.56
-
-
-@dataclass(frozen=True, slots=True)
-class ReportRequest:
-    """What the member asked for: the period (inclusive) and whether their notes go in."""
-
-    start: date
-    end: date
-    include_notes: bool
-    made_on: date
 
 
 @dataclass(frozen=True, slots=True)
@@ -401,25 +390,3 @@ def fit(text: str, width: float, size: float = _BODY) -> str:
     flat = " ".join(text.split())
     most = _chars(width - 0.08, size)
     return flat if len(flat) <= most else flat[: most - 1].rstrip() + "…"
-
-
-#: Without `from`, the report covers this many months up to `to`.
-DEFAULT_MONTHS = 12
-
-
-def report_period(start_text: str | None, end_text: str | None, day: MemberDay) -> tuple[date, date]:
-    """The period asked for: `to` defaults to today, `from` to `DEFAULT_MONTHS` before it; both
-    'today', 'yesterday' or YYYY-MM-DD, never in the future, `from` not after `to`."""
-    problems: list[str] = []
-    end = attempt(problems, lambda: parse_entry_date(end_text or "today", day))
-    start = attempt(problems, lambda: parse_entry_date(start_text, day)) if start_text else None
-    if problems:
-        raise InvalidInput(" ".join(problems) + " No report was made.")
-    assert end is not None
-    start = start or add_months(end, -DEFAULT_MONTHS)
-    if start > end:
-        raise InvalidInput(
-            f"The period starts ({start.isoformat()}) after it ends ({end.isoformat()}). Please swap "
-            "`from` and `to`. No report was made."
-        )
-    return start, end
