@@ -64,7 +64,7 @@ def import_graph() -> dict[str, set[str]]:
 
 
 def layer_of(module: str) -> int | None:
-    if module == "bot.__main__":
+    if module in ("bot.__main__", "bot.cli"):
         return 0
     for index, prefix in enumerate(LAYERS):
         if module == prefix or module.startswith(prefix + "."):
