@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from itertools import product
+from types import MappingProxyType
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.scanning.context import (
@@ -362,7 +363,6 @@ class MessageScanner:
         self._finders: dict[int, Callable[[bytes], list[int] | None] | None] = {}
         self._shared: dict[tuple[Trigger, ...], CompiledMatcher] = {}
         self._places: dict[tuple[str, ...], PlaceFinder] = {}
-        self._covers: dict[tuple[tuple[str, ...], tuple[str, ...]], dict[str, frozenset[str]]] = {}
         self._last_fired: dict[int, int] = {}  # channel id -> when its last card fired (ns)
         self.builds = 0  # sets compiled so far; lets tests prove "once, not per message"
 
@@ -615,25 +615,10 @@ class MessageScanner:
             surrounding = places = None
         return _GuildState(settings, matcher, surrounding, covers, implied, places)
 
-    def _covers_for(self, words: Mapping[WordKind, tuple[str, ...]]) -> dict[str, frozenset[str]]:
-        """Each neutral or care phrase worth cancelling with, and the listed words inside it (cached)."""
-        watched = tuple(word for kind in WordKind for word in words[kind])
-        key = (watched, self.defaults.neutral)
-        cached = self._covers.get(key)
-        if cached is None:
-            if len(self._covers) >= _MAX_SHARED_MATCHERS:
-                self._covers.clear()
-            # A place is reported under its group's label ("a place name"), as its trigger is.
-            labels = {word: word for word in watched}
-            for place in words[WordKind.PLACE]:
-                labels[place] = PLACE_LABEL if place.isascii() else PLACE_LABEL_OTHER_SCRIPT
-            listed = set(watched)
-            cancelling = [
-                *(word for kind in _CANCELLING_KINDS for word in words[kind]),
-                *(p for p in self.defaults.neutral if p not in listed),
-            ]
-            cached = self._covers[key] = _inner_words(cancelling, labels)
-        return cached
+    def _covers_for(self, words: Mapping[WordKind, tuple[str, ...]]) -> Mapping[str, frozenset[str]]:
+        """Each neutral or care phrase worth cancelling with, and the listed words inside it (kept
+        process-wide for the last few word lists, like the compiled sets)."""
+        return _covers(tuple(words[kind] for kind in WordKind), self.defaults.neutral)
 
     def _place_finder(self, names: tuple[str, ...]) -> PlaceFinder | None:
         """One finder per list of place names, shared by every server that uses the same list."""
@@ -664,6 +649,21 @@ class MessageScanner:
 @lru_cache(maxsize=4)
 def _compiled_for(triggers: tuple[Trigger, ...]) -> CompiledMatcher:
     return compiled(triggers)
+
+
+@lru_cache(maxsize=4)
+def _covers(words: tuple[tuple[str, ...], ...], neutral: tuple[str, ...]) -> Mapping[str, frozenset[str]]:
+    """`_inner_words` of every cancelling word and neutral phrase; `words` in `WordKind` order."""
+    by_kind = dict(zip(WordKind, words, strict=True))
+    # A place is reported under its group's label ("a place name"), as its trigger is.
+    labels = {word: word for kind in WordKind if kind is not WordKind.PLACE for word in by_kind[kind]}
+    for place in by_kind[WordKind.PLACE]:
+        labels[place] = PLACE_LABEL if place.isascii() else PLACE_LABEL_OTHER_SCRIPT
+    cancelling = [
+        *(word for kind in _CANCELLING_KINDS for word in by_kind[kind]),
+        *(phrase for phrase in neutral if phrase not in labels),
+    ]
+    return MappingProxyType(_inner_words(cancelling, labels))
 
 
 @lru_cache(maxsize=2)

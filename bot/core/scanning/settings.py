@@ -123,9 +123,12 @@ class ClinicWatchSettings:
 
     def effective_words(self, kind: WordKind, defaults: ClinicWordLists) -> tuple[str, ...]:
         """The words in force: defaults minus those removed, plus those added, in a stable order."""
-        removed = self.removed(kind)
+        removed, added = self.removed(kind), self.added(kind)
+        if not removed and not added:
+            # Most servers keep the defaults: the same tuple, not a copy of 16,000 place names.
+            return defaults.of(kind)
         kept = [word for word in defaults.of(kind) if word not in removed]
-        return (*kept, *sorted(self.added(kind) - set(kept)))
+        return (*kept, *sorted(added - set(kept)))
 
     def with_enabled(self, enabled: bool) -> ClinicWatchSettings:
         return replace(self, enabled=enabled)

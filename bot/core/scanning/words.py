@@ -84,7 +84,8 @@ def read_place_names(path: Path) -> tuple[str, ...]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ClinicWordsError([f"{path.name}: cannot be read ({exc.strerror or exc})"]) from exc
-    return tuple(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    lines = (line.strip() for line in text.splitlines())
+    return tuple(line for line in lines if line and not line.startswith("#"))
 
 
 def check_place_names(names: tuple[str, ...], source: str = PLACES_FILE_NAME) -> list[str]:
