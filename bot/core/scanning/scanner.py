@@ -588,7 +588,7 @@ class MessageScanner:
         topic_triggers: list[Trigger] = []
         surrounding: CompiledMatcher | None = None
         places: PlaceFinder | None = None
-        covers: dict[str, frozenset[str]] = {}
+        covers: Mapping[str, frozenset[str]] = {}
         implied: dict[str, WordKind] = {}
         if settings.enabled:
             words = {kind: settings.effective_words(kind, self.defaults) for kind in WordKind}
