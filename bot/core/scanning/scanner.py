@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from itertools import product
 from types import MappingProxyType
+from typing import NamedTuple
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.scanning.context import (
@@ -334,6 +335,16 @@ class _GuildState:
         return _Verdict(found, decide(found, self.sensitivity), checks, not found.keys().isdisjoint(TOPICS))
 
 
+class _StateParts(NamedTuple):
+    """What `_GuildState` is built from, in its argument order."""
+
+    matcher: CompiledMatcher | None
+    surrounding: CompiledMatcher | None
+    covers: Mapping[str, frozenset[str]]
+    implied: Mapping[str, WordKind]
+    places: PlaceFinder | None
+
+
 class MessageScanner:
     """Per-server compiled matchers, per-channel context windows and cooldowns, behind one `scan`."""
 
@@ -572,11 +583,19 @@ class MessageScanner:
     # --- building ---
 
     def compile_defaults(self) -> None:
-        """Compile the sets of a server with the default settings now, not on its first message.
+        """Build the state of a server with the default settings now, not on its first message.
 
-        Raises `MatcherBuildError` when the words do not compile; the content check uses this.
+        Raises `MatcherBuildError` when the words do not compile.
         """
         self._state(ClinicWatchSettings(guild_id=0), ())
+
+    def compile_default_sets(self) -> None:
+        """Compile only the sets a server with the default settings uses; the content check uses
+        this. They are kept process-wide, so the bot's own scanner then finds them built.
+
+        Raises `MatcherBuildError` when the words do not compile.
+        """
+        self._parts(ClinicWatchSettings(guild_id=0), ())
 
     def _build(self, guild_id: int) -> _GuildState:
         state = self._state(self.settings_for(guild_id), self._rule_triggers.get(guild_id, ()))
@@ -585,14 +604,20 @@ class MessageScanner:
         return state
 
     def _state(self, settings: ClinicWatchSettings, rule_triggers: Sequence[Trigger]) -> _GuildState:
+        return _GuildState(settings, *self._parts(settings, rule_triggers))
+
+    def _parts(self, settings: ClinicWatchSettings, rule_triggers: Sequence[Trigger]) -> _StateParts:
+        """The compiled sets, covers, implied topics and place finder a server's state holds."""
         topic_triggers: list[Trigger] = []
         surrounding: CompiledMatcher | None = None
         places: PlaceFinder | None = None
         covers: Mapping[str, frozenset[str]] = {}
-        implied: dict[str, WordKind] = {}
+        implied: Mapping[str, WordKind] = {}
         if settings.enabled:
             words = {kind: settings.effective_words(kind, self.defaults) for kind in WordKind}
-            implied = _implied_topics(words)
+            implied = _implied_topics(
+                words[WordKind.CLINIC], words[WordKind.PRODUCT], words[WordKind.CONTEXT]
+            )
             covers = self._covers_for(words)
             topic_triggers = [
                 word_trigger(TriggerKind.SIGNAL, word, kind) for kind in _TOPIC_KINDS for word in words[kind]
@@ -613,7 +638,7 @@ class MessageScanner:
         matcher = self._shared_matcher(triggers) if triggers else None
         if not topic_triggers:
             surrounding = places = None
-        return _GuildState(settings, matcher, surrounding, covers, implied, places)
+        return _StateParts(matcher, surrounding, covers, implied, places)
 
     def _covers_for(self, words: Mapping[WordKind, tuple[str, ...]]) -> Mapping[str, frozenset[str]]:
         """Each neutral or care phrase worth cancelling with, and the listed words inside it (kept
@@ -671,19 +696,22 @@ def _place_finder_for(names: tuple[str, ...]) -> PlaceFinder:
     return PlaceFinder(names)
 
 
-def _implied_topics(words: Mapping[WordKind, tuple[str, ...]]) -> dict[str, WordKind]:
+@lru_cache(maxsize=4)
+def _implied_topics(
+    clinic_words: tuple[str, ...], product_words: tuple[str, ...], context_words: tuple[str, ...]
+) -> Mapping[str, WordKind]:
     """Clinic words that hold stem-cell or product words ("stem cell clinic"): they say both.
 
     Needed because a phrase may be glued into one word ("stemcellclinic.mx"), where the stem-cell
-    words inside it have no word edges of their own.
+    words inside it have no word edges of their own. Kept process-wide, like the compiled sets.
     """
     implied: dict[str, WordKind] = {}
-    for clinic in words[WordKind.CLINIC]:
-        for kind in (WordKind.PRODUCT, WordKind.CONTEXT):
-            if any(contains_phrase(clinic, word) for word in words[kind]):
+    for clinic in clinic_words:
+        for kind, words in ((WordKind.PRODUCT, product_words), (WordKind.CONTEXT, context_words)):
+            if any(contains_phrase(clinic, word) for word in words):
                 implied[clinic] = kind
                 break
-    return implied
+    return MappingProxyType(implied)
 
 
 def _inner_words(phrases: Iterable[str], watched: Mapping[str, str]) -> dict[str, frozenset[str]]:

@@ -197,8 +197,8 @@ def _check_neutral_phrases(
 
 
 def _check_compiles(words: ClinicWordLists, source: str) -> None:
-    """Compile the sets a server with default settings uses; the scanner then reuses them."""
+    """Compile the sets a server with default settings uses; the bot's scanner then reuses them."""
     try:
-        MessageScanner(words, SystemClock()).compile_defaults()
+        MessageScanner(words, SystemClock()).compile_default_sets()
     except MatcherBuildError as exc:
         raise ClinicWordsError([f"{source}: {exc}"]) from exc
