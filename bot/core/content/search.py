@@ -11,8 +11,6 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
-
 from bot.core import limits
 
 AUTOCOMPLETE_LIMIT = limits.AUTOCOMPLETE_CHOICES  # Discord refuses more choices
@@ -94,6 +92,9 @@ def _score(query: str, name: str) -> float:
         return 92.0
     if len(query) < 3:
         return 0.0
+    # Imported at the first fuzzy comparison: rapidfuzz adds 1.5 MiB and 6 ms to every start.
+    from rapidfuzz import fuzz
+
     whole = fuzz.ratio(query, name)
     partial = fuzz.partial_ratio(query, name) if len(query) >= 4 else 0.0
     return max(whole, partial * 0.9)

@@ -25,8 +25,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from rapidfuzz import fuzz, process
-
 from bot.core import limits
 from bot.core.clock import Clock
 from bot.core.trials.models import GeoPoint, Place
@@ -318,6 +316,8 @@ class Gazetteer:
         candidates = await self._store.names_like(query[0], (3 * len(query) + 4) // 5, (5 * len(query)) // 3)
         if not candidates:
             return []
+        from rapidfuzz import fuzz, process  # at the first fuzzy look-up, not at every start
+
         hits = process.extract(
             query,
             [name for name, _id, _population in candidates],
