@@ -4,19 +4,22 @@ tables and pages, and planning an import (duplicates, numbers, the limit)."""
 from __future__ import annotations
 
 import io
+import json
+import warnings
+import zipfile
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from journal_factory import make_entry, typed_entries
 from pypdf import PdfReader
 
-from bot.core.journal import rules
+from bot.core.journal import export, rules
 from bot.core.journal.compare import add_months, compare, comparison_lines
 from bot.core.journal.export import export_json
 from bot.core.journal.importing import ImportedEntry, plan_import, read_import
-from bot.core.journal.kinds import Milestone, MilestoneDetails
+from bot.core.journal.kinds import BloodCountDetails, CountUnit, Milestone, MilestoneDetails
 from bot.core.journal.model import MILESTONE_PHASES, EntryKind, JournalEntry, Phase
-from bot.core.journal.report import FOOTER, MAX_PAGES, build_report, tables
+from bot.core.journal.report import FOOTER, MAX_PAGES, build_report, drawable, tables
 from bot.core.journal.report_request import ReportRequest, report_period
 from bot.core.journal.timeline import build_timeline
 from bot.errors import InvalidInput
@@ -199,3 +202,70 @@ def test_the_readmes_sample_timeline_is_drawn_from_invented_entries_that_still_b
     assert (len(timeline.relapses), len(timeline.mris), len(timeline.milestones)) == (2, 3, len(Milestone))
     assert {band.phase for band in timeline.bands} >= {Phase.MOBILISATION, Phase.INFUSION, Phase.RECOVERY}
     assert (script.parent / "sample-timeline.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_characters_the_report_font_lacks_print_as_question_marks_and_warn_no_log() -> None:
+    words = "hair loss 💊 very 悲しい"
+    entries = [checkin(1, DAY_0, 5, side_effects=words)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pdf = build_report(entries, ReportRequest(DAY_0, TODAY, include_notes=False, made_on=TODAY))
+    assert not [w for w in caught if "Glyph" in str(w.message)], "no warning naming the member's characters"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "hair loss ? very ???" in text
+    assert drawable("été, 3.5 ×10⁹/L") == "été, 3.5 ×10⁹/L", "what the font has is kept"
+
+
+def test_the_blood_count_title_names_a_unit_only_when_every_row_shares_it() -> None:
+    def bloods(seq: int, unit: CountUnit) -> JournalEntry:
+        details = BloodCountDetails(1.0, None, None, unit)
+        return make_entry(seq, entry_date=DAY_0, kind=EntryKind.BLOOD_COUNT, details=details)
+
+    same = {t.title for t in tables([bloods(1, CountUnit.PER_LITRE)], (), include_notes=False)}
+    mixed = [bloods(1, CountUnit.PER_LITRE), bloods(2, CountUnit.PER_MICROLITRE)]
+    assert "Blood counts (unit as entered: ×10⁹/L)" in same
+    assert "Blood counts" in {t.title for t in tables(mixed, (), include_notes=False)}
+
+
+def _export_with(**changes: object) -> dict[str, object]:
+    document = json.loads(export_json([make_entry(1, notes="a note")], WRITTEN))
+    document["entries"][0].update(changes)
+    return document
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        json.dumps({**_export_with(), "entries": 5}).encode(),
+        json.dumps({**_export_with(), "entries": None}).encode(),
+        json.dumps({**_export_with(), "entries": [5]}).encode(),
+        json.dumps(_export_with(notes=5)).encode(),
+        json.dumps(_export_with(feeling="5")).encode(),
+        json.dumps(_export_with(kind="score", scale="pdds", score="nan", scored_by="self")).encode(),
+        b"[" * 100_000 + b"]" * 100_000,
+    ],
+    ids=["entries-number", "entries-null", "entry-number", "notes-number", "rating-text", "nan", "deep"],
+)
+def test_a_broken_or_hostile_file_is_refused_kindly(data: bytes) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        read_import(data, DAY)
+    assert "journal export" in refused.value.message or "Nothing was saved" in refused.value.message
+
+
+def test_a_zip_that_unpacks_past_any_export_is_not_read_in_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(export, "MAX_UNPACKED_BYTES", 1_000_000)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("journal.json", b" " * 5_000_000)  # compresses to a few KiB
+        archive.writestr("journal.csv", b"")
+    assert len(buffer.getvalue()) < 50_000
+    with pytest.raises(InvalidInput, match="not a journal export"):
+        read_import(buffer.getvalue(), DAY)
+
+
+def test_entry_numbers_leave_room_and_an_empty_export_says_so() -> None:
+    too_big = json.dumps(_export_with(number=9_223_372_036_854_775_807)).encode()
+    with pytest.raises(InvalidInput, match="not a number from 1 to 1,000,000,000"):
+        read_import(too_big, DAY)
+    with pytest.raises(InvalidInput, match="holds no entries"):
+        read_import(export_json([], WRITTEN), DAY)

@@ -269,7 +269,6 @@ def test_each_kind_reads_its_own_fields(kind: EntryKind, values: dict[str, str],
         (EntryKind.SCORE, {"edss": "11"}, "is not on the scale"),
         (EntryKind.SCORE, {"edss": "4", "scored_by": "self"}, "scored by a clinician"),
         (EntryKind.SCORE, {"pdds": "9"}, "whole number from 0 to 8"),
-        (EntryKind.SCORE, {"pdds": "2", "scored_by": "neurologist"}, "always kept as self-rated"),
         (EntryKind.BLOOD_COUNT, {}, "at least one count"),
         (EntryKind.BLOOD_COUNT, {"platelets": "lots"}, "should be a number"),
         (EntryKind.BLOOD_COUNT, {"platelets": "99999"}, "does not look like a count"),
@@ -284,6 +283,13 @@ def test_each_kind_refuses_what_it_cannot_keep_kindly(
     with pytest.raises(InvalidInput) as refused:
         TypedEntryForm(kind, "today", values).to_draft(DAY)
     assert expected in refused.value.message and "Nothing was saved" in refused.value.message
+
+
+def test_a_pdds_level_is_the_members_own_whatever_the_edss_menu_says() -> None:
+    """The edit form keeps "Who gave the EDSS" set; a level saved with it stays self-rated."""
+    values = {"pdds": "2", "scored_by": "neurologist"}
+    draft = TypedEntryForm(EntryKind.SCORE, "today", values).to_draft(DAY)
+    assert draft.details == ScoreDetails(Scale.PDDS, 2, Scorer.SELF)
 
 
 def test_a_typed_form_fills_in_from_its_entry_and_saves_back_unchanged() -> None:
@@ -317,3 +323,25 @@ def test_the_kept_copy_holds_what_was_typed_and_nothing_when_only_the_date_was()
     assert EntryForm(entry_date="today").kept_text() == ""
     kept = EntryForm(entry_date="yesterday", feeling="12", notes="Line one\nLine two").kept_text()
     assert kept == "Date: yesterday\nHow I feel: 12\n\nNotes:\nLine one\nLine two\n"
+
+
+@pytest.mark.parametrize(
+    ("values", "refused"),
+    [
+        ({"neutrophils": "1500"}, True),  # cells/µL copied under the default ×10⁹/L
+        ({"lymphocytes": "900"}, True),
+        ({"platelets": "250000"}, True),
+        ({"neutrophils": "1500", "count_unit": "per_ul"}, False),
+        ({"neutrophils": "0.1", "platelets": "12", "lymphocytes": "0.2"}, False),  # aplasia, as typed
+        ({"platelets": "900"}, False),
+    ],
+)
+def test_a_count_copied_in_the_other_unit_is_caught_and_real_counts_are_kept(
+    values: dict[str, str], refused: bool
+) -> None:
+    form = TypedEntryForm(EntryKind.BLOOD_COUNT, "today", values)
+    if refused:
+        with pytest.raises(InvalidInput, match="please check the number and the unit"):
+            form.to_draft(DAY)
+    else:
+        assert isinstance(form.to_draft(DAY).details, BloodCountDetails)

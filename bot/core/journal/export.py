@@ -26,7 +26,15 @@ from bot.core.journal.kinds import (
     DETAIL_TEXT_FIELDS,
     EntryDetails,
 )
-from bot.core.journal.model import DETAILS_OF_KIND, EntryKind, EntrySource, JournalEntry, Phase, Therapy
+from bot.core.journal.model import (
+    DETAILS_OF_KIND,
+    RATINGS,
+    EntryKind,
+    EntrySource,
+    JournalEntry,
+    Phase,
+    Therapy,
+)
 
 EXPORT_FORMAT = "stemcell-bot journal"
 #: Version 2 added the typed entries' columns (`kinds.DETAIL_FIELDS`); version 1 files still read.
@@ -193,31 +201,48 @@ def _archive(chunk: Sequence[JournalEntry], exported_at: datetime, name: str) ->
     return buffer.getvalue()
 
 
+#: More than the files of any journal export unpack to (5,000 entries of the longest texts): a
+#: small zip that would unpack past it is not an export, and is never read further.
+MAX_UNPACKED_BYTES = 128 * 1024 * 1024
+
+
 def read_export_part(data: bytes) -> tuple[bytes, bytes]:
-    """The JSON and CSV files inside one export zip (tests, and a future import)."""
+    """The JSON and CSV files inside one export zip (the import, and tests)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = archive.namelist()
             [json_name] = [name for name in names if name.endswith(".json")]
             [csv_name] = [name for name in names if name.endswith(".csv")]
-            return archive.read(json_name), archive.read(csv_name)
-    except (zipfile.BadZipFile, ValueError) as exc:
+            return _read_within_limit(archive, json_name), _read_within_limit(archive, csv_name)
+    except (zipfile.BadZipFile, ValueError, NotImplementedError, EOFError) as exc:
         raise ExportFormatError(f"not a journal export zip: {exc}") from None
+
+
+def _read_within_limit(archive: zipfile.ZipFile, name: str) -> bytes:
+    """The file's bytes, read no further than `MAX_UNPACKED_BYTES` (a zip's own sizes can lie)."""
+    with archive.open(name) as member:
+        content = member.read(MAX_UNPACKED_BYTES + 1)
+    if len(content) > MAX_UNPACKED_BYTES:
+        raise ValueError(f"{name} unpacks to more than any journal export")
+    return content
 
 
 def entries_from_json(data: bytes, user_id: int) -> list[JournalEntry]:
     """Read an export back (tests, and a future import); `user_id` is the reader's own."""
     try:
         document = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ExportFormatError(f"not a JSON journal export: {exc}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ExportFormatError(f"not a JSON journal export: {type(exc).__name__}") from None
     if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
         raise ExportFormatError("not a journal export (the 'format' header is missing)")
     if document.get("version") not in READABLE_VERSIONS:
         raise ExportFormatError(
             f"a journal export of a version this bot cannot read: {document.get('version')!r}"
         )
-    return [_entry(record, user_id) for record in document.get("entries", [])]
+    records = document.get("entries", [])
+    if not isinstance(records, list):
+        raise ExportFormatError("not a journal export (its 'entries' are not a list)")
+    return [_entry(record, user_id) for record in records]
 
 
 def entries_from_csv(data: bytes, user_id: int) -> list[JournalEntry]:
@@ -257,7 +282,21 @@ def _typed_row(row: Mapping[str, str]) -> dict[str, Any]:
     return typed
 
 
+#: What each of an entry's own fields may hold in an export (None for an empty field).
+_TEXT_COLUMNS = ("therapy_other", "side_effects", "notes")
+_WHOLE_NUMBER_COLUMNS = (*RATINGS, "infusion_day")
+
+
 def _entry(record: Mapping[str, Any], user_id: int) -> JournalEntry:
+    if not isinstance(record, Mapping):
+        raise ExportFormatError("an entry could not be read: it is not a record")
+    for name in _TEXT_COLUMNS:
+        if record.get(name) is not None and not isinstance(record.get(name), str):
+            raise ExportFormatError(f"an entry could not be read: {name} is not text")
+    for name in _WHOLE_NUMBER_COLUMNS:
+        value = record.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ExportFormatError(f"an entry could not be read: {name} is not a whole number")
     try:
         entry_date = date.fromisoformat(record["entry_date"])
         kind = EntryKind(record["kind"])
@@ -306,13 +345,18 @@ def details_from_record(kind: EntryKind, record: Mapping[str, Any]) -> EntryDeta
         elif name in DETAIL_FLOAT_FIELDS:
             if isinstance(raw, bool) or not isinstance(raw, int | float | str):
                 raise ValueError(f"{name} is not a number")
-            values[name] = float(raw)
+            number = float(raw)
+            if not math.isfinite(number):
+                raise ValueError(f"{name} is not a number")
+            values[name] = number
         elif name in DETAIL_INT_FIELDS:
             if isinstance(raw, bool) or not isinstance(raw, int):
                 raise ValueError(f"{name} is not a whole number")
             values[name] = raw
-        else:
+        elif isinstance(raw, str | int | float) and not isinstance(raw, bool):
             values[name] = str(raw)
+        else:
+            raise ValueError(f"{name} is not text")
     if not values:
         return None
     return shape(**values)

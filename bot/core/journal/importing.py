@@ -27,6 +27,8 @@ from bot.errors import InvalidInput
 #: Larger than any export of a full journal (5,000 entries of 4,000-character notes zip to ~10 MB).
 MAX_IMPORT_BYTES = 25 * 1024 * 1024
 MAX_PROBLEMS_SHOWN = 10
+#: Far above any entry number a journal reaches; a larger one would leave no room for the next.
+MAX_ENTRY_NUMBER = 1_000_000_000
 NOT_AN_EXPORT = (
     "That file is not a journal export I can read. Please attach the zip file (or the .json file "
     "inside it) that `/journal export` sent you, unchanged. Nothing was imported."
@@ -79,12 +81,19 @@ def read_import(data: bytes, day: rules.MemberDay) -> list[ImportedEntry]:
         entries = entries_from_json(document, user_id=0)
     except ExportFormatError:
         raise InvalidInput(NOT_AN_EXPORT) from None
+    if not entries:
+        raise InvalidInput(
+            "That export holds no entries, so there was nothing to import. Nothing was changed."
+        )
     problems: list[str] = []
     seen: set[int] = set()
     imported: list[ImportedEntry] = []
     for entry in entries:
-        if entry.seq < 1 or entry.seq in seen:
-            problems.append(f"Entry #{entry.seq}: the number is used twice in the file, or is not a number.")
+        if not 1 <= entry.seq <= MAX_ENTRY_NUMBER or entry.seq in seen:
+            problems.append(
+                f"Entry #{entry.seq}: the number is used twice in the file, or is not a number from 1 to "
+                f"{MAX_ENTRY_NUMBER:,}."
+            )
             continue
         seen.add(entry.seq)
         try:

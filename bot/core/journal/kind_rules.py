@@ -140,9 +140,11 @@ def _score(values: Mapping[str, str], problems: list[str]) -> EntryDetails | Non
     except ValueError:
         problems.append(f"The {scale.label} should be a number, like 3.5, not '{_echo(typed)}'.")
         return None
-    scorer = _choice(values, "scored_by", Scorer, problems, "person who gave the score")
     if scale is Scale.PDDS:
-        scorer = scorer or Scorer.SELF
+        # "Who gave it" is asked about the EDSS; a PDDS-style level is always the member's own (the
+        # form keeps the EDSS menu set when a level is edited).
+        return ScoreDetails(scale, score, Scorer.SELF)
+    scorer = _choice(values, "scored_by", Scorer, problems, "person who gave the score")
     return ScoreDetails(scale, score, scorer or Scorer.NEUROLOGIST)
 
 

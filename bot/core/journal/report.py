@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import io
 import textwrap
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import TYPE_CHECKING
 
 from bot.core.journal.display import detail_fields
@@ -92,12 +94,30 @@ class _Pages:
         figure.text(
             x / _PAGE_W,
             (self.y - height * 0.75) / _PAGE_H,
-            text,
+            drawable(text),
             fontsize=size,
             fontweight=weight,
             parse_math=False,
             va="baseline",
         )
+
+
+@cache
+def _font_characters() -> frozenset[int]:
+    """The code points the report's font (DejaVu Sans, shipped with matplotlib) can draw."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    return frozenset(FT2Font(font_manager.findfont("DejaVu Sans")).get_charmap())
+
+
+def drawable(text: str) -> str:
+    """`text` with each character the font cannot draw shown as "?": an empty box tells the reader
+    nothing (emoji, and scripts such as Chinese or Japanese, are not in the font)."""
+    characters = _font_characters()
+    if all(ord(character) in characters for character in text):
+        return text
+    return "".join(c if ord(c) in characters or c == "\n" else "?" for c in text)
 
 
 def _page() -> Figure:
@@ -118,7 +138,13 @@ def build_report(entries: Sequence[JournalEntry], request: ReportRequest) -> byt
     starts = infusion_starts(e.entry_date for e in ordered if e.phase is Phase.INFUSION)
     period = [e for e in ordered if request.start <= e.entry_date <= request.end]
     pages = _Pages()
-    with matplotlib.rc_context({"pdf.fonttype": 42, "font.family": "DejaVu Sans"}):
+    # A glyph the font lacks is replaced before drawing (`drawable`); should one still reach
+    # matplotlib, its warning would name the character, a piece of the member's words, in the log.
+    with (
+        warnings.catch_warnings(),
+        matplotlib.rc_context({"pdf.fonttype": 42, "font.family": "DejaVu Sans"}),
+    ):
+        warnings.simplefilter("ignore")
         _heading(pages, period, request)
         _milestones(pages, ordered, starts)
         _chart(pages, period, request)
@@ -207,9 +233,9 @@ def tables(entries: Sequence[JournalEntry], starts: tuple[date, ...], *, include
         )
 
     date_day = (("Date", 0.9), ("Day", 0.75))
-    blood_unit = next(
-        (e.details.count_unit.label for e in entries if isinstance(e.details, BloodCountDetails)), ""
-    )
+    # The title names the unit only when every row shares it; each row also gives its own.
+    blood_units = {e.details.count_unit.label for e in entries if isinstance(e.details, BloodCountDetails)}
+    blood_unit = blood_units.pop() if len(blood_units) == 1 else ""
     mri_columns = [("New or enlarging lesions", 1.9), ("Gadolinium-enhancing", 1.7)]
     if include_notes:
         mri_columns.append(("The report's words", 1.8))

@@ -61,8 +61,10 @@ MAX_WHAT_CHANGED_CHARS = 1000
 MAX_NAME_CHARS = 100
 MAX_NEW_LESIONS = 999
 MAX_DOSE = 20
-#: Far above any count a report gives, in each unit; only typing slips are refused, nothing is judged.
-MAX_COUNT = {CountUnit.PER_LITRE: 10_000.0, CountUnit.PER_MICROLITRE: 10_000_000.0}
+#: Far above any count a report gives, in ×10⁹/L (a thousand times these in cells/µL): only typing
+#: slips and a count copied in the other unit ("1500" neutrophils under ×10⁹/L) are refused;
+#: nothing is judged.
+MAX_COUNT_PER_LITRE = {"neutrophils": 300.0, "platelets": 5_000.0, "lymphocytes": 300.0}
 #: No zone name is longer than this; a longer search text is cut to it.
 MAX_TIMEZONE_QUERY_CHARS = 64
 #: The symptoms field of the form and the `symptoms` option both hold this much.
@@ -796,7 +798,7 @@ def _score_problems(details: ScoreDetails) -> Iterable[str]:
                 "clinician told it. For your own rating, use the PDDS-style level."
             )
     else:
-        if details.score != int(details.score) or not PDDS_MIN <= details.score <= PDDS_MAX:
+        if not PDDS_MIN <= details.score <= PDDS_MAX or details.score != int(details.score):
             yield f"A PDDS-style level is a whole number from {PDDS_MIN} to {PDDS_MAX}."
         if details.scored_by is not Scorer.SELF:
             yield "A PDDS-style level is your own rating, so it is always kept as self-rated."
@@ -806,9 +808,9 @@ def _count_problems(details: BloodCountDetails) -> Iterable[str]:
     counts = {name: getattr(details, name) for name in BLOOD_COUNTS}
     if all(value is None for value in counts.values()):
         yield MISSING_DETAILS[EntryKind.BLOOD_COUNT]
-    most = MAX_COUNT[details.count_unit]
+    scale = 1 if details.count_unit is CountUnit.PER_LITRE else 1000
     for name, value in counts.items():
-        if value is not None and not 0 <= value <= most:
+        if value is not None and not 0 <= value <= MAX_COUNT_PER_LITRE[name] * scale:
             yield (
                 f"{name.capitalize()} {value:g} {details.count_unit.label} does not look like a count from a "
                 "report; please check the number and the unit."
