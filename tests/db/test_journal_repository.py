@@ -225,16 +225,23 @@ async def test_a_reminder_moves_only_if_it_is_still_the_one_that_was_due(
 async def test_rows_name_members_by_pseudonym_only(
     db: Database, keys: JournalKeys, repository: JournalRepository
 ) -> None:
-    """Every journal table keys its rows by the member's pseudonym; no column holds the Discord id."""
+    """Members and reminders are keyed by the member's pseudonym, entries by the member row that
+    holds it; no column holds the Discord id."""
     await store(repository, ALICE, draft("x", phase=Phase.INFUSION))
     await repository.save_reminder(
         reminders.new_reminder(ALICE, Cadence.DAILY, time(9, 0), reminders.FALLBACK_ZONE, None, WHEN), WHEN
     )
     pseudonym = keys.pseudonym(ALICE)
-    for table in ("journal_entries", "journal_members", "journal_reminders"):
+    for table in ("journal_members", "journal_reminders"):
         rows = await db.fetch_all(f"SELECT * FROM {table}")  # noqa: S608 - a fixed table name
         assert rows and all(bytes(row["member"]) == pseudonym for row in rows), table
-        for row in rows:
+    [member_row] = await db.fetch_all("SELECT id FROM journal_members")
+    entries = await db.fetch_all("SELECT * FROM journal_entries")
+    assert entries and all(row["member_id"] == member_row["id"] for row in entries)
+    columns = {row["name"] for row in await db.fetch_all("PRAGMA table_info(journal_entries)")}
+    assert "member" not in columns
+    for table in ("journal_entries", "journal_members", "journal_reminders"):
+        for row in await db.fetch_all(f"SELECT * FROM {table}"):  # noqa: S608 - a fixed table name
             assert ALICE not in tuple(row) and str(ALICE) not in tuple(row), table
 
 
