@@ -117,7 +117,7 @@ _PAD_ROW = (None,) * 6
 _INSERT_NUMBERED = (
     "INSERT INTO journal_entries (member_id, seq, entry_date, sealed, created_at, updated_at) "
     "SELECT column1, column2, column3, column4, column5, column6 FROM (VALUES {rows}) "
-    "WHERE column1 IS NOT NULL RETURNING seq"
+    "WHERE column1 IS NOT NULL"
 )
 _BATCH_SIZES = (2, 4, 8, 16, 32, 64, 128)
 #: The most new entries one `insert_entries` statement takes.
@@ -183,7 +183,7 @@ def _from_ts(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class NewEntryRow:
     """A new entry ready to insert: sealed, with what its insert needs besides (never stored as is)."""
 
@@ -217,7 +217,7 @@ class ImportRow:
     infusion: date | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class InsertedEntry:
     """What an insert hands back: the new entry's number and its member's infusion dates as stored."""
 
@@ -397,7 +397,7 @@ class JournalRepository:
             results.append(InsertedEntry(last[member], tuple(seen[member])))
             params.append((ids[member], last[member], row.entry_date, row.sealed, row.stamp, row.stamp))
         if params:
-            # Read as rows: one trip to the database thread (the numbers are already known).
+            # Run as a fetch (no rows come back): one trip to the database thread, no cursor to close.
             await self._db.fetch_all(*_numbered_insert(params))
         return results
 
