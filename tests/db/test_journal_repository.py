@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -256,3 +256,15 @@ async def test_the_key_evidence_is_the_canary_else_a_sealed_entry(db: Database, 
     await store_keys.store_canary(first)
     await store_keys.store_canary(second)  # an existing canary is never replaced
     assert (await store_keys.evidence()).canary == first
+
+
+async def test_a_new_rows_creation_time_is_what_a_read_returns(repository: JournalRepository) -> None:
+    """The add answers with the row's own creation time (not parsed back from the text): the same
+    instant, in UTC, as any later read, whatever zone the clock gave it in."""
+    madrid = datetime(2026, 3, 2, 13, 0, 0, 654321, tzinfo=timezone(timedelta(hours=1)))
+    row = repository.new_row(ALICE, draft(), madrid)
+    await repository.insert_entry(row, LIMIT)
+    stored = await repository.get(ALICE, 1)
+    assert stored is not None
+    assert (row.created_at, row.created_at.tzinfo) == (stored.created_at, stored.created_at.tzinfo)
+    assert row.created_at == madrid and row.created_at.tzinfo is UTC

@@ -194,15 +194,12 @@ class NewEntryRow:
     #: The creation time as stored (fixed-width UTC text).
     stamp: str
     key: str
+    #: The creation time exactly as a later read returns it (UTC).
+    created_at: datetime
     #: The entry's date when it is an infusion-phase entry (its member's day-0 dates gain it).
     infusion: date | None = None
     #: The member's sealed id, to write first when the member may have no row yet.
     member_document: bytes | None = None
-
-    @property
-    def created_at(self) -> datetime:
-        """The creation time exactly as a later read returns it."""
-        return _from_ts(self.stamp)
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +289,7 @@ class JournalRepository:
         member = self._keys.pseudonym(user_id)
         key = sealed.new_entry_key()
         document = sealed.entry_document(draft, key)
+        created = created_at.astimezone(UTC)  # what `_from_ts` reads back from the stamp below
         member_document = (
             self._cipher.seal(sealed.member_document(user_id, None), sealed.context(member, sealed.MEMBER))
             if new_member
@@ -302,8 +300,9 @@ class JournalRepository:
             member=member,
             entry_date=draft.entry_date.isoformat(),
             sealed=self._cipher.seal(document, sealed.context(member, sealed.ENTRY)),
-            stamp=_ts(created_at),
+            stamp=_ts(created),
             key=key,
+            created_at=created,
             infusion=draft.entry_date if draft.phase is Phase.INFUSION else None,
             member_document=member_document,
         )
