@@ -268,3 +268,16 @@ async def test_a_new_rows_creation_time_is_what_a_read_returns(repository: Journ
     assert stored is not None
     assert (row.created_at, row.created_at.tzinfo) == (stored.created_at, stored.created_at.tzinfo)
     assert row.created_at == madrid and row.created_at.tzinfo is UTC
+
+
+async def test_an_add_for_a_member_without_a_row_makes_one(repository: JournalRepository) -> None:
+    """Entries name their member's row, so an add that finds none (a member the service thought it
+    knew, say after another connection's forget) makes one first, alone or in a batch."""
+    alone = repository.new_row(ALICE, draft("alone"), WHEN, new_member=False)
+    assert alone.member_document is None
+    inserted = await repository.insert_entry(alone, LIMIT)
+    assert inserted is not None and inserted.seq == 1
+    batch = [repository.new_row(user, draft(f"{user}"), WHEN, new_member=False) for user in (BOB, ALICE, BOB)]
+    assert [row.seq if row else None for row in await repository.insert_entries(batch, LIMIT)] == [1, 2, 2]
+    assert (await repository.count(ALICE), await repository.count(BOB)) == (2, 2)
+    assert [entry.notes for entry in await repository.all_entries(BOB)] == [f"{BOB}", f"{BOB}"]

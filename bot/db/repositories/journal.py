@@ -1,8 +1,9 @@
 """The journal's storage: members under keyed pseudonyms, everything they entered or rated sealed.
 
-Rows name a member only by their pseudonym (`JournalKeys.pseudonym`); what stays readable is that
-pseudonym, entry numbers, entry dates, when a row was created and updated, and when a reminder is
-next due and was last sent. Everything else is a sealed value (`bot.core.journal.sealed`), one per
+Member and reminder rows name a member only by their pseudonym (`JournalKeys.pseudonym`), entries
+by their member row's number (found through the pseudonym: schema 0011); what stays readable is
+that, entry numbers, entry dates, when a row was created and updated, and when a reminder is next
+due and was last sent. Everything else is a sealed value (`bot.core.journal.sealed`), one per
 entry, one per member, one for a member's day-0 dates and one per reminder.
 
 Entries are addressed by `(member, seq)` only, so a member can reach nothing but their own
