@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -225,16 +225,23 @@ async def test_a_reminder_moves_only_if_it_is_still_the_one_that_was_due(
 async def test_rows_name_members_by_pseudonym_only(
     db: Database, keys: JournalKeys, repository: JournalRepository
 ) -> None:
-    """Every journal table keys its rows by the member's pseudonym; no column holds the Discord id."""
+    """Members and reminders are keyed by the member's pseudonym, entries by the member row that
+    holds it; no column holds the Discord id."""
     await store(repository, ALICE, draft("x", phase=Phase.INFUSION))
     await repository.save_reminder(
         reminders.new_reminder(ALICE, Cadence.DAILY, time(9, 0), reminders.FALLBACK_ZONE, None, WHEN), WHEN
     )
     pseudonym = keys.pseudonym(ALICE)
-    for table in ("journal_entries", "journal_members", "journal_reminders"):
+    for table in ("journal_members", "journal_reminders"):
         rows = await db.fetch_all(f"SELECT * FROM {table}")  # noqa: S608 - a fixed table name
         assert rows and all(bytes(row["member"]) == pseudonym for row in rows), table
-        for row in rows:
+    [member_row] = await db.fetch_all("SELECT id FROM journal_members")
+    entries = await db.fetch_all("SELECT * FROM journal_entries")
+    assert entries and all(row["member_id"] == member_row["id"] for row in entries)
+    columns = {row["name"] for row in await db.fetch_all("PRAGMA table_info(journal_entries)")}
+    assert "member" not in columns
+    for table in ("journal_entries", "journal_members", "journal_reminders"):
+        for row in await db.fetch_all(f"SELECT * FROM {table}"):  # noqa: S608 - a fixed table name
             assert ALICE not in tuple(row) and str(ALICE) not in tuple(row), table
 
 
@@ -249,3 +256,28 @@ async def test_the_key_evidence_is_the_canary_else_a_sealed_entry(db: Database, 
     await store_keys.store_canary(first)
     await store_keys.store_canary(second)  # an existing canary is never replaced
     assert (await store_keys.evidence()).canary == first
+
+
+async def test_a_new_rows_creation_time_is_what_a_read_returns(repository: JournalRepository) -> None:
+    """The add answers with the row's own creation time (not parsed back from the text): the same
+    instant, in UTC, as any later read, whatever zone the clock gave it in."""
+    madrid = datetime(2026, 3, 2, 13, 0, 0, 654321, tzinfo=timezone(timedelta(hours=1)))
+    row = repository.new_row(ALICE, draft(), madrid)
+    await repository.insert_entry(row, LIMIT)
+    stored = await repository.get(ALICE, 1)
+    assert stored is not None
+    assert (row.created_at, row.created_at.tzinfo) == (stored.created_at, stored.created_at.tzinfo)
+    assert row.created_at == madrid and row.created_at.tzinfo is UTC
+
+
+async def test_an_add_for_a_member_without_a_row_makes_one(repository: JournalRepository) -> None:
+    """Entries name their member's row, so an add that finds none (a member the service thought it
+    knew, say after another connection's forget) makes one first, alone or in a batch."""
+    alone = repository.new_row(ALICE, draft("alone"), WHEN, new_member=False)
+    assert alone.member_document is None
+    inserted = await repository.insert_entry(alone, LIMIT)
+    assert inserted is not None and inserted.seq == 1
+    batch = [repository.new_row(user, draft(f"{user}"), WHEN, new_member=False) for user in (BOB, ALICE, BOB)]
+    assert [row.seq if row else None for row in await repository.insert_entries(batch, LIMIT)] == [1, 2, 2]
+    assert (await repository.count(ALICE), await repository.count(BOB)) == (2, 2)
+    assert [entry.notes for entry in await repository.all_entries(BOB)] == [f"{BOB}", f"{BOB}"]

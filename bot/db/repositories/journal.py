@@ -1,8 +1,9 @@
 """The journal's storage: members under keyed pseudonyms, everything they entered or rated sealed.
 
-Rows name a member only by their pseudonym (`JournalKeys.pseudonym`); what stays readable is that
-pseudonym, entry numbers, entry dates, when a row was created and updated, and when a reminder is
-next due and was last sent. Everything else is a sealed value (`bot.core.journal.sealed`), one per
+Member and reminder rows name a member only by their pseudonym (`JournalKeys.pseudonym`), entries
+by their member row's number (found through the pseudonym: schema 0011); what stays readable is
+that, entry numbers, entry dates, when a row was created and updated, and when a reminder is next
+due and was last sent. Everything else is a sealed value (`bot.core.journal.sealed`), one per
 entry, one per member, one for a member's day-0 dates and one per reminder.
 
 Entries are addressed by `(member, seq)` only, so a member can reach nothing but their own
@@ -44,65 +45,80 @@ _CANARY_KEY = "key_canary"
 # Statements are written out whole (no string building), each naming the member's pseudonym.
 # In every SELECT of entries the first parameter is the pseudonym for the day-0 subquery: the
 # member's day-0 dates ride along with every read, for "day +N" without a second query.
+# Entries name their member by the member row's number (`member_id`); the pseudonym leads to it.
 _SELECT_ENTRY = (
     "SELECT id, seq, entry_date, sealed, created_at, updated_at, "
     "(SELECT sealed_days FROM journal_members WHERE member = ?) AS sealed_days "
-    "FROM journal_entries WHERE member = ? AND seq = ?"
+    "FROM journal_entries WHERE member_id = (SELECT id FROM journal_members WHERE member = ?) AND seq = ?"
 )
-_SELECT_ENTRY_FOR_CHANGE = "SELECT id, sealed FROM journal_entries WHERE member = ? AND seq = ?"
+_SELECT_ENTRY_FOR_CHANGE = (
+    "SELECT id, sealed FROM journal_entries "
+    "WHERE member_id = (SELECT id FROM journal_members WHERE member = ?) AND seq = ?"
+)
 _SELECT_PAGE = (
     "SELECT seq, entry_date, sealed, created_at, updated_at, "
     "(SELECT sealed_days FROM journal_members WHERE member = ?) AS sealed_days, "
     # The member row keeps the count (triggers), so a page of a 5,000-entry journal counts nothing.
     "(SELECT entries FROM journal_members WHERE member = ?) AS total "
-    "FROM journal_entries WHERE member = ? ORDER BY entry_date DESC, seq DESC LIMIT ? OFFSET ?"
+    "FROM journal_entries WHERE member_id = (SELECT id FROM journal_members WHERE member = ?) "
+    "ORDER BY entry_date DESC, seq DESC LIMIT ? OFFSET ?"
 )
 _SELECT_ALL = (
     "SELECT seq, entry_date, sealed, created_at, updated_at, "
     "(SELECT sealed_days FROM journal_members WHERE member = ?) AS sealed_days "
-    "FROM journal_entries WHERE member = ? ORDER BY entry_date, seq"
+    "FROM journal_entries WHERE member_id = (SELECT id FROM journal_members WHERE member = ?) "
+    "ORDER BY entry_date, seq"
 )
 # One page of a member's entries, oldest first, after a (date, number) position: long journals are read
 # a page at a time, so no single read or opening holds the event loop for long.
 _SELECT_PAGE_AFTER = (
     "SELECT seq, entry_date, sealed, created_at, updated_at, "
     "(SELECT sealed_days FROM journal_members WHERE member = ?) AS sealed_days "
-    "FROM journal_entries WHERE member = ? AND (entry_date, seq) > (?, ?) ORDER BY entry_date, seq LIMIT ?"
+    "FROM journal_entries WHERE member_id = (SELECT id FROM journal_members WHERE member = ?) "
+    "AND (entry_date, seq) > (?, ?) ORDER BY entry_date, seq LIMIT ?"
 )
 _SELECT_MEMBER_STATE = "SELECT last_seq, entries FROM journal_members WHERE member = ?"
+_SELECT_MEMBER_ID = "SELECT id FROM journal_members WHERE member = ?"
 # Imported entries keep their number and times; the triggers move the member's counter and count.
 _IMPORT_ROW = "(?, ?, ?, ?, ?, ?)"
 _IMPORT_ENTRIES = (
-    "INSERT INTO journal_entries (member, seq, entry_date, sealed, created_at, updated_at) VALUES {rows}"
+    "INSERT INTO journal_entries (member_id, seq, entry_date, sealed, created_at, updated_at) VALUES {rows}"
 )
 _IMPORT_ROWS_PER_STATEMENT = 100
 _SELECT_MEMBER = "SELECT sealed_member FROM journal_members WHERE member = ?"
-_SELECT_RATINGS = "SELECT entry_date, sealed FROM journal_entries WHERE member = ? ORDER BY entry_date, seq"
+_SELECT_RATINGS = (
+    "SELECT entry_date, sealed FROM journal_entries "
+    "WHERE member_id = (SELECT id FROM journal_members WHERE member = ?) ORDER BY entry_date, seq"
+)
 # The number is allocated inside the inserting statement: max of the member's counter (numbers
 # are never reused after a delete) and their highest entry, plus one; nothing is inserted once the
-# member holds the most entries a journal keeps. The trigger moves the counter.
+# member holds the most entries a journal keeps, or when the member has no row yet (the caller makes
+# one and tries again). The trigger moves the counter.
 _INSERT_ENTRY = (
-    "INSERT INTO journal_entries (member, seq, entry_date, sealed, created_at, updated_at) "
-    "SELECT ?, next_seq, ?, ?, ?, ? FROM (SELECT coalesce(max(n), 0) + 1 AS next_seq FROM "
-    "(SELECT last_seq AS n FROM journal_members WHERE member = ? "
-    "UNION ALL SELECT max(seq) FROM journal_entries WHERE member = ?)) "
-    "WHERE coalesce((SELECT entries FROM journal_members WHERE member = ?), 0) < ? "
-    "RETURNING member, seq, (SELECT sealed_days FROM journal_members AS m "
-    "WHERE m.member = journal_entries.member) AS sealed_days"
+    "INSERT INTO journal_entries (member_id, seq, entry_date, sealed, created_at, updated_at) "
+    "SELECT m.id, max(m.last_seq, coalesce((SELECT max(seq) FROM journal_entries WHERE member_id = m.id), "
+    "0)) + 1, ?, ?, ?, ? FROM journal_members AS m WHERE m.member = ? AND m.entries < ? "
+    "RETURNING seq, (SELECT sealed_days FROM journal_members AS d "
+    "WHERE d.id = journal_entries.member_id) AS sealed_days"
 )
+# A member row for a member about to get an entry who has none (their sealed id follows with their
+# next first add, or `set_timezone`); no-op when it exists.
+_ADD_MEMBER = "INSERT INTO journal_members (member) VALUES (?) ON CONFLICT (member) DO NOTHING"
 # Adds waiting together go in as one transaction: the members' numbers, counts and day-0 dates are
 # read once (one statement for the whole batch), numbers are given in the order the adds arrived, and
 # the rows go in as one plain INSERT of numbered rows. Rows of NULLs pad both statements to a few fixed
 # sizes (so few texts are ever compiled) and are skipped. The transaction keeps anything else from
-# numbering in between; UNIQUE (member, seq) stands behind it.
+# numbering in between; UNIQUE (member_id, seq) stands behind it.
 _STATE_ROW = "?"
-_SELECT_STATES = "SELECT member, last_seq, entries, sealed_days FROM journal_members WHERE member IN ({rows})"
+_SELECT_STATES = (
+    "SELECT id, member, last_seq, entries, sealed_days FROM journal_members WHERE member IN ({rows})"
+)
 _INSERT_ROW = "(?, ?, ?, ?, ?, ?)"
 _PAD_ROW = (None,) * 6
 _INSERT_NUMBERED = (
-    "INSERT INTO journal_entries (member, seq, entry_date, sealed, created_at, updated_at) "
+    "INSERT INTO journal_entries (member_id, seq, entry_date, sealed, created_at, updated_at) "
     "SELECT column1, column2, column3, column4, column5, column6 FROM (VALUES {rows}) "
-    "WHERE column1 IS NOT NULL RETURNING seq"
+    "WHERE column1 IS NOT NULL"
 )
 _BATCH_SIZES = (2, 4, 8, 16, 32, 64, 128)
 #: The most new entries one `insert_entries` statement takes.
@@ -139,7 +155,11 @@ _UPSERT_REMINDER = (
 )
 #: Every table holding rows about one member, with the statement that empties it for `forget`.
 _FORGET_STATEMENTS = (
-    ("journal_entries", "DELETE FROM journal_entries WHERE member = ? RETURNING 1"),
+    (
+        "journal_entries",
+        "DELETE FROM journal_entries WHERE member_id = (SELECT id FROM journal_members WHERE member = ?) "
+        "RETURNING 1",
+    ),
     ("journal_reminders", "DELETE FROM journal_reminders WHERE member = ? RETURNING 1"),
     ("journal_members", "DELETE FROM journal_members WHERE member = ? RETURNING 1"),
 )
@@ -164,7 +184,7 @@ def _from_ts(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class NewEntryRow:
     """A new entry ready to insert: sealed, with what its insert needs besides (never stored as is)."""
 
@@ -175,15 +195,12 @@ class NewEntryRow:
     #: The creation time as stored (fixed-width UTC text).
     stamp: str
     key: str
+    #: The creation time exactly as a later read returns it (UTC).
+    created_at: datetime
     #: The entry's date when it is an infusion-phase entry (its member's day-0 dates gain it).
     infusion: date | None = None
     #: The member's sealed id, to write first when the member may have no row yet.
     member_document: bytes | None = None
-
-    @property
-    def created_at(self) -> datetime:
-        """The creation time exactly as a later read returns it."""
-        return _from_ts(self.stamp)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +215,7 @@ class ImportRow:
     infusion: date | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class InsertedEntry:
     """What an insert hands back: the new entry's number and its member's infusion dates as stored."""
 
@@ -231,7 +248,10 @@ class JournalKeyRepository:
         canary = await self._db.fetch_one("SELECT value FROM journal_meta WHERE key = ?", (_CANARY_KEY,))
         if canary is not None:
             return KeyEvidence(canary=bytes(canary["value"]))
-        sample = await self._db.fetch_one("SELECT member, sealed FROM journal_entries LIMIT 1")
+        sample = await self._db.fetch_one(
+            "SELECT m.member, e.sealed FROM journal_entries AS e "
+            "JOIN journal_members AS m ON m.id = e.member_id LIMIT 1"
+        )
         if sample is None:
             return KeyEvidence(canary=None)
         context = sealed.context(bytes(sample["member"]), sealed.ENTRY)
@@ -270,6 +290,7 @@ class JournalRepository:
         member = self._keys.pseudonym(user_id)
         key = sealed.new_entry_key()
         document = sealed.entry_document(draft, key)
+        created = created_at.astimezone(UTC)  # what `_from_ts` reads back from the stamp below
         member_document = (
             self._cipher.seal(sealed.member_document(user_id, None), sealed.context(member, sealed.MEMBER))
             if new_member
@@ -280,8 +301,9 @@ class JournalRepository:
             member=member,
             entry_date=draft.entry_date.isoformat(),
             sealed=self._cipher.seal(document, sealed.context(member, sealed.ENTRY)),
-            stamp=_ts(created_at),
+            stamp=_ts(created),
             key=key,
+            created_at=created,
             infusion=draft.entry_date if draft.phase is Phase.INFUSION else None,
             member_document=member_document,
         )
@@ -329,10 +351,11 @@ class JournalRepository:
     async def _insert_one(self, row: NewEntryRow, limit: int) -> InsertedEntry | None:
         """One entry, numbered inside its own statement (an add alone, or one retried on its own)."""
         member = row.member
-        returned = await self._db.fetch_all(
-            _INSERT_ENTRY,
-            (member, row.entry_date, row.sealed, row.stamp, row.stamp, member, member, member, limit),
-        )
+        params = (row.entry_date, row.sealed, row.stamp, row.stamp, member, limit)
+        returned = await self._db.fetch_all(_INSERT_ENTRY, params)
+        if not returned and await self._db.fetch_one(_SELECT_MEMBER_STATE, (member,)) is None:
+            await self._db.execute(_ADD_MEMBER, (member,))  # no member row: make one, then number from 1
+            returned = await self._db.fetch_all(_INSERT_ENTRY, params)
         if not returned:
             return None
         dates = list(self._open_days(member, returned[0]["sealed_days"]).values())
@@ -351,13 +374,19 @@ class JournalRepository:
         seen: dict[bytes, list[date]] = {}
         results: list[InsertedEntry | None] = []
         params: list[tuple[object, ...]] = []
+        for member in members:
+            if member not in states:  # no member row yet (and no sealed id to write): one without
+                await self._db.execute(_ADD_MEMBER, (member,))
+                [states[member]] = await self._db.fetch_all(_states_text(1), (member,))
+        ids: dict[bytes, int] = {}
         for row in rows:
             member = row.member
             if member not in last:
-                state = states.get(member)
-                last[member] = int(state["last_seq"]) if state else 0
-                count[member] = int(state["entries"]) if state else 0
-                seen[member] = list(self._open_days(member, state["sealed_days"] if state else None).values())
+                state = states[member]
+                ids[member] = int(state["id"])
+                last[member] = int(state["last_seq"])
+                count[member] = int(state["entries"])
+                seen[member] = list(self._open_days(member, state["sealed_days"]).values())
             if count[member] >= limit:
                 results.append(None)
                 continue
@@ -366,9 +395,9 @@ class JournalRepository:
             if row.infusion is not None:
                 seen[member].append(row.infusion)
             results.append(InsertedEntry(last[member], tuple(seen[member])))
-            params.append((member, last[member], row.entry_date, row.sealed, row.stamp, row.stamp))
+            params.append((ids[member], last[member], row.entry_date, row.sealed, row.stamp, row.stamp))
         if params:
-            # Read as rows: one trip to the database thread (the numbers are already known).
+            # Run as a fetch (no rows come back): one trip to the database thread, no cursor to close.
             await self._db.fetch_all(*_numbered_insert(params))
         return results
 
@@ -418,11 +447,12 @@ class JournalRepository:
                 sealed.member_document(user_id, None), sealed.context(member, sealed.MEMBER)
             )
             await self._db.execute(*_ensure_statement({member: document}))
+            [[member_id]] = await self._db.fetch_all(_SELECT_MEMBER_ID, (member,))
             for start in range(0, len(rows), _IMPORT_ROWS_PER_STATEMENT):
                 batch = rows[start : start + _IMPORT_ROWS_PER_STATEMENT]
                 params: list[object] = []
                 for row in batch:
-                    params += (member, row.seq, row.entry_date, row.sealed, row.created_at, row.updated_at)
+                    params += (member_id, row.seq, row.entry_date, row.sealed, row.created_at, row.updated_at)
                 await self._db.execute(_import_text(len(batch)), params)
             infusions = {row.seq: row.infusion for row in rows if row.infusion is not None}
             if infusions:
@@ -797,8 +827,8 @@ async def reseal_journal(
     file is rebuilt and its write-ahead log emptied, so no old pseudonym is left in it.
     """
     async with db.transaction():
-        renamed = await _reseal_members(db, old, new)
-        entries = await _reseal_entries(db, old, new, renamed)
+        renamed, by_row = await _reseal_members(db, old, new)
+        entries = await _reseal_entries(db, old, new, by_row)
         reminders = await _reseal_reminders(db, old, new, renamed)
         for step in also:
             await step(db, old, new)
@@ -828,10 +858,14 @@ def _resealed(
     return new.cipher.seal(plaintext, sealed.context(renamed, kind))
 
 
-async def _reseal_members(db: Database, old: JournalKeys, new: JournalKeys) -> dict[bytes, bytes]:
+async def _reseal_members(
+    db: Database, old: JournalKeys, new: JournalKeys
+) -> tuple[dict[bytes, bytes], dict[int, tuple[bytes, bytes]]]:
+    """Old pseudonym -> new; and member row number -> (old pseudonym, new) for the entries."""
     rows = await db.fetch_all("SELECT id, member, sealed_member, sealed_days FROM journal_members")
     owners = await _reminder_owners(db, old)
     renamed: dict[bytes, bytes] = {}
+    by_row: dict[int, tuple[bytes, bytes]] = {}
     for row in rows:
         member = bytes(row["member"])
         if row["sealed_member"] is not None:
@@ -847,6 +881,7 @@ async def _reseal_members(db: Database, old: JournalKeys, new: JournalKeys) -> d
             )
         target = new.pseudonym(user_id)
         renamed[member] = target
+        by_row[int(row["id"])] = (member, target)
         document = (
             new.cipher.seal(sealed.member_document(user_id, None), sealed.context(target, sealed.MEMBER))
             if row["sealed_member"] is None
@@ -861,7 +896,7 @@ async def _reseal_members(db: Database, old: JournalKeys, new: JournalKeys) -> d
             "UPDATE journal_members SET member = ?, sealed_member = ?, sealed_days = ? WHERE id = ?",
             (target, document, days, row["id"]),
         )
-    return renamed
+    return renamed, by_row
 
 
 async def _reminder_owners(db: Database, old: JournalKeys) -> dict[bytes, int]:
@@ -875,27 +910,27 @@ async def _reminder_owners(db: Database, old: JournalKeys) -> dict[bytes, int]:
 
 
 async def _reseal_entries(
-    db: Database, old: JournalKeys, new: JournalKeys, renamed: dict[bytes, bytes]
+    db: Database, old: JournalKeys, new: JournalKeys, by_row: dict[int, tuple[bytes, bytes]]
 ) -> int:
     count, after = 0, 0
     while True:
         rows = await db.fetch_all(
-            "SELECT id, member, sealed FROM journal_entries WHERE id > ? ORDER BY id LIMIT ?",
+            "SELECT id, member_id, sealed FROM journal_entries WHERE id > ? ORDER BY id LIMIT ?",
             (after, _ROTATION_BATCH),
         )
         if not rows:
             return count
         for row in rows:
-            member = bytes(row["member"])
-            target = renamed.get(member)
-            if target is None:
+            names = by_row.get(int(row["member_id"]))
+            if names is None:
                 raise KeyRotationError(
                     "a journal entry belongs to no member row, so its new pseudonym cannot be worked "
                     "out; nothing was changed"
                 )
+            member, target = names
             await db.execute(
-                "UPDATE journal_entries SET member = ?, sealed = ? WHERE id = ?",
-                (target, _resealed(old, new, row["sealed"], member, target, sealed.ENTRY), row["id"]),
+                "UPDATE journal_entries SET sealed = ? WHERE id = ?",
+                (_resealed(old, new, row["sealed"], member, target, sealed.ENTRY), row["id"]),
             )
         count += len(rows)
         after = int(rows[-1]["id"])
