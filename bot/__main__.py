@@ -6,6 +6,11 @@ with one clear line per problem and exit code 1, never a traceback.
 
 from __future__ import annotations
 
+import gc
+
+if __name__ == "__main__":  # `python -m bot`: no collection while the bot loads (bot/memory.py)
+    gc.disable()
+
 import argparse
 import asyncio
 import contextlib
@@ -399,6 +404,13 @@ def command_run() -> int:
 
 async def run_bot(settings: Settings, content: ContentBundle) -> int:
     """Run until Discord closes or SIGINT/SIGTERM arrives; everything is closed in reverse order."""
+    try:
+        return await _run_bot(settings, content)
+    finally:
+        gc.enable()  # if the bot stopped before it was set up (bot/memory.py)
+
+
+async def _run_bot(settings: Settings, content: ContentBundle) -> int:
     import aiohttp
     import discord
 
@@ -469,6 +481,8 @@ def _request_shutdown(bot: object, signum: int) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command not in (None, "run"):
+        gc.enable()  # held only while the bot starts (bot/memory.py)
     try:
         match args.command:
             case None | "run":

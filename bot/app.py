@@ -36,7 +36,7 @@ from bot.core.journal.crypto import JournalKeys, default_key_path
 from bot.db.database import Database, open_database
 from bot.db.migrate import apply_migrations
 from bot.errors import UserFacingError
-from bot.memory import release_free_memory
+from bot.memory import settle_after_start_up
 from bot.services import build_services
 from bot.services.journal import journal_migration_inputs, load_journal_keys
 from bot.settings import Settings
@@ -187,7 +187,7 @@ class StemcellBot(commands.Bot):
         for cog in self.make_cogs():
             await self.add_cog(cog)
         await self.sync_commands_if_needed()
-        release_free_memory()  # what loading and checking the content left behind
+        settle_after_start_up()  # the collector back on, and start-up's free memory returned
 
     def make_cogs(self) -> list[commands.Cog]:
         """Every feature's cog, built with the bot's context (cogs take what they need from it)."""

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 
 def main() -> int:
+    from bot.memory import hold_collection
+
+    hold_collection()  # while the command line and the bot load (bot/memory.py); `main` lifts it
     from bot.__main__ import main as run_command_line
 
     return run_command_line()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bot.memory import release_free_memory
+from bot.memory import hold_collection, release_free_memory, settle_after_start_up
 
 
 def test_free_memory_goes_back_on_linux_and_what_is_held_stays_intact() -> None:
@@ -32,3 +32,21 @@ def test_rss_does_not_grow_when_free_memory_is_released() -> None:
     release_free_memory()
     assert rss_kib() < before - 50_000, "the free pages between the kept blocks go back"
     assert len(kept) == 3125
+
+
+def test_settling_after_a_held_start_freezes_what_lives_and_collects_again() -> None:
+    import gc
+
+    assert gc.isenabled()
+    frozen_before = gc.get_freeze_count()
+    settle_after_start_up()  # not held (as in tests, or a bot built by another program): left as it is
+    assert gc.isenabled() and gc.get_freeze_count() == frozen_before
+    hold_collection()
+    try:
+        assert not gc.isenabled()
+        survivors = [[index] for index in range(1000)]
+        settle_after_start_up()
+        assert gc.isenabled() and gc.get_freeze_count() >= frozen_before + len(survivors)
+    finally:
+        gc.enable()
+        gc.unfreeze()
