@@ -8,13 +8,13 @@ each client is started as its own process against the project's fake Discord
   (b) the bot exactly as an operator starts it (`python -m bot run`), pointed at the fake Discord
       and at the fake ClinicalTrials.gov (tests/fake_clinicaltrials.py).
 
-Start-up CPU is the process's user + system time from exec until the fake has sent it READY and
-the guild; steady RSS is its resident memory `--settle` seconds later. Each is the median of
-`--runs` starts. The bot's database is prepared by a first start that also builds the place index
-(the one-time cost after an upgrade, printed apart), so the measured starts are restarts, as in
-production. Then, on the running bot, `--keystrokes` autocomplete requests for `/trials near:`
-(members typing place names, typos included) are timed end to end through the fake Discord, and
-RSS is read again after a `/trials near:` command has run.
+Start-up CPU is the process's user + system time from exec until the fake has sent it READY and the
+guild; steady RSS is its resident memory `--settle` seconds later. Each is the median of `--runs`
+starts, the two clients taking turns. The bot's database is prepared by a first start that also
+builds the place index (the one-time cost after an upgrade, printed apart), so the measured starts
+are restarts, as in production. Then, on the running bot, `--keystrokes` autocomplete requests for
+`/trials near:` (members typing place names, typos included) are timed end to end through the fake
+Discord, and RSS is read again after a `/trials near:` command has run.
 
 Children run with Python's bytecode cache on, kept in the run's temporary folder and filled by an
 unmeasured first start of each client: an installed bot reads its modules compiled, as pip
@@ -237,8 +237,12 @@ async def main(runs: int, settle: float, keystrokes: int) -> int:
             first = await first_start(folder, registry)
             size_mib = (folder / "bot.sqlite3").stat().st_size / 2**20
             await bare_start(folder, 0.0)  # unmeasured: fills the bytecode cache, as first_start does
-            bare = [await bare_start(folder, settle) for _ in range(runs)]
-            restarts = [await bot_restart(folder, registry, first, settle, keystrokes) for _ in range(runs)]
+            # Alternated, so a busy spell on the machine falls on both clients alike.
+            bare: list[Start] = []
+            restarts: list[tuple[Start, list[float], float]] = []
+            for _ in range(runs):
+                bare.append(await bare_start(folder, settle))
+                restarts.append(await bot_restart(folder, registry, first, settle, keystrokes))
     bot = [start for start, _latencies, _after in restarts]
     latencies = [ms for _start, run_latencies, _after in restarts for ms in run_latencies]
     bare_rss = statistics.median(s.rss_mib for s in bare)
