@@ -288,7 +288,10 @@ def test_news_fits_one_message_and_says_how_many_did_not_fit() -> None:
     ]
     text = news_message(items, DAY)
     assert len(text) <= limits.MESSAGE_CHARS
-    assert "more: `/trials` lists every open trial" in text
+    assert "more (" in text and "`/trials` lists the open ones" in text
+    assert "NCT00000039" in text, (
+        "every study left out is named by its number (a closed one is not in /trials)"
+    )
     assert "](<https://clinicaltrials.gov/study/NCT00000000>)" in text, "links without previews"
     assert "*very*" not in text and "\\*very\\*" in text, "registry text is escaped"
     assert "talk it through with your MS team" in text

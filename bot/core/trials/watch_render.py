@@ -184,7 +184,11 @@ def news_message(items: Sequence[tuple[TrialWatch, News]], interval: timedelta) 
     blocks = [_news_item(watch, news) for watch, news in items]
     for shown in range(len(blocks), 0, -1):
         left = len(blocks) - shown
-        more = [f"…and {left} more: `/trials` lists every open trial."] if left else []
+        # Named by number: a study that closed is not in `/trials`, but its number finds it.
+        numbers = ", ".join(news.study.nct_id for _, news in items[shown:])
+        more = [f"…and {left} more ({numbers}): `/trials` lists the open ones, and {SOURCE_NAME} finds them."]
+        if not left:
+            more = []
         text = "\n\n".join([header, *blocks[:shown], *more, footer])
         if len(text) <= limits.MESSAGE_CHARS:
             return text
