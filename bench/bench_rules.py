@@ -30,7 +30,7 @@ import random
 import re
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,10 +40,9 @@ import discord
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_scan import BATCH, CHANNEL_IDS, GUILD_ID, build_corpus, build_message
+from bench_scan import CHANNEL_IDS, GUILD_ID, bot_message_path, build_corpus, build_message, measure_once
 from bench_scan import _guild_payload as bench_scan_guild_payload
 
-from bot.cogs.message_scan import reply_for_message
 from bot.core.autoresponse import (
     AnswerKind,
     MatchMode,
@@ -273,11 +272,6 @@ def message_watch(rules: Sequence[Rule], guild_id: int) -> MessageWatch:
     return watch
 
 
-def bot_message_path(watch: MessageWatch) -> Callable[[discord.Message], object]:
-    """The listener's work per message up to sending: exactly `message_scan.reply_for_message`."""
-    return lambda message: reply_for_message(watch, message)
-
-
 def make_bot_state() -> discord.state.ConnectionState:
     """A ConnectionState as the bot's own client has it: its intents, no message cache, one guild with
     the roles the corpus's authors carry."""
@@ -303,34 +297,6 @@ def give_roles(corpus: Sequence[dict[str, Any]], seed: int = 5) -> None:
         if author not in held:
             held[author] = [str(role) for role in rng.sample(ROLE_IDS, rng.randint(0, 3))]
         payload["member"] = dict(payload["member"], roles=held[author])
-
-
-def measure_once(
-    corpus: Sequence[dict[str, Any]],
-    state: discord.state.ConnectionState,
-    on_message: Callable[[discord.Message], object],
-) -> tuple[float, float]:
-    """One pass in small batches: (a) discord.py parses a batch, then (b) the listener hears it.
-
-    With no message cache discord.py keeps nothing to fetch afterwards, so the listener's Messages
-    are built from the same payloads between the two timed loops (untimed), as discord.py builds
-    them: still warm in the CPU cache, as a running bot's listener sees them.
-    """
-    parse_message_create = state.parse_message_create
-    clock = time.perf_counter
-    parse_total = listen_total = 0.0
-    for start in range(0, len(corpus), BATCH):
-        batch = corpus[start : start + BATCH]
-        began = clock()
-        for payload in batch:
-            parse_message_create(payload)  # type: ignore[arg-type]
-        parse_total += clock() - began
-        fresh = [build_message(state, payload) for payload in batch]
-        began = clock()
-        for message in fresh:
-            on_message(message)
-        listen_total += clock() - began
-    return parse_total, listen_total
 
 
 def run(
